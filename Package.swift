@@ -1,0 +1,98 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module layout and dependency direction: docs/architecture.md (and shared design.md section 1).
+// Lower layers first; a module imports only modules listed before it.
+let package = Package(
+    name: "Tessera",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TesseraCore", targets: ["TesseraCore"]),
+        .library(name: "TesseraStorage", targets: ["TesseraStorage"]),
+        .library(name: "TesseraClient", targets: ["TesseraClient"]),
+        .library(name: "Linearizability", targets: ["Linearizability"]),
+        .executable(name: "tessera", targets: ["tessera"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Vocabulary: keys, versions, cells, consistency levels, limits, error codes. Stdlib only.
+        .target(name: "TesseraCore"),
+        // Partitioner, virtual nodes, token allocation, preference lists.
+        .target(name: "TesseraRing", dependencies: ["TesseraCore"]),
+        // The per-node LSM engine. No networking.
+        .target(name: "TesseraStorage", dependencies: ["TesseraCore", "CLZ4"]),
+        // Pure protocol state machines (coordinator, read repair, HLC). No NIO, no clocks, no I/O.
+        .target(name: "TesseraCluster", dependencies: ["TesseraCore", "TesseraRing"]),
+        // Frames, messages, codec.
+        .target(
+            name: "TesseraWire",
+            dependencies: ["TesseraCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // The node process: listeners, peer transport, replica service, node metadata (SQLite).
+        .target(
+            name: "TesseraNode",
+            dependencies: [
+                "TesseraCore", "TesseraRing", "TesseraStorage", "TesseraCluster", "TesseraWire", "CSQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The library users import.
+        .target(
+            name: "TesseraClient",
+            dependencies: [
+                "TesseraCore", "TesseraRing", "TesseraWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Histories, models, the checker, parsers, reports. Depends on nothing of the database.
+        .target(name: "Linearizability"),
+        // Benchmark workloads and reports (storage db_bench-style workload, cluster load).
+        .target(
+            name: "TesseraBench",
+            dependencies: [
+                "TesseraCore", "TesseraStorage", "TesseraClient",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "tessera",
+            dependencies: [
+                "TesseraCore", "TesseraRing", "TesseraStorage", "TesseraNode", "TesseraClient",
+                "Linearizability", "TesseraBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
+        .testTarget(name: "TesseraRingTests", dependencies: ["TesseraRing"]),
+        .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage"]),
+        .testTarget(name: "TesseraClusterTests", dependencies: ["TesseraCluster"]),
+        .testTarget(
+            name: "TesseraWireTests",
+            dependencies: [
+                "TesseraWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "TesseraNodeTests",
+            dependencies: ["TesseraNode", "TesseraClient", "TesseraRing"]
+        ),
+        .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
+    ]
+)

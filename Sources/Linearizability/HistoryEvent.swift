@@ -1,0 +1,64 @@
+/// One line of a history: an invocation or a completion of an operation by a process.
+///
+/// Every parser (JSONL, Jepsen EDN, Porcupine logs) produces `[HistoryEvent]` in the file's order; the checker
+/// pairs each completion with the latest invocation of the same process. See docs/checker.md.
+public struct HistoryEvent: Hashable, Sendable {
+    /// The kind of event.
+    public enum Kind: String, Hashable, Sendable {
+        /// The operation started.
+        case invoke
+        /// It completed and took effect (with `value` as its result).
+        case ok
+        /// It certainly did not take effect.
+        case fail
+        /// Unknown: it may take effect at any time after its invocation, or never.
+        case info
+    }
+
+    /// The client process (at most one operation outstanding per process).
+    public var process: Int
+    public var kind: Kind
+    /// The function: `read`, `write`, `cas`, `get`, `put`, `append`, `acquire`, `release`, `txn`, ...
+    public var f: String
+    /// The key for multi-key models (kv); nil for single-register histories.
+    public var key: String?
+    /// The argument (on invoke) or the result (on ok).
+    public var value: HistoryValue
+    /// Monotonic nanoseconds, when the format has them; line order is the real-time order either way.
+    public var time: Int64?
+    /// The 1-based line (or entry) number in the input, for error messages and reports.
+    public var line: Int
+
+    public init(process: Int, kind: Kind, f: String, key: String? = nil, value: HistoryValue, time: Int64? = nil, line: Int) {
+        self.process = process
+        self.kind = kind
+        self.f = f
+        self.key = key
+        self.value = value
+        self.time = time
+        self.line = line
+    }
+}
+
+/// A value in a history: what JSON and EDN can say about an operation's argument or result.
+public indirect enum HistoryValue: Hashable, Sendable, CustomStringConvertible {
+    case null
+    case int(Int64)
+    case string(String)
+    /// An EDN keyword without its colon, e.g. `timed-out`.
+    case keyword(String)
+    case bool(Bool)
+    /// A JSON array or EDN vector/list, e.g. a cas `[expected, new]` or a txn's micro-operations.
+    case list([HistoryValue])
+
+    public var description: String {
+        switch self {
+        case .null: return "nil"
+        case .int(let v): return String(v)
+        case .string(let s): return "\"\(s)\""
+        case .keyword(let k): return ":\(k)"
+        case .bool(let b): return String(b)
+        case .list(let items): return "[" + items.map(\.description).joined(separator: " ") + "]"
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// TesseraBench: see docs/architecture.md for what this module owns.

@@ -1,0 +1,1 @@
+// TesseraClient: see docs/architecture.md for what this module owns.

@@ -1,0 +1,1 @@
+// TesseraCluster: see docs/architecture.md for what this module owns.

@@ -1,0 +1,1 @@
+// TesseraNode: see docs/architecture.md for what this module owns.

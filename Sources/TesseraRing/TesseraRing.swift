@@ -1,0 +1,1 @@
+// TesseraRing: see docs/architecture.md for what this module owns.

@@ -1,0 +1,1 @@
+// TesseraWire: see docs/architecture.md for what this module owns.
