@@ -199,6 +199,11 @@ struct EDNReader {
                 pos += 1
                 line += 1
                 lineStart = pos
+                if newEntryAtColumnOne && pos < end && bytes[pos] == UInt8(ascii: "{") {
+                    throw SyntaxError(
+                        reason: "column \(openColumn): unterminated string: a new entry starts at line \(line) before its closing '\"'",
+                        line: openLine)
+                }
                 continue
             }
             if b != UInt8(ascii: "\\") {
