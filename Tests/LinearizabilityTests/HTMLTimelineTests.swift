@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Linearizability
@@ -121,5 +122,49 @@ import Testing
         #expect(html.utf8.count < 2_000_000)
         #expect(html.components(separatedBy: "<div class=\"o ").count == 10_001)
         #expect(Self.tagProblems(html).isEmpty)
+    }
+}
+
+@Suite struct HTMLTimelineHistoryTests {
+    @Test func historiesBecomePairedOpsWithReadableLabels() {
+        let events = [
+            HistoryEvent(process: 0, kind: .invoke, f: "write", value: .int(3), line: 1),
+            HistoryEvent(process: 1, kind: .invoke, f: "cas", value: .list([.int(1), .int(4)]), line: 2),
+            HistoryEvent(process: 0, kind: .ok, f: "write", value: .int(3), line: 3),
+            HistoryEvent(process: 1, kind: .fail, f: "cas", value: .list([.int(1), .int(4)]), line: 4),
+            HistoryEvent(process: 2, kind: .invoke, f: "read", value: .null, line: 5),
+            HistoryEvent(process: 3, kind: .invoke, f: "get", key: "k", value: .null, time: 100, line: 6),
+            HistoryEvent(process: 2, kind: .info, f: "read", value: .null, line: 7),
+            HistoryEvent(process: 3, kind: .ok, f: "get", key: "k", value: .string("x"), time: 200, line: 8),
+            HistoryEvent(process: 4, kind: .invoke, f: "write", value: .int(9), line: 9),
+        ]
+        let ops = TimelineOp.fromHistory(events)
+        #expect(ops.map(\.label) == ["write 3", "cas 1->4", "read", "get k", "write 9"])
+        #expect(ops.map(\.result) == ["ok 3", "fail", "unknown", "\"x\"", "never completed"])
+        #expect(ops.map(\.status) == [.ok, .fail, .info, .ok, .info])
+        #expect(ops.map(\.start) == [0, 1, 4, 100, 8])
+        #expect(ops.map(\.end) == [2, 3, nil, 200, nil])
+    }
+
+    /// Writes a report of Porcupine's etcd_000 to $TESSERA_HTML_SAMPLE (for eyeballing in a browser).
+    @Test func writesASampleReportWhenAsked() throws {
+        guard let out = ProcessInfo.processInfo.environment["TESSERA_HTML_SAMPLE"],
+            let dir = ParserPorcupineTests.porcupineDirectory()
+        else { return }
+        let parsed = try HistoryParser.parse(contentsOf: dir + "/jepsen/etcd_000.log", format: .auto)
+        var ops = TimelineOp.fromHistory(parsed.events)
+        for i in 0..<min(20, ops.count) where ops[i].status != .info {
+            ops[i].linearizedAt = i
+        }
+        ops[min(21, ops.count - 1)].isFailing = true
+        let kv = try HistoryParser.parse(contentsOf: dir + "/kv/c10-ok.txt", format: .auto)
+        let byKey = Dictionary(grouping: kv.events, by: { $0.key ?? "" })
+        var timelines = [Timeline(key: nil, verdict: "not linearizable", ops: ops, note: "etcd_000: read 3 cannot be placed")]
+        for key in byKey.keys.sorted().prefix(2) {
+            timelines.append(Timeline(key: key, verdict: "linearizable", ops: TimelineOp.fromHistory(byKey[key]!)))
+        }
+        let html = HTMLTimeline.render(timelines, title: "sample <report>")
+        try html.write(toFile: out, atomically: true, encoding: .utf8)
+        #expect(FileManager.default.fileExists(atPath: out))
     }
 }
