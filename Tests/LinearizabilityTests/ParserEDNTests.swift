@@ -213,4 +213,36 @@ import Testing
         #expect(asAuto.format == .porcupineKV)
         #expect(asAuto.suggestedModel == "kv")
     }
+
+    @Test func knossosStyleListWithCommentsBetweenEntriesAndAClosingParenOnItsOwnLine() throws {
+        let text = """
+            ({:type :invoke, :f :write, :value 1, :process 0}
+             {:type :ok, :f :write, :value 1, :process 0}
+             ; two concurrent operations follow
+             {:type :invoke, :f :read, :value nil, :process 1}
+             {:type :invoke, :f :write, :value 2, :process 2}
+             {:type :ok, :f :read, :value 2, :process 1}
+             {:type :info, :f :write, :value 2, :process 2}
+            )
+            """
+        let parsed = try HistoryParser.parse(text: text, format: .auto, fileName: "knossos.edn")
+        #expect(parsed.format == .edn)
+        #expect(parsed.events.map(\.line) == [1, 2, 4, 5, 6, 7])
+        #expect(parsed.events.map(\.kind) == [.invoke, .ok, .invoke, .invoke, .ok, .info])
+        #expect(parsed.events.map(\.process) == [0, 0, 1, 2, 1, 2])
+    }
+
+    @Test func errorsInsideAWrapperStillResumeAtTheNextEntry() {
+        let text = """
+            [{:process 0, :type :invoke, :f :read, :value nil}
+             {:process 0, :type :ok, :f :read, :value "x}
+             {:process 1, :type :bad, :f :read, :value nil}
+             {:process 1, :type :invoke, :f :read, :value nil}]
+            """
+        let errs = errors(text)
+        // The unterminated string is reported where it opens; reading resumes on the next line.
+        #expect(errs.map(\.line) == [2, 3])
+        #expect(errs.first?.reason.contains("unterminated string") == true)
+        #expect(errs.last?.reason.contains("unknown :type :bad") == true)
+    }
 }

@@ -190,7 +190,8 @@ public enum HTMLTimeline {
         t.classList.add('cur');lit.push(t);tip.textContent=lines.join('\\n');tip.style.display='block';});
         chart.addEventListener('mousemove',function(ev){tip.style.left=(ev.clientX+14)+'px';tip.style.top=(ev.clientY+14)+'px';});
         chart.addEventListener('mouseleave',function(){clear();tip.style.display='none';});
-        var section=chart.closest('section'),scroll=chart.parentNode;
+        var section=chart.closest('section'),scroll=chart.parentNode,bad=chart.querySelector('.failing');
+        if(bad){scroll.scrollLeft=Math.max(0,bad.offsetLeft-scroll.clientWidth/3);}
         section.querySelectorAll('.zoom button').forEach(function(b){b.addEventListener('click',function(){
         var s=parseFloat(chart.style.getPropertyValue('--s')),n=+chart.style.getPropertyValue('--n'),z=b.getAttribute('data-z');
         s=z==='fit'?scroll.clientWidth/n:Math.min(200,Math.max(0.05,s*+z));chart.style.setProperty('--s',s+'px');});});
