@@ -1,5 +1,5 @@
 /// An EDN value as the EDN reader sees it.
-indirect enum EDNValue {
+enum EDNValue {
     case `nil`
     case bool(Bool)
     case int(Int64)
@@ -16,7 +16,7 @@ indirect enum EDNValue {
     /// Keys and values alternating: `[k0, v0, k1, v1, ...]`.
     case map([EDNValue])
     /// `#tag value`, e.g. `#jepsen.history.Op{...}` or `#inst "..."`.
-    case tagged(String, EDNValue)
+    indirect case tagged(String, EDNValue)
 
     /// A short name for error messages.
     var kindName: String {

@@ -1,5 +1,5 @@
 /// A JSON value as the JSONL reader sees it. Integers stay integers; other numbers keep their text.
-indirect enum JSONValue {
+enum JSONValue {
     case null
     case bool(Bool)
     case int(Int64)
