@@ -101,6 +101,8 @@ import Testing
             #expect(html.contains(">\(lane)</div>"))
         }
         #expect(html.contains("<a href=\"#tl-1\">history</a>"))
+        // The time axis labels the distinct times 0...6 (only every few slots when they are narrow).
+        #expect(html.contains("<div class=\"axis\" style=\"top:66px\"><span style=\"--l:0\">0</span>"))
     }
 
     @Test func thePageIsSelfContainedAndBalanced() {
@@ -122,6 +124,8 @@ import Testing
         #expect(html.utf8.count < 2_000_000)
         #expect(html.components(separatedBy: "<div class=\"o ").count == 10_001)
         #expect(Self.tagProblems(html).isEmpty)
+        let ticks = html.components(separatedBy: "<span style=\"--l:").count - 1
+        #expect(ticks > 0 && ticks <= HTMLTimeline.maxTicks)
     }
 }
 

@@ -9,8 +9,10 @@
 public enum HTMLTimeline {
     /// Lane height in pixels.
     static let laneHeight = 22
-    /// Width of the process-label column.
-    static let labelWidth = 56
+    /// Height of the time axis under the lanes.
+    static let axisHeight = 18
+    /// At most this many time labels per timeline.
+    static let maxTicks = 400
 
     /// The whole page.
     public static func render(_ timelines: [Timeline], title: String) -> String {
@@ -97,7 +99,8 @@ public enum HTMLTimeline {
         }
         let slots = distinct.count + 1  // one spare slot on the right for open-ended bars
         let slot = max(12, min(48, 1240 / max(slots, 1)))
-        let height = processes.count * laneHeight
+        let lanesHeight = processes.count * laneHeight
+        let height = lanesHeight + axisHeight
         let linearized = ops.reduce(0) { $0 + ($1.linearizedAt != nil ? 1 : 0) }
 
         out += "<div class=\"zoom\"><button data-z=\"0.5\">zoom out</button><button data-z=\"2\">zoom in</button>"
@@ -106,8 +109,18 @@ public enum HTMLTimeline {
         for (lane, process) in processes.enumerated() {
             out += "<div style=\"top:\(lane * laneHeight)px\">P\(process)</div>"
         }
+        out += "<div style=\"top:\(lanesHeight)px\">time</div>"
         out += "</div>\n<div class=\"scroll\"><div class=\"chart\" data-n=\"\(linearized)\" "
         out += "style=\"--s:\(slot)px;--n:\(slots);height:\(height)px\">\n"
+        // The time axis: the real time of every `step`-th slot, at most `maxTicks` labels.
+        let step = max((90 + slot - 1) / slot, (distinct.count + maxTicks - 1) / maxTicks, 1)
+        out += "<div class=\"axis\" style=\"top:\(lanesHeight)px\">"
+        var tick = 0
+        while tick < distinct.count {
+            out += "<span style=\"--l:\(tick)\">\(distinct[tick])</span>"
+            tick += step
+        }
+        out += "</div>\n"
         for op in ops {
             // Positions are in slots (--l, --w) and lanes (--y); CSS scales them by --s, so zooming is one update.
             let left = rank(op.start)
@@ -154,8 +167,10 @@ public enum HTMLTimeline {
         .frame{display:flex;border:1px solid #ccc;background:#fff}
         .lanes{position:relative;width:56px;flex:none;border-right:1px solid #ccc;background:#f7f7f7}
         .lanes div{position:absolute;left:4px;height:22px;line-height:22px;font-size:11px;color:#555}
-        .scroll{overflow-x:auto;flex:1}
+        .scroll{overflow-x:auto;overflow-y:hidden;flex:1}
         .chart{position:relative;width:calc(var(--n)*var(--s));background:repeating-linear-gradient(#fff 0 22px,#f6f8fa 22px 44px)}
+        .axis{position:absolute;left:0;right:0;height:18px;box-sizing:border-box;border-top:1px solid #ccc;font-size:10px;color:#777}
+        .axis span{position:absolute;left:calc(var(--l)*var(--s));border-left:1px solid #bbb;padding-left:2px;white-space:nowrap}
         .zoom{margin:2px 0 4px;color:#777;font-size:12px}.zoom button{font-size:11px;margin-right:4px}
         .chart .o{left:calc(var(--l)*var(--s) + 1px);width:calc(var(--w)*var(--s) - 2px);top:calc(var(--y)*22px + 2px)}
         .o{position:absolute;height:18px;line-height:18px;box-sizing:border-box;font-size:11px;overflow:hidden;\
