@@ -54,23 +54,50 @@ import Testing
     func sample() -> [Timeline] {
         [
             Timeline(
-                key: "k1", verdict: "not linearizable",
+                key: "k1",
+                verdict: "not linearizable",
                 ops: [
-                    TimelineOp(process: 0, start: 0, end: 3, label: "write 1", result: "ok", status: .ok, linearizedAt: 0),
+                    TimelineOp(
+                        process: 0,
+                        start: 0,
+                        end: 3,
+                        label: "write 1",
+                        result: "ok",
+                        status: .ok,
+                        linearizedAt: 0
+                    ),
                     TimelineOp(process: 1, start: 1, end: 5, label: "read", result: "2", status: .ok, isFailing: true),
-                    TimelineOp(process: 2, start: 2, end: nil, label: "write 2", result: "never returned", status: .info),
-                    TimelineOp(process: 0, start: 4, end: 6, label: "cas 1->4", result: "fail", status: .fail, linearizedAt: 1),
+                    TimelineOp(
+                        process: 2,
+                        start: 2,
+                        end: nil,
+                        label: "write 2",
+                        result: "never returned",
+                        status: .info
+                    ),
+                    TimelineOp(
+                        process: 0,
+                        start: 4,
+                        end: 6,
+                        label: "cas 1->4",
+                        result: "fail",
+                        status: .fail,
+                        linearizedAt: 1
+                    ),
                 ],
-                note: "read 2 cannot be placed"),
+                note: "read 2 cannot be placed"
+            ),
             Timeline(key: nil, verdict: "linearizable", ops: []),
         ]
     }
 
     @Test func hostileTextIsEscapedEverywhere() {
         let timeline = Timeline(
-            key: Self.hostile, verdict: Self.hostile,
+            key: Self.hostile,
+            verdict: Self.hostile,
             ops: [TimelineOp(process: 0, start: 0, end: 1, label: Self.hostile, result: Self.hostile, status: .ok)],
-            note: Self.hostile)
+            note: Self.hostile
+        )
         let html = HTMLTimeline.render([timeline, timeline], title: Self.hostile)
         #expect(!html.contains("<script>alert"))
         #expect(!html.contains("'x'"))
@@ -110,15 +137,28 @@ import Testing
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("src="))
         #expect(Self.tagProblems(html).isEmpty)
-        #expect(Self.tagProblems("<div><span></div>") == ["</div> closes <span>", "<div> never closed", "<span> never closed"])
+        #expect(
+            Self.tagProblems("<div><span></div>") == [
+                "</div> closes <span>", "<div> never closed", "<span> never closed",
+            ]
+        )
     }
 
     @Test func tenThousandOpsStayCompact() {
         var ops: [TimelineOp] = []
         for i in 0..<10_000 {
-            ops.append(TimelineOp(
-                process: i % 20, start: Int64(i * 10), end: i % 97 == 0 ? nil : Int64(i * 10 + 35),
-                label: "write \(i)", result: "ok", status: .ok, linearizedAt: i, isFailing: i == 9_999))
+            ops.append(
+                TimelineOp(
+                    process: i % 20,
+                    start: Int64(i * 10),
+                    end: i % 97 == 0 ? nil : Int64(i * 10 + 35),
+                    label: "write \(i)",
+                    result: "ok",
+                    status: .ok,
+                    linearizedAt: i,
+                    isFailing: i == 9_999
+                )
+            )
         }
         let html = HTMLTimeline.render([Timeline(key: "big", verdict: "not linearizable", ops: ops)], title: "big")
         #expect(html.utf8.count < 2_000_000)
@@ -163,7 +203,9 @@ import Testing
         ops[min(21, ops.count - 1)].isFailing = true
         let kv = try HistoryParser.parse(contentsOf: dir + "/kv/c10-ok.txt", format: .auto)
         let byKey = Dictionary(grouping: kv.events, by: { $0.key ?? "" })
-        var timelines = [Timeline(key: nil, verdict: "not linearizable", ops: ops, note: "etcd_000: read 3 cannot be placed")]
+        var timelines = [
+            Timeline(key: nil, verdict: "not linearizable", ops: ops, note: "etcd_000: read 3 cannot be placed")
+        ]
         for key in byKey.keys.sorted().prefix(2) {
             timelines.append(Timeline(key: key, verdict: "linearizable", ops: TimelineOp.fromHistory(byKey[key]!)))
         }

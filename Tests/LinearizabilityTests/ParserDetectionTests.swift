@@ -11,7 +11,10 @@ import Testing
         #expect(HistoryParser.detectFormat(text: "[{:process 0, :type :invoke, :f :read}]") == .edn)
         #expect(HistoryParser.detectFormat(text: "({:process 0, :type :invoke, :f :read})") == .edn)
         #expect(HistoryParser.detectFormat(text: "; comment\n{:process 0}") == .edn)
-        #expect(HistoryParser.detectFormat(text: "{:process 1, :type :invoke, :f :put, :key \"1\", :value \"x\"}") == .porcupineKV)
+        #expect(
+            HistoryParser.detectFormat(text: "{:process 1, :type :invoke, :f :put, :key \"1\", :value \"x\"}")
+                == .porcupineKV
+        )
         #expect(HistoryParser.detectFormat(text: "\u{FEFF}{\"process\":0}") == .jsonl)
     }
 
@@ -32,9 +35,17 @@ import Testing
     }
 
     @Test func autoResolvesTheFormatOrSaysWhyItCannot() throws {
-        let jsonl = try HistoryParser.parse(text: "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\"}", format: .auto, fileName: "a")
+        let jsonl = try HistoryParser.parse(
+            text: "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\"}",
+            format: .auto,
+            fileName: "a"
+        )
         #expect(jsonl.format == .jsonl)
-        let etcd = try HistoryParser.parse(text: "INFO  jepsen.util - 0\t:invoke\t:read\tnil", format: .auto, fileName: "b")
+        let etcd = try HistoryParser.parse(
+            text: "INFO  jepsen.util - 0\t:invoke\t:read\tnil",
+            format: .auto,
+            fileName: "b"
+        )
         #expect(etcd.format == .porcupineEtcd)
         #expect(etcd.suggestedModel == "cas-register")
         let edn = try HistoryParser.parse(text: "{:process 0, :type :invoke, :f :read}", format: .auto, fileName: "c")

@@ -18,25 +18,34 @@ import Testing
     }
 
     static let seeds: [(HistoryFormat, String)] = [
-        (.jsonl, """
+        (
+            .jsonl,
+            """
             {"process":3,"type":"invoke","f":"cas","key":"k7","value":[1,2],"time":1734}
             {"process":3,"type":"ok","f":"cas","key":"k7","value":[1,2],"time":2210}
             {"process":5,"type":"invoke","f":"read","key":"k\\u00e9","value":null,"time":2301}
             {"process":5,"type":"info","f":"read","key":"k7","value":"a\\"b","time":9000}
-            """),
-        (.edn, """
+            """
+        ),
+        (
+            .edn,
+            """
             ; comment
             [{:process 0, :type :invoke, :f :txn, :value [[:read :x nil] [:write :y 2]]}
              {:process 0,
               :type :ok, :f :txn, :value [[:read :x 1] [:write :y 2]] :extra #{"a\\"b" \\c}}
              {:process :nemesis, :type :info, :f :start, :value {:a [1 2]}}]
-            """),
-        (.porcupineEtcd, """
+            """
+        ),
+        (
+            .porcupineEtcd,
+            """
             INFO  jepsen.util - 0\t:invoke\t:read\tnil
             INFO  jepsen.util - 0\t:ok\t:read\t3
             INFO  jepsen.util - 1   :invoke :cas    [1 4]
             INFO  jepsen.util - 1   :fail :cas    [1 4]
-            """),
+            """
+        ),
     ]
 
     static let interesting: [UInt8] = Array("{}[]()\":;,\\#_ \n\r\t-0123456789nNtfu".utf8) + [0x00, 0xFF, 0xC3]

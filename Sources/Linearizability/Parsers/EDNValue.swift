@@ -45,7 +45,10 @@ enum EDNValue {
         case .bool(let b): return .bool(b)
         case .int(let v): return .int(v)
         case .float(let text):
-            throw SyntaxError(reason: "non-integer number \(text) in a value (history values are integers, strings, keywords, booleans, nil and collections)")
+            throw SyntaxError(
+                reason:
+                    "non-integer number \(text) in a value (history values are integers, strings, keywords, booleans, nil and collections)"
+            )
         case .string(let s), .character(let s): return .string(s)
         case .keyword(let k), .symbol(let k): return .keyword(k)
         case .vector(let items), .list(let items), .set(let items):

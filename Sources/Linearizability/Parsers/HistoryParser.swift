@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads history files in any of the `HistoryFormat`s into `[HistoryEvent]`.
@@ -82,7 +82,8 @@ public enum HistoryParser {
             let line = ByteText.string(bytes, pos, end)
             if line.contains("{:") {
                 seen += 1
-                let kv = line.contains(":key ")
+                let kv =
+                    line.contains(":key ")
                     && (line.contains(":f :get") || line.contains(":f :put") || line.contains(":f :append"))
                 if !kv {
                     allMatch = false
@@ -94,12 +95,16 @@ public enum HistoryParser {
         return seen > 0 && allMatch
     }
 
-    static func parse(buffer: UnsafeBufferPointer<UInt8>, format: HistoryFormat, fileName: String) throws(HistoryParseErrors) -> ParsedHistory {
+    static func parse(buffer: UnsafeBufferPointer<UInt8>, format: HistoryFormat, fileName: String)
+        throws(HistoryParseErrors) -> ParsedHistory
+    {
         var errors = ParseErrorCollector(file: fileName)
         switch format {
         case .auto:
             guard let detected = detect(buffer) else {
-                throw HistoryParseErrors(errors: [HistoryParseError(file: fileName, line: 0, reason: undetectableReason(buffer))])
+                throw HistoryParseErrors(errors: [
+                    HistoryParseError(file: fileName, line: 0, reason: undetectableReason(buffer))
+                ])
             }
             switch detected {
             case .edn, .porcupineKV:
@@ -125,7 +130,8 @@ public enum HistoryParser {
                     line: event.line,
                     event.key == nil
                         ? "porcupine-kv entries need a :key"
-                        : "porcupine-kv entries have :f :get, :put or :append, found :\(event.f)")
+                        : "porcupine-kv entries have :f :get, :put or :append, found :\(event.f)"
+                )
             }
             try errors.throwIfAny()
             return ParsedHistory(events: events, format: .porcupineKV, suggestedModel: "kv")
@@ -140,11 +146,13 @@ public enum HistoryParser {
         var pos = ByteText.contentStart(bytes)
         while pos < bytes.count && ByteText.isBlank(bytes[pos]) { pos += 1 }
         guard pos < bytes.count else {
-            return "the file is empty: there is no event to detect the format from (pass --format to read it as an empty history)"
+            return
+                "the file is empty: there is no event to detect the format from (pass --format to read it as an empty history)"
         }
         var end = pos
         while end < bytes.count && bytes[end] != ByteText.newline && bytes[end] != ByteText.carriageReturn { end += 1 }
-        return "cannot detect the format from '\(ByteText.excerpt(bytes, pos, end))': expected a JSON object per line ({\"process\": ...}), "
+        return
+            "cannot detect the format from '\(ByteText.excerpt(bytes, pos, end))': expected a JSON object per line ({\"process\": ...}), "
             + "EDN maps ({:process ...}, [...], (...)) or Porcupine etcd lines (INFO  jepsen.util - ...); pass --format"
     }
 
@@ -152,7 +160,9 @@ public enum HistoryParser {
     static func readFile(_ path: String) throws(HistoryParseErrors) -> [UInt8] {
         func failure(_ what: String) -> HistoryParseErrors {
             let message = String(cString: strerror(errno))
-            return HistoryParseErrors(errors: [HistoryParseError(file: path, line: 0, reason: "cannot \(what) the history file: \(message)")])
+            return HistoryParseErrors(errors: [
+                HistoryParseError(file: path, line: 0, reason: "cannot \(what) the history file: \(message)")
+            ])
         }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw failure("open") }
@@ -160,7 +170,9 @@ public enum HistoryParser {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw failure("stat") }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw HistoryParseErrors(errors: [HistoryParseError(file: path, line: 0, reason: "is a directory, not a history file")])
+            throw HistoryParseErrors(errors: [
+                HistoryParseError(file: path, line: 0, reason: "is a directory, not a history file")
+            ])
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(max(info.st_size, 0)) + 1)

@@ -73,7 +73,9 @@ enum JSONLHistoryParser {
                 case .int(let v): fields.key = String(v)
                 case .null: fields.key = nil
                 case let other:
-                    throw SyntaxError(reason: "column \(column): \"key\" must be a string or an integer, found \(other.kindName)")
+                    throw SyntaxError(
+                        reason: "column \(column): \"key\" must be a string or an integer, found \(other.kindName)"
+                    )
                 }
             case "value":
                 if fields.value != nil { throw duplicate() }
@@ -89,7 +91,9 @@ enum JSONLHistoryParser {
                 case .int(let v): fields.time = v
                 case .null: fields.time = nil
                 case let other:
-                    throw SyntaxError(reason: "column \(column): \"time\" must be an integer (nanoseconds), found \(other.kindName)")
+                    throw SyntaxError(
+                        reason: "column \(column): \"time\" must be an integer (nanoseconds), found \(other.kindName)"
+                    )
                 }
             default:
                 _ = try r.parseValue()
@@ -123,7 +127,13 @@ enum JSONLHistoryParser {
             throw SyntaxError(reason: "missing field \"f\" (the operation, e.g. \"read\")")
         }
         return HistoryEvent(
-            process: process, kind: kind, f: f, key: fields.key, value: fields.value ?? .null,
-            time: fields.time, line: line)
+            process: process,
+            kind: kind,
+            f: f,
+            key: fields.key,
+            value: fields.value ?? .null,
+            time: fields.time,
+            line: line
+        )
     }
 }

@@ -26,7 +26,8 @@ public enum HTMLTimeline {
             out += "<ul class=\"toc\">\n"
             for (index, timeline) in timelines.enumerated() {
                 out += "<li><a href=\"#tl-\(index)\">" + heading(timeline) + "</a> "
-                out += verdictSpan(timeline.verdict) + " <span class=\"count\">(\(timeline.ops.count) ops)</span></li>\n"
+                out +=
+                    verdictSpan(timeline.verdict) + " <span class=\"count\">(\(timeline.ops.count) ops)</span></li>\n"
             }
             out += "</ul>\n"
         }
@@ -58,7 +59,8 @@ public enum HTMLTimeline {
     }
 
     static func renderSection(_ timeline: Timeline, index: Int, into out: inout String) {
-        out += "<section id=\"tl-\(index)\">\n<h2>" + heading(timeline) + ": " + verdictSpan(timeline.verdict) + "</h2>\n"
+        out +=
+            "<section id=\"tl-\(index)\">\n<h2>" + heading(timeline) + ": " + verdictSpan(timeline.verdict) + "</h2>\n"
         if let note = timeline.note {
             out += "<p class=\"note\">" + HTMLEscape.escape(note) + "</p>\n"
         }
@@ -134,7 +136,8 @@ public enum HTMLTimeline {
             }
             if op.isFailing { cls += " failing" }
             let lane = laneOf[op.process, default: 0]
-            out += "<div class=\"\(cls)\" style=\"--l:\(left);--w:\(span);--y:\(lane)\" data-p=\"\(op.process)\" data-s=\"\(op.start)\""
+            out +=
+                "<div class=\"\(cls)\" style=\"--l:\(left);--w:\(span);--y:\(lane)\" data-p=\"\(op.process)\" data-s=\"\(op.start)\""
             if let end = op.end {
                 out += " data-e=\"\(end)\""
             }

@@ -11,9 +11,16 @@ extension TimelineOp {
             switch event.kind {
             case .invoke:
                 open[event.process] = ops.count
-                ops.append(TimelineOp(
-                    process: event.process, start: time, end: nil, label: label(f: event.f, key: event.key, value: event.value),
-                    result: "never completed", status: .info))
+                ops.append(
+                    TimelineOp(
+                        process: event.process,
+                        start: time,
+                        end: nil,
+                        label: label(f: event.f, key: event.key, value: event.value),
+                        result: "never completed",
+                        status: .info
+                    )
+                )
             case .ok, .fail, .info:
                 guard let i = open.removeValue(forKey: event.process) else { continue }
                 switch event.kind {
