@@ -108,7 +108,7 @@ import Testing
 
     @Test func entriesOfNonIntegerProcessesAreSkipped() throws {
         let text = """
-            {"process":"nemesis","type":"info","f":"start","value":null}
+            {"process":"nemesis","type":"info","f":"start","value":{"partition":[0.5,"n1"]}}
             {"process":0,"type":"invoke","f":"read","value":null}
             """
         let events = try parse(text)
