@@ -32,6 +32,7 @@ import Testing
         #expect(HistoryParser.detectFormat(text: "hello world") == nil)
         #expect(HistoryParser.detectFormat(text: "INFO  jepsen.core - starting") == nil)
         #expect(HistoryParser.detectFormat(text: "{}") == nil)
+        #expect(HistoryParser.detectFormat(text: "[\n  {\"process\": 0}]") == nil)
     }
 
     @Test func autoResolvesTheFormatOrSaysWhyItCannot() throws {
@@ -58,6 +59,12 @@ import Testing
         } catch {
             #expect("\(error)".hasPrefix("g.txt: cannot detect the format from 'garbage here'"))
             #expect("\(error)".contains("pass --format"))
+        }
+        do {
+            _ = try HistoryParser.parse(text: "[{\"process\":0}]", format: .auto, fileName: "a.json")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".hasPrefix("a.json: the file is a JSON array of objects; Tessera reads one JSON object per line"))
         }
         do {
             _ = try HistoryParser.parse(text: "\n", format: .auto, fileName: "empty.txt")

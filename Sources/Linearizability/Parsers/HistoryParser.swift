@@ -65,10 +65,23 @@ public enum HistoryParser {
             if bytes[p] == UInt8(ascii: ":") { return sampleLooksLikeKV(bytes, from: pos) ? .porcupineKV : .edn }
             return nil
         case UInt8(ascii: "["), UInt8(ascii: "("), UInt8(ascii: ";"), UInt8(ascii: "#"):
+            if isJSONArray(bytes, from: pos) { return nil }
             return sampleLooksLikeKV(bytes, from: pos) ? .porcupineKV : .edn
         default:
             return nil
         }
+    }
+
+    /// Whether the text at `from` opens a JSON array of objects: `[` then `{` then `"`.
+    private static func isJSONArray(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Bool {
+        guard bytes[from] == UInt8(ascii: "[") else { return false }
+        var p = from + 1
+        for want in [UInt8(ascii: "{"), UInt8(ascii: "\"")] {
+            while p < bytes.count && ByteText.isBlank(bytes[p]) { p += 1 }
+            guard p < bytes.count, bytes[p] == want else { return false }
+            p += 1
+        }
+        return true
     }
 
     /// Whether the first (up to 50) lines holding a map all look like Porcupine kv entries.
@@ -148,6 +161,10 @@ public enum HistoryParser {
         guard pos < bytes.count else {
             return
                 "the file is empty: there is no event to detect the format from (pass --format to read it as an empty history)"
+        }
+        if isJSONArray(bytes, from: pos) {
+            return "the file is a JSON array of objects; Tessera reads one JSON object per line (JSONL, "
+                + "{\"process\": ...} on each line, no enclosing [ ])"
         }
         var end = pos
         while end < bytes.count && bytes[end] != ByteText.newline && bytes[end] != ByteText.carriageReturn { end += 1 }
