@@ -25,11 +25,8 @@ enum EDNHistoryParser {
                 if let n = probe.peek, n == UInt8(ascii: "{") || n == UInt8(ascii: "#") || n == want {
                     closer = want
                     wrapperLine = reader.line
-                    probe.newEntryAtColumnOne = false
+                    // Entries inside start wherever the writer put them; the column-1 heuristic still applies.
                     reader = probe
-                    // Inside a wrapper, entries commonly start in column 1 or 2; keep the heuristic only for
-                    // column 1, as at top level.
-                    reader.newEntryAtColumnOne = true
                 }
             }
         } catch {
