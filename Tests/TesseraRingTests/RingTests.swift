@@ -110,6 +110,13 @@ func sampleKeys(_ count: Int) -> [[UInt8]] { (0..<count).map { Array("user:\($0)
         #expect(Self.maxOverMean(other.ownership()) <= 1.10)
     }
 
+    @Test(arguments: 4...10)
+    func replicatedOwnershipForThreeReplicasIsBalancedToo(_ count: Int) {
+        // Not a hard requirement, but what spreads the load: each node stores about 3/n of the keys.
+        let ring = Ring(members: nodes(count))
+        #expect(Self.maxOverMean(ring.replicatedOwnership(replicationFactor: 3)) <= 1.12)
+    }
+
     @Test func sampledKeysFollowTheOwnership() {
         let ring = Ring(members: nodes(5))
         var counts: [NodeID: Int] = [:]
