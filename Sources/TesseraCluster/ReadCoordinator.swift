@@ -157,7 +157,7 @@ public struct ReadCoordinator: Sendable {
     /// `required` responses are in: fix the answer and repair the stale responders.
     private mutating func fixAnswer() -> [ReadEffect] {
         var newest: Cell? = nil
-        for (_, cell) in responded { newest = Cell.newest(newest, cell) }
+        for node in targets { if let response = responded[node] { newest = Cell.newest(newest, response) } }
         answer = .some(newest)
         counted = responded.count
         guard let winner = newest else {

@@ -61,7 +61,7 @@ enum TokenAllocator {
             var mine: [UInt64] = []
             var walkOld: [Int] = []
             var walkNew: [Int] = []
-            var delta: [Int: Double] = [:]
+            var delta = [Double](repeating: 0, count: nodeCount)  // an array: summed in node order, never hashed
             for placed in 0..<virtualNodes {
                 let need = target - primary[x]
                 let quota = need / Double(virtualNodes - placed)
@@ -92,12 +92,13 @@ enum TokenAllocator {
                     var score = sq(primary[x] + a - target) - sq(primary[x] - target)
                     score += sq(primary[donor] - a - target) - sq(primary[donor] - target)
                     if scoreReplicas {
-                        delta.removeAll(keepingCapacity: true)
+                        for j in delta.indices { delta[j] = 0 }
                         replicatedDelta(
                             positions, owners, splitting: i, amount: a, newOwner: x, rf: rf,
                             walkOld: &walkOld, walkNew: &walkNew, into: &delta
                         )
-                        for (j, d) in delta where d != 0 {
+                        for j in delta.indices where delta[j] != 0 {
+                            let d = delta[j]
                             score += sq(replicated[j] + d - replicatedTarget) - sq(replicated[j] - replicatedTarget)
                         }
                     }
@@ -152,7 +153,7 @@ enum TokenAllocator {
         rf: Int,
         walkOld: inout [Int],
         walkNew: inout [Int],
-        into delta: inout [Int: Double]
+        into delta: inout [Double]
     ) {
         let count = owners.count
         // Virtual ring of count + 1 slots: the new token at slot i, real token r at slot r (r < i) or r + 1.
@@ -160,10 +161,10 @@ enum TokenAllocator {
         let realOwner: (Int) -> Int = { owners[$0] }
         // The new range (p, p + a].
         walk(from: i, count: count + 1, rf: rf, into: &walkNew, owner: virtualOwner)
-        for o in walkNew { delta[o, default: 0] += amount }
+        for o in walkNew { delta[o] += amount }
         // Range i shrinks by a; its replica set is unchanged (its walk starts after the new token).
         walk(from: i, count: count, rf: rf, into: &walkOld, owner: realOwner)
-        for o in walkOld { delta[o, default: 0] -= amount }
+        for o in walkOld { delta[o] -= amount }
         // Ranges before the new token whose walk reaches it.
         var seen: [Int] = []
         var r = i
@@ -175,8 +176,8 @@ enum TokenAllocator {
             walk(from: r, count: count, rf: rf, into: &walkOld, owner: realOwner)
             walk(from: r < i ? r : r + 1, count: count + 1, rf: rf, into: &walkNew, owner: virtualOwner)
             if walkOld == walkNew { continue }
-            for o in walkOld { delta[o, default: 0] -= length }
-            for o in walkNew { delta[o, default: 0] += length }
+            for o in walkOld { delta[o] -= length }
+            for o in walkNew { delta[o] += length }
         }
     }
 

@@ -150,3 +150,13 @@ func sampleKeys(_ count: Int) -> [[UInt8]] { (0..<count).map { Array("user:\($0)
         #expect(abs(fraction - expected) < 0.2 * expected, "moved \(fraction), expected about \(expected)")
     }
 }
+
+@Suite struct RingGoldenTests {
+    /// Pins the allocation: every node (and client) must compute these exact tokens from this member list.
+    /// If this fails, the allocator changed and existing clusters would disagree about their rings.
+    @Test func tokensForAKnownMemberListAreStable() {
+        let ring = Ring(members: nodes(5))
+        #expect(Array(ring.tokens(of: NodeID("n1")).prefix(2)) == [-8_020_718_605_578_323_953, -6_307_992_757_993_207_535])
+        #expect(Array(ring.tokens(of: NodeID("n5")).prefix(2)) == [-7_501_903_928_505_242_705, -7_213_673_552_353_531_025])
+    }
+}
