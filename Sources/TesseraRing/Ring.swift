@@ -61,6 +61,27 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
         self.owners = owners
     }
 
+    /// The largest `virtualNodes` accepted by `validate(members:virtualNodes:)`.
+    public static let maxVirtualNodes = 1024
+
+    /// Throws `TesseraError.invalidRequest` unless `init(members:virtualNodes:)` would accept the input: at least
+    /// one member, valid and distinct names with distinct tags, and 1...`maxVirtualNodes` virtual nodes.
+    /// Call it on configuration input; the initializer itself only has preconditions.
+    public static func validate(members: [NodeID], virtualNodes: Int) throws(TesseraError) {
+        guard !members.isEmpty else { throw TesseraError(.invalidRequest, "the member list is empty") }
+        guard (1...maxVirtualNodes).contains(virtualNodes) else {
+            throw TesseraError(
+                .invalidRequest,
+                "virtual nodes must be between 1 and \(maxVirtualNodes), got \(virtualNodes)"
+            )
+        }
+        var seen: Set<NodeID> = []
+        for node in members where !seen.insert(node).inserted {
+            throw TesseraError(.invalidRequest, "node '\(node)' is listed twice in the member list")
+        }
+        try NodeID.checkDistinctTags(members)
+    }
+
     /// Throws `TesseraError.invalidRequest` if a token is claimed twice (by one node or two).
     public static func validate(tokens: [NodeID: [Token]]) throws(TesseraError) {
         var seen: [Token: NodeID] = [:]

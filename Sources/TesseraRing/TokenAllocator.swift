@@ -78,7 +78,9 @@ enum TokenAllocator {
                 // Only ranges that can give the whole piece compete (else the longest range alone), so the
                 // replica score never trades away primary balance.
                 var longest: UInt64 = 0
-                for i in 0..<positions.count where owners[i] == donor { longest = max(longest, rangeLength(positions, i)) }
+                for i in 0..<positions.count where owners[i] == donor {
+                    longest = max(longest, rangeLength(positions, i))
+                }
                 let fits = Double(longest) > wanted
                 for i in 0..<positions.count where owners[i] == donor {
                     let length = rangeLength(positions, i)
@@ -94,8 +96,15 @@ enum TokenAllocator {
                     if scoreReplicas {
                         for j in delta.indices { delta[j] = 0 }
                         replicatedDelta(
-                            positions, owners, splitting: i, amount: a, newOwner: x, rf: rf,
-                            walkOld: &walkOld, walkNew: &walkNew, into: &delta
+                            positions,
+                            owners,
+                            splitting: i,
+                            amount: a,
+                            newOwner: x,
+                            rf: rf,
+                            walkOld: &walkOld,
+                            walkNew: &walkNew,
+                            into: &delta
                         )
                         for j in delta.indices where delta[j] != 0 {
                             let d = delta[j]

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TesseraCore
 import TesseraRing
+import Testing
 
 /// Prints the balance table of docs/consistency.md. Run with
 /// `TESSERA_RING_REPORT=1 swift test --filter RingBalanceReport`.
@@ -57,8 +57,13 @@ import TesseraRing
             }
             print(
                 String(
-                    format: "%d | %.4f | %.4f | RF=3 sets changed %.4f (3/(n+1) = %.4f)", n,
-                    Double(moved) / 1e5, 1.0 / Double(n + 1), Double(movedReplicas) / 1e5, 3.0 / Double(n + 1))
+                    format: "%d | %.4f | %.4f | RF=3 sets changed %.4f (3/(n+1) = %.4f)",
+                    n,
+                    Double(moved) / 1e5,
+                    1.0 / Double(n + 1),
+                    Double(movedReplicas) / 1e5,
+                    3.0 / Double(n + 1)
+                )
             )
         }
         #expect(Bool(true))

@@ -1,6 +1,6 @@
-import Testing
 import TesseraCore
 import TesseraRing
+import Testing
 
 func nodes(_ count: Int, prefix: String = "n") -> [NodeID] { (1...count).map { NodeID("\(prefix)\($0)") } }
 
@@ -47,6 +47,24 @@ func sampleKeys(_ count: Int) -> [[UInt8]] { (0..<count).map { Array("user:\($0)
         let ring = Ring(tokens: tokens)
         #expect(ring.primary(forToken: 5) == NodeID("a"))  // the smaller name keeps a contested token
         #expect(ring.tokenCount == 3)
+    }
+
+    @Test func validateMembersRejectsBadConfigurationsWithAMessage() throws {
+        try Ring.validate(members: nodes(3), virtualNodes: 16)
+        for (members, vnodes, fragment) in [
+            ([NodeID](), 16, "empty"),
+            (nodes(3), 0, "between 1 and"),
+            (nodes(3), Ring.maxVirtualNodes + 1, "between 1 and"),
+            (nodes(2) + [NodeID("n1")], 16, "listed twice"),
+            ([NodeID("bad name")], 16, "invalid node id"),
+        ] {
+            do {
+                try Ring.validate(members: members, virtualNodes: vnodes)
+                Issue.record("accepted \(members) with \(vnodes) vnodes")
+            } catch {
+                #expect(error.code == .invalidRequest && error.message.contains(fragment), "\(error)")
+            }
+        }
     }
 
     @Test func keysBelongToTheFirstTokenAtOrAfterThem() {
@@ -156,7 +174,11 @@ func sampleKeys(_ count: Int) -> [[UInt8]] { (0..<count).map { Array("user:\($0)
     /// If this fails, the allocator changed and existing clusters would disagree about their rings.
     @Test func tokensForAKnownMemberListAreStable() {
         let ring = Ring(members: nodes(5))
-        #expect(Array(ring.tokens(of: NodeID("n1")).prefix(2)) == [-8_020_718_605_578_323_953, -6_307_992_757_993_207_535])
-        #expect(Array(ring.tokens(of: NodeID("n5")).prefix(2)) == [-7_501_903_928_505_242_705, -7_213_673_552_353_531_025])
+        #expect(
+            Array(ring.tokens(of: NodeID("n1")).prefix(2)) == [-8_020_718_605_578_323_953, -6_307_992_757_993_207_535]
+        )
+        #expect(
+            Array(ring.tokens(of: NodeID("n5")).prefix(2)) == [-7_501_903_928_505_242_705, -7_213_673_552_353_531_025]
+        )
     }
 }
