@@ -21,6 +21,8 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
     private let sortedTokens: [Token]
     /// `owners[i]` is the index into `members` of the node owning `sortedTokens[i]`.
     private let owners: [Int]
+    /// Number of members that own at least one token: the longest possible preference list.
+    private let owningMembers: Int
 
     /// Allocates tokens for `members`, one node after another in list order (deterministic: the same list
     /// and `virtualNodes` give the same ring on every node; appending a node changes no existing token).
@@ -36,6 +38,7 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
         self.members = members
         self.sortedTokens = pairs.map(\.0)
         self.owners = pairs.map(\.1)
+        self.owningMembers = Set(self.owners).count
     }
 
     /// Rebuilds a ring from tokens fetched over the wire or stored on disk. Members are sorted by name.
@@ -59,6 +62,7 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
         self.members = members
         self.sortedTokens = sorted
         self.owners = owners
+        self.owningMembers = Set(owners).count
     }
 
     /// The largest `virtualNodes` accepted by `validate(members:virtualNodes:)`.
@@ -133,21 +137,31 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
 
     /// The replicas of a token (see `preferenceList(for:replicationFactor:)`).
     public func preferenceList(forToken token: Token, replicationFactor: Int) -> [NodeID] {
-        guard !sortedTokens.isEmpty, replicationFactor > 0 else { return [] }
-        var chosen: [Int] = []
-        chosen.reserveCapacity(replicationFactor)
-        let start = ownerIndex(of: token)
-        var i = start
-        repeat {
-            let owner = owners[i]
-            if !chosen.contains(owner) {
-                chosen.append(owner)
-                if chosen.count == replicationFactor { break }
+        let wanted = min(replicationFactor, owningMembers)
+        guard wanted > 0 else { return [] }
+        var result: [NodeID] = []
+        result.reserveCapacity(wanted)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: wanted) { chosen in
+            var found = 0
+            var i = ownerIndex(of: token)
+            // Every owning member is met within one turn, so the loop ends with `wanted` nodes.
+            while found < wanted {
+                let owner = owners[i]
+                var seen = false
+                for c in 0..<found where chosen[c] == owner {
+                    seen = true
+                    break
+                }
+                if !seen {
+                    chosen[found] = owner
+                    found += 1
+                    result.append(members[owner])
+                }
+                i += 1
+                if i == sortedTokens.count { i = 0 }
             }
-            i += 1
-            if i == sortedTokens.count { i = 0 }
-        } while i != start
-        return chosen.map { members[$0] }
+        }
+        return result
     }
 
     /// The primary owner of a token (nil on an empty ring).
