@@ -167,6 +167,24 @@ func sampleKeys(_ count: Int) -> [[UInt8]] { (0..<count).map { Array("user:\($0)
         let expected = 1.0 / Double(count + 1)
         #expect(abs(fraction - expected) < 0.2 * expected, "moved \(fraction), expected about \(expected)")
     }
+
+    @Test(arguments: [3, 6])
+    func addingANodeChangesAReplicaSetOnlyByLettingTheNewNodeIn(_ count: Int) {
+        let before = Ring(members: nodes(count))
+        let after = Ring(members: nodes(count + 1))
+        let newcomer = NodeID("n\(count + 1)")
+        var changed = 0
+        for key in sampleKeys(5_000) {
+            let old = before.preferenceList(for: key, replicationFactor: 3)
+            let new = after.preferenceList(for: key, replicationFactor: 3)
+            guard old != new else { continue }
+            changed += 1
+            // The newcomer takes its place in the walk and the last old replica drops out; the rest keep order.
+            #expect(new.contains(newcomer))
+            #expect(new.filter { $0 != newcomer } == Array(old.prefix(2)))
+        }
+        #expect(changed > 0)
+    }
 }
 
 @Suite struct RingGoldenTests {
