@@ -67,7 +67,7 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The largest `virtualNodes` accepted by `validate(members:virtualNodes:)`.
-    public static let maxVirtualNodes = 1024
+    public static let maxVirtualNodes = 256
 
     /// Throws `TesseraError.invalidRequest` unless `init(members:virtualNodes:)` would accept the input: at least
     /// one member, valid and distinct names with distinct tags, and 1...`maxVirtualNodes` virtual nodes.
