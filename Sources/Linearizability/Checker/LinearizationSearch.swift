@@ -100,7 +100,7 @@ struct LinearizationSearch {
             let bitsPtr = bitsBuf.baseAddress!
             while okLeft > 0 {
                 iterations &+= 1
-                if iterations & 0x3FFF == 0 {
+                if iterations & 0x3FFF == 1 {
                     if let reason = control.shouldStop() { return .stopped(reason) }
                     let mb = model.approximateBytes
                     if mb > modelBytes {

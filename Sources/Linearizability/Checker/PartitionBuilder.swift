@@ -43,9 +43,14 @@ struct PartitionBuilder {
     private func initialElement() -> (ValueTable, Int32) {
         var values = ValueTable()
         switch options.model {
-        case .mutex: return (values, 0)
-        case .kv: return (values, values.id(.string(ElementModel.string(options.initialValue))))
-        case .register, .casRegister, .multiRegister: return (values, values.id(options.initialValue))
+        case .mutex:
+            return (values, 0)
+        case .kv:
+            let initial = values.id(.string(ElementModel.string(options.initialValue)))
+            return (values, initial)
+        case .register, .casRegister, .multiRegister:
+            let initial = values.id(options.initialValue)
+            return (values, initial)
         }
     }
 
@@ -137,9 +142,11 @@ struct PartitionBuilder {
         case (.mutex, "release"):
             return MicroOp(.release)
         default:
+            let owner = ModelKind.allCases.first { $0 != model && PartitionBuilder.functions(of: $0).contains(op.f) }
             throw Invalid(
                 reason: "\(op.f) is not an operation of the \(model.rawValue) model (it has: "
-                    + PartitionBuilder.functions(of: model) + "); choose another with --model")
+                    + PartitionBuilder.functions(of: model) + ")"
+                    + (owner.map { "; \(op.f) belongs to \($0.rawValue): use --model \($0.rawValue)" } ?? ""))
         }
     }
 
