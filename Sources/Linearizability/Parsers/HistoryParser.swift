@@ -1,0 +1,179 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads history files in any of the `HistoryFormat`s into `[HistoryEvent]`.
+///
+/// Parsing works over the UTF-8 bytes and does not stop at the first bad line: it throws `HistoryParseErrors`
+/// listing every malformed line (file, line, reason). Whole-file problems (unreadable file, format not
+/// recognised) are thrown the same way with line 0.
+public enum HistoryParser {
+    /// Reads and parses the file at `path`.
+    public static func parse(contentsOf path: String, format: HistoryFormat) throws -> ParsedHistory {
+        let bytes = try readFile(path)
+        return try parse(bytes: bytes, format: format, fileName: path)
+    }
+
+    /// Parses `text`; `fileName` is only used in error messages.
+    public static func parse(text: String, format: HistoryFormat, fileName: String) throws -> ParsedHistory {
+        try parse(bytes: Array(text.utf8), format: format, fileName: fileName)
+    }
+
+    /// Parses UTF-8 bytes; `fileName` is only used in error messages.
+    public static func parse(bytes: [UInt8], format: HistoryFormat, fileName: String) throws -> ParsedHistory {
+        try bytes.withUnsafeBufferPointer { buffer throws(HistoryParseErrors) in
+            try parse(buffer: buffer, format: format, fileName: fileName)
+        }
+    }
+
+    /// The format of `text`, judged from its first lines; nil when it is empty or matches no known format.
+    ///
+    /// - A first line starting with `INFO  jepsen.util` is `porcupineEtcd`.
+    /// - `{` followed by `"` is `jsonl`.
+    /// - `{:`, `[`, `(`, `;` or `#` is `edn`, or `porcupineKV` when the first entries all carry `:key` and
+    ///   `:f :get`, `:f :put` or `:f :append`. (`parse(..., format: .auto)` decides kv from all entries.)
+    public static func detectFormat(text: String) -> HistoryFormat? {
+        Array(text.utf8).withUnsafeBufferPointer { detect($0) }
+    }
+
+    static func detect(_ bytes: UnsafeBufferPointer<UInt8>) -> HistoryFormat? {
+        var pos = ByteText.contentStart(bytes)
+        while pos < bytes.count && ByteText.isBlank(bytes[pos]) { pos += 1 }
+        guard pos < bytes.count else { return nil }
+        let lineStart = pos
+        var lineEnd = pos
+        while lineEnd < bytes.count && bytes[lineEnd] != ByteText.newline { lineEnd += 1 }
+        let etcdMarker: StaticString = "INFO  jepsen.util"
+        let isEtcd = etcdMarker.withUTF8Buffer { m in
+            guard lineEnd - lineStart >= m.count else { return false }
+            for i in 0..<m.count where bytes[lineStart + i] != m[i] {
+                return false
+            }
+            return true
+        }
+        if isEtcd { return .porcupineEtcd }
+        switch bytes[pos] {
+        case UInt8(ascii: "{"):
+            var p = pos + 1
+            while p < bytes.count && ByteText.isBlank(bytes[p]) { p += 1 }
+            guard p < bytes.count else { return nil }
+            if bytes[p] == UInt8(ascii: "\"") { return .jsonl }
+            if bytes[p] == UInt8(ascii: ":") { return sampleLooksLikeKV(bytes, from: pos) ? .porcupineKV : .edn }
+            return nil
+        case UInt8(ascii: "["), UInt8(ascii: "("), UInt8(ascii: ";"), UInt8(ascii: "#"):
+            return sampleLooksLikeKV(bytes, from: pos) ? .porcupineKV : .edn
+        default:
+            return nil
+        }
+    }
+
+    /// Whether the first (up to 50) lines holding a map all look like Porcupine kv entries.
+    private static func sampleLooksLikeKV(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Bool {
+        var seen = 0
+        var allMatch = true
+        var pos = from
+        while pos < bytes.count && seen < 50 {
+            var end = pos
+            while end < bytes.count && bytes[end] != ByteText.newline { end += 1 }
+            let line = ByteText.string(bytes, pos, end)
+            if line.contains("{:") {
+                seen += 1
+                let kv = line.contains(":key ")
+                    && (line.contains(":f :get") || line.contains(":f :put") || line.contains(":f :append"))
+                if !kv {
+                    allMatch = false
+                    break
+                }
+            }
+            pos = end + 1
+        }
+        return seen > 0 && allMatch
+    }
+
+    static func parse(buffer: UnsafeBufferPointer<UInt8>, format: HistoryFormat, fileName: String) throws(HistoryParseErrors) -> ParsedHistory {
+        var errors = ParseErrorCollector(file: fileName)
+        switch format {
+        case .auto:
+            guard let detected = detect(buffer) else {
+                throw HistoryParseErrors(errors: [HistoryParseError(file: fileName, line: 0, reason: undetectableReason(buffer))])
+            }
+            switch detected {
+            case .edn, .porcupineKV:
+                let events = EDNHistoryParser.parse(buffer, errors: &errors)
+                try errors.throwIfAny()
+                let kv = EDNHistoryParser.looksLikeKV(events)
+                return ParsedHistory(events: events, format: kv ? .porcupineKV : .edn, suggestedModel: kv ? "kv" : nil)
+            case .auto, .jsonl, .porcupineEtcd:
+                return try parse(buffer: buffer, format: detected, fileName: fileName)
+            }
+        case .jsonl:
+            let events = JSONLHistoryParser.parse(buffer, errors: &errors)
+            try errors.throwIfAny()
+            return ParsedHistory(events: events, format: .jsonl, suggestedModel: nil)
+        case .edn:
+            let events = EDNHistoryParser.parse(buffer, errors: &errors)
+            try errors.throwIfAny()
+            return ParsedHistory(events: events, format: .edn, suggestedModel: nil)
+        case .porcupineKV:
+            let events = EDNHistoryParser.parse(buffer, errors: &errors)
+            for event in events where event.key == nil || !EDNHistoryParser.isKVFunction(event.f) {
+                errors.add(
+                    line: event.line,
+                    event.key == nil
+                        ? "porcupine-kv entries need a :key"
+                        : "porcupine-kv entries have :f :get, :put or :append, found :\(event.f)")
+            }
+            try errors.throwIfAny()
+            return ParsedHistory(events: events, format: .porcupineKV, suggestedModel: "kv")
+        case .porcupineEtcd:
+            let events = PorcupineEtcdParser.parse(buffer, errors: &errors)
+            try errors.throwIfAny()
+            return ParsedHistory(events: events, format: .porcupineEtcd, suggestedModel: "cas-register")
+        }
+    }
+
+    private static func undetectableReason(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var pos = ByteText.contentStart(bytes)
+        while pos < bytes.count && ByteText.isBlank(bytes[pos]) { pos += 1 }
+        guard pos < bytes.count else {
+            return "the file is empty: there is no event to detect the format from (pass --format to read it as an empty history)"
+        }
+        var end = pos
+        while end < bytes.count && bytes[end] != ByteText.newline && bytes[end] != ByteText.carriageReturn { end += 1 }
+        return "cannot detect the format from '\(ByteText.excerpt(bytes, pos, end))': expected a JSON object per line ({\"process\": ...}), "
+            + "EDN maps ({:process ...}, [...], (...)) or Porcupine etcd lines (INFO  jepsen.util - ...); pass --format"
+    }
+
+    /// Reads a whole file with POSIX calls.
+    static func readFile(_ path: String) throws(HistoryParseErrors) -> [UInt8] {
+        func failure(_ what: String) -> HistoryParseErrors {
+            let message = String(cString: strerror(errno))
+            return HistoryParseErrors(errors: [HistoryParseError(file: path, line: 0, reason: "cannot \(what) the history file: \(message)")])
+        }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw failure("open") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure("stat") }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw HistoryParseErrors(errors: [HistoryParseError(file: path, line: 0, reason: "is a directory, not a history file")])
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(max(info.st_size, 0)) + 1)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("read")
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
+    }
+}
