@@ -43,6 +43,10 @@ public struct Counterexample: Hashable, Sendable {
     public var prefix: [Int]
     /// The model state after the prefix, readable (e.g. `3`, `"x 0 0 y"`, `{x: 1, y: nil}`).
     public var stateAfterPrefix: String
+    /// The model state after each operation of `prefix`.
+    public var prefixStates: [String]
+    /// The model's initial state, readable.
+    public var initialState: String
     /// True when the failing operation is illegal in that state; false when it is legal there but every way to
     /// continue after it fails later.
     public var failingOperationIllegalThere: Bool

@@ -81,7 +81,8 @@ public enum LinearizabilityChecker {
             result.verdict = .notLinearizable
             result.counterexample = Counterexample(
                 key: p.key, failingOperation: p.opIDs[Int(failing)], prefix: prefix.map { p.opIDs[Int($0)] },
-                stateAfterPrefix: p.describeState(after: prefix),
+                stateAfterPrefix: p.describeState(after: prefix), prefixStates: p.describeStates(along: prefix),
+                initialState: p.describeState(after: []),
                 failingOperationIllegalThere: !p.isLegal(failing, after: prefix))
         case .stopped(let reason):
             switch reason {

@@ -25,6 +25,25 @@ struct Partition: Sendable {
         }
     }
 
+    /// Readable state after each op of `ops` (local indices) applied in order from the initial state.
+    func describeStates(along ops: [Int32]) -> [String] {
+        switch model {
+        case .single(var m): return Partition.states(&m, ops)
+        case .composite(var m): return Partition.states(&m, ops)
+        }
+    }
+
+    private static func states<M: SearchModel>(_ m: inout M, _ ops: [Int32]) -> [String] {
+        var s = m.initialState
+        var out: [String] = []
+        out.reserveCapacity(ops.count)
+        for o in ops {
+            if s >= 0 { s = m.step(s, o) }
+            out.append(s < 0 ? "(illegal)" : m.describe(state: s))
+        }
+        return out
+    }
+
     /// Whether local op `op` is legal in the state after `ops`.
     func isLegal(_ op: Int32, after ops: [Int32]) -> Bool {
         switch model {
