@@ -11,6 +11,11 @@
 ///   that would have to come last are simply left out (they "never happened"), which is Knossos's semantics.
 /// - The cache hash is maintained incrementally (XOR of a random 64-bit key per linearized op, mixed with the
 ///   state), so a step costs O(1) plus the bitset compare on a hash hit.
+/// - Read-only operations (reads with a known result) are never backtracked over: if a read is legal when the
+///   scan reaches its call, and some linearization extends the current configuration, then one exists with the
+///   read placed right here (no unlinearized op returned before the read's call, and the read leaves the state
+///   unchanged, so moving it earlier breaks nothing). So when the search backtracks past such a read, the
+///   configuration before it has failed too, and the search backtracks again at once.
 /// - The deepest configuration reached is remembered: its linearized ops are the longest linearizable prefix,
 ///   and the return entry that stopped it is the operation that could not be linearized.
 struct LinearizationSearch {
@@ -65,7 +70,11 @@ struct LinearizationSearch {
         code[tail] = Int32.min  // never reached while an ok op is left (its return comes first)
 
         var isOK = [Bool](repeating: false, count: n)
-        for i in 0..<n { isOK[i] = returnPos[i] >= 0 }
+        var readOnly = [Bool](repeating: false, count: n)
+        for i in 0..<n {
+            isOK[i] = returnPos[i] >= 0
+            readOnly[i] = model.isReadOnly(Int32(i))
+        }
         var zobrist = [UInt64](repeating: 0, count: n)
         var seed: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(n | 1)
         for i in 0..<n {
@@ -150,22 +159,26 @@ struct LinearizationSearch {
                         bestPrefix = (0..<depth).map { code[Int(stackEntry[$0])] }
                         failing = ~c
                     }
-                    if depth == 0 { return .illegal(prefix: bestPrefix, failing: failing) }
-                    depth -= 1
-                    let ce = Int(stackEntry[depth])
-                    state = stackState[depth]
-                    let o = Int(code[ce])
-                    bitsPtr[o >> 6] &= ~(1 << UInt64(o & 63))
-                    hash ^= zobrist[o]
-                    if isOK[o] { okLeft += 1 }
-                    // Un-lift: the return first, then the call (reverse order of lifting).
-                    let m = Int(match[ce])
-                    if m >= 0 {
-                        next[Int(prev[m])] = Int32(m)
-                        prev[Int(next[m])] = Int32(m)
+                    var ce = 0
+                    while true {
+                        if depth == 0 { return .illegal(prefix: bestPrefix, failing: failing) }
+                        depth -= 1
+                        ce = Int(stackEntry[depth])
+                        state = stackState[depth]
+                        let o = Int(code[ce])
+                        bitsPtr[o >> 6] &= ~(1 << UInt64(o & 63))
+                        hash ^= zobrist[o]
+                        if isOK[o] { okLeft += 1 }
+                        // Un-lift: the return first, then the call (reverse order of lifting).
+                        let m = Int(match[ce])
+                        if m >= 0 {
+                            next[Int(prev[m])] = Int32(m)
+                            prev[Int(next[m])] = Int32(m)
+                        }
+                        next[Int(prev[ce])] = Int32(ce)
+                        prev[Int(next[ce])] = Int32(ce)
+                        if !readOnly[o] { break }
                     }
-                    next[Int(prev[ce])] = Int32(ce)
-                    prev[Int(next[ce])] = Int32(ce)
                     e = Int(next[ce])
                 }
             }

@@ -6,6 +6,9 @@ protocol SearchModel {
     /// Bytes of memo tables and interned states, counted against the memory limit.
     var approximateBytes: Int { get }
     func describe(state: Int32) -> String
+    /// True when operation `op` never changes the state and is legal only where it leaves it unchanged (a read
+    /// with a known result, or a transaction of such reads).
+    func isReadOnly(_ op: Int32) -> Bool
 }
 
 /// A single register / string / lock: each operation is one micro-operation; states are the element's states.
@@ -21,4 +24,6 @@ struct SingleKeyModel: SearchModel, Sendable {
     var approximateBytes: Int { element.approximateBytes }
 
     func describe(state: Int32) -> String { element.describe(state) }
+
+    func isReadOnly(_ op: Int32) -> Bool { ops[Int(op)].kind == .read }
 }

@@ -61,6 +61,10 @@ struct CompositeModel: SearchModel, Sendable {
         return "{" + parts.joined(separator: ", ") + "}"
     }
 
+    func isReadOnly(_ op: Int32) -> Bool {
+        micro[Int(opStart[Int(op)])..<Int(opStart[Int(op) + 1])].allSatisfy { $0.kind == .read }
+    }
+
     /// Readable form of operation `op`'s micro-operations.
     func describe(op: Int32) -> String {
         micro[Int(opStart[Int(op)])..<Int(opStart[Int(op) + 1])].map {
