@@ -40,24 +40,26 @@ struct PartitionBuilder {
         return keyOrder.map { key in buildSingle(history, key: key, ids: groups[key]!, &problems) }
     }
 
-    private func initialElement() -> (ValueTable, Int32) {
+    /// A fresh value table, string table and the initial state's id in them.
+    private func initialElement() -> (ValueTable, StringStates, Int32) {
         var values = ValueTable()
+        var strings = StringStates()
         switch options.model {
         case .mutex:
-            return (values, 0)
+            return (values, strings, 0)
         case .kv:
-            let initial = values.id(.string(ElementModel.string(options.initialValue)))
-            return (values, initial)
+            let initial = strings.node(ElementModel.string(options.initialValue))
+            return (values, strings, initial)
         case .register, .casRegister, .multiRegister:
             let initial = values.id(options.initialValue)
-            return (values, initial)
+            return (values, strings, initial)
         }
     }
 
     private func buildSingle(
         _ history: History, key: String?, ids: [Int], _ problems: inout [HistoryError.Problem]
     ) -> Partition {
-        var (values, initial) = initialElement()
+        var (values, strings, initial) = initialElement()
         var micro: [MicroOp] = []
         var opIDs: [Int] = []
         var invokePos: [Int] = []
@@ -65,7 +67,7 @@ struct PartitionBuilder {
         for id in ids {
             let op = history.operations[id]
             do {
-                guard let m = try encode(op, values: &values) else { continue }
+                guard let m = try encode(op, values: &values, strings: &strings) else { continue }
                 micro.append(m)
                 opIDs.append(id)
                 invokePos.append(op.invokeIndex)
@@ -74,7 +76,7 @@ struct PartitionBuilder {
                 problems.append(.init(line: op.invokeLine, reason: error.reason))
             }
         }
-        let element = ElementModel(kind: options.model, values: values, initialState: initial)
+        let element = ElementModel(kind: options.model, values: values, strings: strings, initialState: initial)
         return Partition(
             key: key, allOps: ids, opIDs: opIDs, invokePos: invokePos, returnPos: returnPos,
             model: .single(SingleKeyModel(element: element, ops: micro)))
@@ -83,7 +85,7 @@ struct PartitionBuilder {
     private func buildComposite(
         _ history: History, keyOrder: [String?], _ problems: inout [HistoryError.Problem]
     ) -> Partition {
-        var (values, initial) = initialElement()
+        var (values, strings, initial) = initialElement()
         var keyIndex: [String?: Int32] = [:]
         for (i, k) in keyOrder.enumerated() { keyIndex[k] = Int32(i) }
         var micro: [MicroOp] = []
@@ -93,7 +95,7 @@ struct PartitionBuilder {
         var returnPos: [Int] = []
         for op in history.operations {
             do {
-                guard var m = try encode(op, values: &values) else { continue }
+                guard var m = try encode(op, values: &values, strings: &strings) else { continue }
                 m.key = keyIndex[op.key]!
                 micro.append(m)
                 opStart.append(Int32(micro.count))
@@ -104,7 +106,7 @@ struct PartitionBuilder {
                 problems.append(.init(line: op.invokeLine, reason: error.reason))
             }
         }
-        let element = ElementModel(kind: options.model, values: values, initialState: initial)
+        let element = ElementModel(kind: options.model, values: values, strings: strings, initialState: initial)
         let names = keyOrder.map { $0 ?? "(no key)" }
         return Partition(
             key: "all keys", allOps: history.operations.map(\.id), opIDs: opIDs, invokePos: invokePos,
@@ -113,12 +115,14 @@ struct PartitionBuilder {
     }
 
     /// The micro-operation of `op`, or nil when the search can skip it.
-    private func encode(_ op: Operation, values: inout ValueTable) throws(Invalid) -> MicroOp? {
+    private func encode(
+        _ op: Operation, values: inout ValueTable, strings: inout StringStates
+    ) throws(Invalid) -> MicroOp? {
         if op.status == .fail { return nil }
         let model = options.model
         let v = op.value
         func valueID(_ x: HistoryValue) -> Int32 {
-            model == .kv ? values.id(.string(ElementModel.string(x))) : values.id(x)
+            model == .kv ? strings.node(ElementModel.string(x)) : values.id(x)
         }
         switch (model, op.f) {
         case (.register, "read"), (.casRegister, "read"), (.kv, "get"):
@@ -131,7 +135,7 @@ struct PartitionBuilder {
             return MicroOp(.write, a: valueID(v))
         case (.kv, "append"):
             if case .list = v { throw Invalid(reason: "append of a list; kv values are strings") }
-            return MicroOp(.append, a: valueID(v))
+            return MicroOp(.append, a: strings.pieceID(ElementModel.string(v)))
         case (.casRegister, "cas"):
             guard case .list(let pair) = op.invokeValue == .null ? v : op.invokeValue, pair.count == 2 else {
                 throw Invalid(reason: "cas needs the value [expected new], got \(op.invokeValue)")
@@ -251,7 +255,7 @@ struct PartitionBuilder {
         let skippedAll = history.operations.map(\.id)
         var partitions: [Partition] = []
         for g in groups {
-            var (values, initial) = initialElement()
+            var (values, strings, initial) = initialElement()
             var localKey: [HistoryValue: Int32] = [:]
             var names: [String] = []
             var micro: [MicroOp] = []
@@ -278,7 +282,7 @@ struct PartitionBuilder {
                 invokePos.append(op.invokeIndex)
                 returnPos.append(op.status == .ok ? op.completeIndex! : -1)
             }
-            let element = ElementModel(kind: .multiRegister, values: values, initialState: initial)
+            let element = ElementModel(kind: .multiRegister, values: values, strings: strings, initialState: initial)
             partitions.append(Partition(
                 key: groups.count == 1 && !options.splitByKey ? "all keys" : names.joined(separator: ","),
                 allOps: opIDs, opIDs: opIDs, invokePos: invokePos, returnPos: returnPos,

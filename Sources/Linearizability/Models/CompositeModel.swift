@@ -10,7 +10,7 @@ struct CompositeModel: SearchModel, Sendable {
     let micro: [MicroOp]
     private var vectors: [[Int32]] = []
     private var vectorIDs: [[Int32]: Int32] = [:]
-    private var memo: [UInt64: Int32] = [:]
+    private var memo = IntMap()
     let initialState: Int32
 
     init(element: ElementModel, keyNames: [String], opStart: [Int32], micro: [MicroOp]) {
@@ -26,7 +26,7 @@ struct CompositeModel: SearchModel, Sendable {
 
     mutating func step(_ state: Int32, _ op: Int32) -> Int32 {
         let memoKey = UInt64(UInt32(bitPattern: state)) << 32 | UInt64(UInt32(bitPattern: op))
-        if let r = memo[memoKey] { return r }
+        if let r = memo.get(memoKey) { return r }
         var v = vectors[Int(state)]
         var legal = true
         for m in micro[Int(opStart[Int(op)])..<Int(opStart[Int(op) + 1])] {
@@ -47,12 +47,12 @@ struct CompositeModel: SearchModel, Sendable {
                 vectorIDs[v] = r
             }
         }
-        memo[memoKey] = r
+        memo.set(memoKey, r)
         return r
     }
 
     var approximateBytes: Int {
-        element.approximateBytes + memo.count * 24 + vectors.count * (keyNames.count * 8 + 64)
+        element.approximateBytes + memo.approximateBytes + vectors.count * (keyNames.count * 8 + 64)
     }
 
     func describe(state: Int32) -> String {

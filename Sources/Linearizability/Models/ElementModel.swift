@@ -1,17 +1,18 @@
 /// The sequential specification of one register, string or lock, over integer states.
 ///
-/// States are value ids of `values` (register, cas-register, kv, multi-register) or 0/1 (mutex: free/held).
-/// `step` returns the next state, or -1 when the operation is illegal in that state. Only `append` may add
-/// values (the concatenations), memoized so each (state, argument) pair is concatenated once.
+/// States are value ids of `values` (register, cas-register, multi-register), string nodes of `strings` (kv), or
+/// 0/1 (mutex: free/held). `step` returns the next state, or -1 when the operation is illegal in that state.
 struct ElementModel: Sendable {
     let kind: ModelKind
     var values: ValueTable
+    /// kv states: node ids of canonical strings (`values` is unused then).
+    var strings: StringStates
     let initialState: Int32
-    private var appendMemo: [UInt64: Int32] = [:]
 
-    init(kind: ModelKind, values: ValueTable, initialState: Int32) {
+    init(kind: ModelKind, values: ValueTable, strings: StringStates = StringStates(), initialState: Int32) {
         self.kind = kind
         self.values = values
+        self.strings = strings
         self.initialState = initialState
     }
 
@@ -21,19 +22,10 @@ struct ElementModel: Sendable {
         case .read: return op.a < 0 || op.a == state ? state : -1
         case .write: return op.a
         case .cas: return op.a == state ? op.b : -1
-        case .append: return append(state, op.a)
+        case .append: return strings.append(state, op.a)
         case .acquire: return state == 0 ? 1 : -1
         case .release: return state == 1 ? 0 : -1
         }
-    }
-
-    private mutating func append(_ state: Int32, _ arg: Int32) -> Int32 {
-        let memoKey = UInt64(UInt32(bitPattern: state)) << 32 | UInt64(UInt32(bitPattern: arg))
-        if let r = appendMemo[memoKey] { return r }
-        let joined = ElementModel.string(values[state]) + ElementModel.string(values[arg])
-        let r = values.id(.string(joined))
-        appendMemo[memoKey] = r
-        return r
     }
 
     /// A kv value as its string (nil is "", integers in decimal), or nil when it cannot be one.
@@ -52,7 +44,7 @@ struct ElementModel: Sendable {
     func describe(_ state: Int32) -> String {
         switch kind {
         case .mutex: return state == 1 ? "held" : "free"
-        case .kv: return "\"" + ElementModel.string(values[state]) + "\""
+        case .kv: return "\"" + strings.string(of: state) + "\""
         case .register, .casRegister, .multiRegister: return values[state].description
         }
     }
@@ -60,18 +52,18 @@ struct ElementModel: Sendable {
     /// Readable form of a micro-operation (without its key).
     func describe(_ op: MicroOp) -> String {
         func v(_ id: Int32) -> String {
-            kind == .kv ? "\"" + ElementModel.string(values[id]) + "\"" : values[id].description
+            kind == .kv ? "\"" + strings.string(of: id) + "\"" : values[id].description
         }
         switch op.kind {
         case .read: return op.a < 0 ? "read (any value)" : (kind == .kv ? "get " : "read ") + v(op.a)
         case .write: return (kind == .kv ? "put " : "write ") + v(op.a)
         case .cas: return "cas \(v(op.a)) -> \(v(op.b))"
-        case .append: return "append " + v(op.a)
+        case .append: return "append \"" + strings.string(piece: op.a) + "\""
         case .acquire: return "acquire"
         case .release: return "release"
         }
     }
 
-    /// Bytes held by the append memo and interned values (roughly), for the memory limit.
-    var approximateBytes: Int { appendMemo.count * 24 + values.count * 48 }
+    /// Bytes held by interned values and strings (roughly), for the memory limit.
+    var approximateBytes: Int { strings.approximateBytes + values.count * 48 }
 }
