@@ -1,5 +1,5 @@
 /// An open-addressing hash map from `UInt64` keys to `Int32` values, for the memo tables stepped on every search
-/// step (no `Hasher`, no per-entry allocation). Keys are mixed with a multiplicative hash; load factor <= 1/2.
+/// step (no `Hasher`, no per-entry allocation). Keys are mixed with MurmurHash3's finalizer; load factor <= 1/2.
 struct IntMap: Sendable {
     private var keys: [UInt64]
     private var values: [Int32]
@@ -18,7 +18,10 @@ struct IntMap: Sendable {
 
     @inline(__always)
     private static func slot(_ key: UInt64, _ mask: Int) -> Int {
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+        var z = key ^ (key >> 33)
+        z = z &* 0xFF51_AFD7_ED55_8CCD
+        z ^= z >> 33
+        return Int(truncatingIfNeeded: z) & mask
     }
 
     /// The value for `key`, if any.
