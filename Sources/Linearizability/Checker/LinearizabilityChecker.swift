@@ -16,27 +16,41 @@ public enum LinearizabilityChecker {
         let control = SearchControl(
             deadline: options.timeout.map { start + $0 }, memoryLimitBytes: options.memoryLimitBytes)
 
-        // Largest partitions first, for load balance.
+        // Two rounds: first every key with a small step budget, largest first (most violations show up quickly,
+        // and one violation settles the whole history), then the keys that used up their budget, without one.
         let order = partitions.indices.sorted { partitions[$0].opIDs.count > partitions[$1].opIDs.count }
         let results = Mutex<[KeyResult?]>([KeyResult?](repeating: nil, count: partitions.count))
-        let nextIndex = Atomic<Int>(0)
-        let workers = min(options.parallelism, partitions.count)
-        let work = { @Sendable in
-            while true {
-                let k = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
-                if k >= order.count { break }
-                let p = order[k]
-                let r = checkPartition(partitions[p], control: control, options: options)
-                if r.verdict == .notLinearizable && !options.checkAllKeys { control.stop(.cancelled) }
-                results.withLock { $0[p] = r }
+        let violations = Mutex<[(partition: Int, prefix: [Int32], failing: Int32)]>([])
+        let searched = partitions.reduce(0) { $0 + $1.opIDs.count }
+        // Threads cost more than they save on small histories.
+        let threads = searched < 1000 ? 1 : options.parallelism
+        for budget in [Self.firstRoundSteps, Int.max] {
+            let pending = results.withLock { r in order.filter { r[$0] == nil } }
+            if pending.isEmpty { break }
+            let nextIndex = Atomic<Int>(0)
+            let work = { @Sendable in
+                while true {
+                    let k = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if k >= pending.count { break }
+                    let p = pending[k]
+                    guard let (r, violation) = checkPartition(
+                        partitions[p], control: control, options: options, budget: budget)
+                    else { continue }
+                    if let violation {
+                        if !options.checkAllKeys { control.stop(.cancelled) }
+                        violations.withLock { $0.append((p, violation.prefix, violation.failing)) }
+                    }
+                    results.withLock { $0[p] = r }
+                }
+            }
+            let workers = min(threads, pending.count)
+            if workers <= 1 {
+                work()
+            } else {
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
             }
         }
-        if workers <= 1 {
-            work()
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
-        }
-        let keys = results.withLock { $0.map { $0! } }
+        var keys = results.withLock { $0.map { $0! } }
         var verdict = Verdict.linearizable
         for k in keys {
             if k.verdict == .notLinearizable {
@@ -47,12 +61,27 @@ public enum LinearizabilityChecker {
                 verdict = k.verdict
             }
         }
+        let seconds = (clock.now - start).seconds
+        // Describing counterexamples (model states as text) is reporting, not checking: done after the clock.
+        for v in violations.withLock({ $0 }) {
+            let p = partitions[v.partition]
+            keys[v.partition].counterexample = Counterexample(
+                key: p.key, failingOperation: p.opIDs[Int(v.failing)], prefix: v.prefix.map { p.opIDs[Int($0)] },
+                stateAfterPrefix: p.describeState(after: v.prefix), prefixStates: p.describeStates(along: v.prefix),
+                initialState: p.describeState(after: []),
+                failingOperationIllegalThere: !p.isLegal(v.failing, after: v.prefix))
+        }
         return CheckResult(
-            verdict: verdict, options: options, keys: keys, operations: history.operations,
-            seconds: (clock.now - start).seconds)
+            verdict: verdict, options: options, keys: keys, operations: history.operations, seconds: seconds)
     }
 
-    private static func checkPartition(_ p: Partition, control: SearchControl, options: CheckOptions) -> KeyResult {
+    /// Steps each key gets in the first round.
+    static let firstRoundSteps = 50_000
+
+    /// Checks one partition; nil when the step budget ran out. A violation comes back as local op indices.
+    private static func checkPartition(
+        _ p: Partition, control: SearchControl, options: CheckOptions, budget: Int
+    ) -> (KeyResult, (prefix: [Int32], failing: Int32)?)? {
         let clock = ContinuousClock()
         let start = clock.now
         var entries = 0
@@ -64,13 +93,14 @@ public enum LinearizabilityChecker {
             case .single(var m):
                 outcome = LinearizationSearch.run(
                     model: &m, invokePos: p.invokePos, returnPos: p.returnPos, control: control,
-                    cacheEntries: &entries)
+                    cacheEntries: &entries, stepBudget: budget)
             case .composite(var m):
                 outcome = LinearizationSearch.run(
                     model: &m, invokePos: p.invokePos, returnPos: p.returnPos, control: control,
-                    cacheEntries: &entries)
+                    cacheEntries: &entries, stepBudget: budget)
             }
         }
+        var violation: (prefix: [Int32], failing: Int32)?
         var result = KeyResult(
             key: p.key, verdict: .linearizable, operations: p.allOps, searchedOperations: p.opIDs.count,
             linearization: nil, counterexample: nil, cacheEntries: entries, seconds: 0)
@@ -79,11 +109,9 @@ public enum LinearizabilityChecker {
             result.linearization = order.map { p.opIDs[Int($0)] }
         case .illegal(let prefix, let failing):
             result.verdict = .notLinearizable
-            result.counterexample = Counterexample(
-                key: p.key, failingOperation: p.opIDs[Int(failing)], prefix: prefix.map { p.opIDs[Int($0)] },
-                stateAfterPrefix: p.describeState(after: prefix), prefixStates: p.describeStates(along: prefix),
-                initialState: p.describeState(after: []),
-                failingOperationIllegalThere: !p.isLegal(failing, after: prefix))
+            violation = (prefix, failing)
+        case .budgetExhausted:
+            return nil
         case .stopped(let reason):
             switch reason {
             case .timeout: result.verdict = .unknown(.timeout(options.timeout ?? .zero))
@@ -92,7 +120,7 @@ public enum LinearizabilityChecker {
             }
         }
         result.seconds = (clock.now - start).seconds
-        return result
+        return (result, violation)
     }
 }
 

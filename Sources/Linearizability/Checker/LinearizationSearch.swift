@@ -27,12 +27,16 @@ struct LinearizationSearch {
         case illegal(prefix: [Int32], failing: Int32)
         /// Timeout, memory limit or cancellation.
         case stopped(SearchControl.StopReason)
+        /// `stepBudget` steps passed without a verdict (the caller may run it again without a budget).
+        case budgetExhausted
     }
 
     /// Runs the search. `invokePos[i]` / `returnPos[i]` are the positions of op `i`'s call and return in real
-    /// time; `returnPos[i] < 0` marks an uncertain op (no return).
+    /// time; `returnPos[i] < 0` marks an uncertain op (no return). After about `stepBudget` steps (checked every
+    /// 16k) it gives up with `.budgetExhausted`.
     static func run<M: SearchModel>(
-        model: inout M, invokePos: [Int], returnPos: [Int], control: SearchControl, cacheEntries: inout Int
+        model: inout M, invokePos: [Int], returnPos: [Int], control: SearchControl, cacheEntries: inout Int,
+        stepBudget: Int = Int.max
     ) -> Outcome {
         let n = invokePos.count
         var okCount = 0
@@ -109,6 +113,12 @@ struct LinearizationSearch {
             let bitsPtr = bitsBuf.baseAddress!
             while okLeft > 0 {
                 iterations &+= 1
+                if iterations & 0x3FF == 1 {
+                    // Every 1k steps: the stop flag (another key failed) and the budget; every 16k: the clock
+                    // and the model's memo memory.
+                    if let reason = control.stopped { return .stopped(reason) }
+                    if iterations > stepBudget { return .budgetExhausted }
+                }
                 if iterations & 0x3FFF == 1 {
                     if let reason = control.shouldStop() { return .stopped(reason) }
                     let mb = model.approximateBytes
