@@ -3,7 +3,12 @@ extension CheckResult {
     /// could not be linearized and the longest linearizable prefix (its last `prefixLimit` operations, each with
     /// the model state after it).
     public func renderText(name: String, prefixLimit: Int = 30) -> String {
-        var out = "\(name): \(Self.words(verdict).uppercased())"
+        var out = "\(name): "
+        switch verdict {
+        case .linearizable: out += "LINEARIZABLE"
+        case .notLinearizable: out += "NOT LINEARIZABLE"
+        case .unknown(let cause): out += "UNKNOWN (\(cause))"
+        }
         let keyCount = keys.count
         out += "  (\(options.model.rawValue), \(operations.count) ops, \(keyCount) key\(keyCount == 1 ? "" : "s"), "
         out += "checked in \(Self.formatSeconds(seconds)))\n"

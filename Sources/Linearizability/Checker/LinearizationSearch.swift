@@ -114,13 +114,12 @@ struct LinearizationSearch {
             while okLeft > 0 {
                 iterations &+= 1
                 if iterations & 0x3FF == 1 {
-                    // Every 1k steps: the stop flag (another key failed) and the budget; every 16k: the clock
-                    // and the model's memo memory.
-                    if let reason = control.stopped { return .stopped(reason) }
+                    // Every 1k steps: the stop flag (another key failed), the clock and the budget; every 16k:
+                    // the model's memo memory.
+                    if let reason = control.shouldStop() { return .stopped(reason) }
                     if iterations > stepBudget { return .budgetExhausted }
                 }
                 if iterations & 0x3FFF == 1 {
-                    if let reason = control.shouldStop() { return .stopped(reason) }
                     let mb = model.approximateBytes
                     if mb > modelBytes {
                         if !control.reserve(bytes: mb - modelBytes) { return .stopped(.memory) }
