@@ -11,7 +11,10 @@ import Testing
         #expect(HistoryParser.detectFormat(text: "[{:process 0, :type :invoke, :f :read}]") == .edn)
         #expect(HistoryParser.detectFormat(text: "({:process 0, :type :invoke, :f :read})") == .edn)
         #expect(HistoryParser.detectFormat(text: "; comment\n{:process 0}") == .edn)
-        #expect(HistoryParser.detectFormat(text: "{:process 1, :type :invoke, :f :put, :key \"1\", :value \"x\"}") == .porcupineKV)
+        #expect(
+            HistoryParser.detectFormat(text: "{:process 1, :type :invoke, :f :put, :key \"1\", :value \"x\"}")
+                == .porcupineKV
+        )
         #expect(HistoryParser.detectFormat(text: "\u{FEFF}{\"process\":0}") == .jsonl)
     }
 
@@ -29,12 +32,21 @@ import Testing
         #expect(HistoryParser.detectFormat(text: "hello world") == nil)
         #expect(HistoryParser.detectFormat(text: "INFO  jepsen.core - starting") == nil)
         #expect(HistoryParser.detectFormat(text: "{}") == nil)
+        #expect(HistoryParser.detectFormat(text: "[\n  {\"process\": 0}]") == nil)
     }
 
     @Test func autoResolvesTheFormatOrSaysWhyItCannot() throws {
-        let jsonl = try HistoryParser.parse(text: "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\"}", format: .auto, fileName: "a")
+        let jsonl = try HistoryParser.parse(
+            text: "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\"}",
+            format: .auto,
+            fileName: "a"
+        )
         #expect(jsonl.format == .jsonl)
-        let etcd = try HistoryParser.parse(text: "INFO  jepsen.util - 0\t:invoke\t:read\tnil", format: .auto, fileName: "b")
+        let etcd = try HistoryParser.parse(
+            text: "INFO  jepsen.util - 0\t:invoke\t:read\tnil",
+            format: .auto,
+            fileName: "b"
+        )
         #expect(etcd.format == .porcupineEtcd)
         #expect(etcd.suggestedModel == "cas-register")
         let edn = try HistoryParser.parse(text: "{:process 0, :type :invoke, :f :read}", format: .auto, fileName: "c")
@@ -47,6 +59,12 @@ import Testing
         } catch {
             #expect("\(error)".hasPrefix("g.txt: cannot detect the format from 'garbage here'"))
             #expect("\(error)".contains("pass --format"))
+        }
+        do {
+            _ = try HistoryParser.parse(text: "[{\"process\":0}]", format: .auto, fileName: "a.json")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".hasPrefix("a.json: the file is a JSON array of objects; Tessera reads one JSON object per line"))
         }
         do {
             _ = try HistoryParser.parse(text: "\n", format: .auto, fileName: "empty.txt")

@@ -31,11 +31,20 @@ import Testing
              {:process 1 :type :invoke :f :cas :value [3 -4] :time 17}]
             """
         let events = try parse(text)
-        #expect(events == [
-            HistoryEvent(process: 0, kind: .invoke, f: "write", value: .int(3), line: 2),
-            HistoryEvent(process: 0, kind: .ok, f: "write", value: .int(3), line: 3),
-            HistoryEvent(process: 1, kind: .invoke, f: "cas", value: .list([.int(3), .int(-4)]), time: 17, line: 7),
-        ])
+        #expect(
+            events == [
+                HistoryEvent(process: 0, kind: .invoke, f: "write", value: .int(3), line: 2),
+                HistoryEvent(process: 0, kind: .ok, f: "write", value: .int(3), line: 3),
+                HistoryEvent(
+                    process: 1,
+                    kind: .invoke,
+                    f: "cas",
+                    value: .list([.int(3), .int(-4)]),
+                    time: 17,
+                    line: 7
+                ),
+            ]
+        )
     }
 
     @Test func aListWrapperAndBareMapsReadTheSame() throws {
@@ -68,10 +77,13 @@ import Testing
     @Test func knossosMultiRegisterTxnValuesBecomeNestedLists() throws {
         let events = try parse("{:process 3, :type :invoke, :f :txn, :value [[:read :x nil] [:write :y 2]]}")
         #expect(events[0].f == "txn")
-        #expect(events[0].value == .list([
-            .list([.keyword("read"), .keyword("x"), .null]),
-            .list([.keyword("write"), .keyword("y"), .int(2)]),
-        ]))
+        #expect(
+            events[0].value
+                == .list([
+                    .list([.keyword("read"), .keyword("x"), .null]),
+                    .list([.keyword("write"), .keyword("y"), .int(2)]),
+                ])
+        )
     }
 
     @Test func scalarsCollectionsAndCommentsAreRead() throws {
@@ -86,16 +98,18 @@ import Testing
             #jepsen.history.Op{:process 1, :type :ok, :f :read, :value 5, :time 99}
             """#
         let events = try parse(text)
-        #expect(events.map(\.value) == [
-            .string("a\"b\\c\n\té€"),
-            .list([.int(1), .int(-2), .int(3), .int(42)]),
-            .list([.keyword("a")]),
-            .list([.list([.keyword("x"), .int(1)])]),
-            .list([.bool(true), .bool(false), .null, .keyword("sym"), .string("a"), .string("\n")]),
-            .int(Int64.min),
-            .null,
-            .int(5),
-        ])
+        #expect(
+            events.map(\.value) == [
+                .string("a\"b\\c\n\té€"),
+                .list([.int(1), .int(-2), .int(3), .int(42)]),
+                .list([.keyword("a")]),
+                .list([.list([.keyword("x"), .int(1)])]),
+                .list([.bool(true), .bool(false), .null, .keyword("sym"), .string("a"), .string("\n")]),
+                .int(Int64.min),
+                .null,
+                .int(5),
+            ]
+        )
         #expect(events[5].key == "k")
         #expect(events[6].key == "12")
         #expect(events[7].time == 99)
@@ -103,14 +117,16 @@ import Testing
     }
 
     @Test func crlfLineEndingsAndAByteOrderMarkAreAccepted() throws {
-        let text = "\u{FEFF}[{:process 0, :type :invoke, :f :read, :value nil}\r\n {:process 0, :type :ok, :f :read, :value nil}]\r\n"
+        let text =
+            "\u{FEFF}[{:process 0, :type :invoke, :f :read, :value nil}\r\n {:process 0, :type :ok, :f :read, :value nil}]\r\n"
         let events = try parse(text)
         #expect(events.map(\.line) == [1, 2])
         #expect(HistoryParser.detectFormat(text: text) == .edn)
     }
 
     @Test func stringsMaySpanLinesAndLineNumbersFollow() throws {
-        let text = "{:process 0, :type :ok, :f :read, :value \"two\nlines\"}\n{:process 0, :type :ok, :f :read, :value 1}"
+        let text =
+            "{:process 0, :type :ok, :f :read, :value \"two\nlines\"}\n{:process 0, :type :ok, :f :read, :value 1}"
         let events = try parse(text)
         #expect(events[0].value == .string("two\nlines"))
         #expect(events[1].line == 3)
@@ -212,5 +228,37 @@ import Testing
         let asAuto = try HistoryParser.parse(text: text, format: .auto, fileName: "x")
         #expect(asAuto.format == .porcupineKV)
         #expect(asAuto.suggestedModel == "kv")
+    }
+
+    @Test func knossosStyleListWithCommentsBetweenEntriesAndAClosingParenOnItsOwnLine() throws {
+        let text = """
+            ({:type :invoke, :f :write, :value 1, :process 0}
+             {:type :ok, :f :write, :value 1, :process 0}
+             ; two concurrent operations follow
+             {:type :invoke, :f :read, :value nil, :process 1}
+             {:type :invoke, :f :write, :value 2, :process 2}
+             {:type :ok, :f :read, :value 2, :process 1}
+             {:type :info, :f :write, :value 2, :process 2}
+            )
+            """
+        let parsed = try HistoryParser.parse(text: text, format: .auto, fileName: "knossos.edn")
+        #expect(parsed.format == .edn)
+        #expect(parsed.events.map(\.line) == [1, 2, 4, 5, 6, 7])
+        #expect(parsed.events.map(\.kind) == [.invoke, .ok, .invoke, .invoke, .ok, .info])
+        #expect(parsed.events.map(\.process) == [0, 0, 1, 2, 1, 2])
+    }
+
+    @Test func errorsInsideAWrapperStillResumeAtTheNextEntry() {
+        let text = """
+            [{:process 0, :type :invoke, :f :read, :value nil}
+             {:process 0, :type :ok, :f :read, :value "x}
+             {:process 1, :type :bad, :f :read, :value nil}
+             {:process 1, :type :invoke, :f :read, :value nil}]
+            """
+        let errs = errors(text)
+        // The unterminated string is reported where it opens; reading resumes on the next line.
+        #expect(errs.map(\.line) == [2, 3])
+        #expect(errs.first?.reason.contains("unterminated string") == true)
+        #expect(errs.last?.reason.contains("unknown :type :bad") == true)
     }
 }

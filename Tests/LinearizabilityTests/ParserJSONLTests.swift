@@ -30,16 +30,19 @@ import Testing
             {"process":5,"type":"info","f":"read","key":"k7","value":null,"time":9000}
             """
         let events = try parse(text)
-        #expect(events == [
-            HistoryEvent(process: 3, kind: .invoke, f: "write", key: "k7", value: .int(42), time: 1734, line: 1),
-            HistoryEvent(process: 3, kind: .ok, f: "write", key: "k7", value: .int(42), time: 2210, line: 2),
-            HistoryEvent(process: 5, kind: .invoke, f: "read", key: "k7", value: .null, time: 2301, line: 3),
-            HistoryEvent(process: 5, kind: .info, f: "read", key: "k7", value: .null, time: 9000, line: 4),
-        ])
+        #expect(
+            events == [
+                HistoryEvent(process: 3, kind: .invoke, f: "write", key: "k7", value: .int(42), time: 1734, line: 1),
+                HistoryEvent(process: 3, kind: .ok, f: "write", key: "k7", value: .int(42), time: 2210, line: 2),
+                HistoryEvent(process: 5, kind: .invoke, f: "read", key: "k7", value: .null, time: 2301, line: 3),
+                HistoryEvent(process: 5, kind: .info, f: "read", key: "k7", value: .null, time: 9000, line: 4),
+            ]
+        )
     }
 
     @Test func blankLinesAndCRLFLineEndingsAreAccepted() throws {
-        let text = "\r\n{\"process\":1,\"type\":\"invoke\",\"f\":\"read\"}\r\n   \r\n\t\n{\"process\":1,\"type\":\"fail\",\"f\":\"read\"}\r\n"
+        let text =
+            "\r\n{\"process\":1,\"type\":\"invoke\",\"f\":\"read\"}\r\n   \r\n\t\n{\"process\":1,\"type\":\"fail\",\"f\":\"read\"}\r\n"
         let events = try parse(text)
         #expect(events.map(\.line) == [2, 5])
         #expect(events.map(\.kind) == [.invoke, .fail])
@@ -50,7 +53,9 @@ import Testing
 
     @Test func optionalFieldsAndWhitespaceInsideObjects() throws {
         let events = try parse(#"  { "f" : "cas" , "value" : [ 1 , -4 ] , "process" : 0 , "type" : "invoke" }  "#)
-        #expect(events == [HistoryEvent(process: 0, kind: .invoke, f: "cas", value: .list([.int(1), .int(-4)]), line: 1)])
+        #expect(
+            events == [HistoryEvent(process: 0, kind: .invoke, f: "cas", value: .list([.int(1), .int(-4)]), line: 1)]
+        )
     }
 
     @Test func stringEscapesAndUnicodeEscapesAreDecoded() throws {
@@ -83,23 +88,27 @@ import Testing
     @Test func nestedArraysObjectsAndBooleansBecomeHistoryValues() throws {
         let text = #"{"process":1,"type":"invoke","f":"txn","value":[["r","x",null],["w","y",2],true,{"a":[false]}]}"#
         let events = try parse(text)
-        #expect(events[0].value == .list([
-            .list([.string("r"), .string("x"), .null]),
-            .list([.string("w"), .string("y"), .int(2)]),
-            .bool(true),
-            .list([.list([.string("a"), .list([.bool(false)])])]),
-        ]))
+        #expect(
+            events[0].value
+                == .list([
+                    .list([.string("r"), .string("x"), .null]),
+                    .list([.string("w"), .string("y"), .int(2)]),
+                    .bool(true),
+                    .list([.list([.string("a"), .list([.bool(false)])])]),
+                ])
+        )
     }
 
     @Test func unknownFieldsAreIgnoredWhateverTheirValue() throws {
-        let text = #"{"index":12,"process":1,"latency":1.5e-3,"type":"ok","error":{"x":[1,2.5,"y"]},"f":"read","value":3,"node":"n1"}"#
+        let text =
+            #"{"index":12,"process":1,"latency":1.5e-3,"type":"ok","error":{"x":[1,2.5,"y"]},"f":"read","value":3,"node":"n1"}"#
         let events = try parse(text)
         #expect(events == [HistoryEvent(process: 1, kind: .ok, f: "read", value: .int(3), line: 1)])
     }
 
     @Test func entriesOfNonIntegerProcessesAreSkipped() throws {
         let text = """
-            {"process":"nemesis","type":"info","f":"start","value":null}
+            {"process":"nemesis","type":"info","f":"start","value":{"partition":[0.5,"n1"]}}
             {"process":0,"type":"invoke","f":"read","value":null}
             """
         let events = try parse(text)
@@ -143,22 +152,37 @@ import Testing
             errors(line).first?.reason ?? ""
         }
         #expect(reason(#"{"process":01,"type":"ok","f":"read"}"#) == "column 12: numbers must not have leading zeros")
-        #expect(reason(#"{"process":99999999999999999999,"type":"ok","f":"read"}"#).contains("outside the 64-bit range"))
+        #expect(
+            reason(#"{"process":99999999999999999999,"type":"ok","f":"read"}"#).contains("outside the 64-bit range")
+        )
         #expect(reason(#"{"process":1,"type":"ok","f":"read","value":"a\qb"}"#).contains("invalid escape '\\q'"))
         #expect(reason(#"{"process":1,"type":"ok","f":"read","value":"\ud800"}"#).contains("unpaired high surrogate"))
         #expect(reason(#"{"process":1,"type":"ok","f":"read","value":"\udc00"}"#).contains("unpaired low surrogate"))
         #expect(reason(#"{"process":1,"type":"ok","f":"read","value":"\u12G4"}"#).contains("4 hex digits"))
-        #expect(reason("{\"process\":1,\"type\":\"ok\",\"f\":\"read\",\"value\":\"a\u{01}b\"}").contains("control character"))
-        #expect(reason(#"{"process":1,"type":"ok","f":"read","value":[1 2]}"#).contains("expected ',' or ']' in array, found '2'"))
+        #expect(
+            reason("{\"process\":1,\"type\":\"ok\",\"f\":\"read\",\"value\":\"a\u{01}b\"}").contains(
+                "control character"
+            )
+        )
+        #expect(
+            reason(#"{"process":1,"type":"ok","f":"read","value":[1 2]}"#).contains(
+                "expected ',' or ']' in array, found '2'"
+            )
+        )
         #expect(reason(#"{"process":1 "type":"ok"}"#) == "column 14: expected ',' or '}' after a field, found '\"'")
         #expect(reason(#"{process:1}"#) == "column 2: expected a field name in double quotes, found 'p'")
         #expect(reason(#"{"process":1,"type":"ok","f":"read","value":tru}"#).contains("expected a value"))
         #expect(reason(#"{"process":1,"type":"ok","f":"read","value":[1,2"#).contains("unterminated array"))
         #expect(reason(#"{"process":1,"type":"ok","f":"read","value":-}"#).contains("expected a digit after '-'"))
         #expect(reason(#"{"process":1,"type":"ok","f":"read","time":"soon"}"#).contains("\"time\" must be an integer"))
-        #expect(reason(#"{"process":1,"type":"ok","f":"read","key":[1]}"#).contains("\"key\" must be a string or an integer"))
+        #expect(
+            reason(#"{"process":1,"type":"ok","f":"read","key":[1]}"#).contains(
+                "\"key\" must be a string or an integer"
+            )
+        )
         #expect(reason(#"{"process":1,"type":"ok","f":3}"#).contains("\"f\" must be a string"))
-        let deep = #"{"process":1,"type":"ok","f":"read","value":"# + String(repeating: "[", count: 100)
+        let deep =
+            #"{"process":1,"type":"ok","f":"read","value":"# + String(repeating: "[", count: 100)
             + String(repeating: "]", count: 100) + "}"
         #expect(reason(deep).contains("nesting deeper than 64 levels"))
     }
@@ -192,7 +216,9 @@ import Testing
             _ = try HistoryParser.parse(contentsOf: "/nonexistent/dir/history.jsonl", format: .jsonl)
             Issue.record("expected an error")
         } catch {
-            #expect("\(error)" == "/nonexistent/dir/history.jsonl: cannot open the history file: No such file or directory")
+            #expect(
+                "\(error)" == "/nonexistent/dir/history.jsonl: cannot open the history file: No such file or directory"
+            )
         }
         do {
             _ = try HistoryParser.parse(contentsOf: "/tmp", format: .auto)

@@ -39,7 +39,8 @@ import Testing
     }
 
     @Test func etcdNemesisAndBlankLinesAreSkippedCRLFAccepted() throws {
-        let text = "INFO  jepsen.util - :nemesis\t:info\t:start\tnil\r\n\r\nINFO  jepsen.util - 7\t:invoke\t:read\tnil\r\n"
+        let text =
+            "INFO  jepsen.util - :nemesis\t:info\t:start\tnil\r\n\r\nINFO  jepsen.util - 7\t:invoke\t:read\tnil\r\n"
         let events = try HistoryParser.parse(text: text, format: .porcupineEtcd, fileName: "etcd.log").events
         #expect(events == [HistoryEvent(process: 7, kind: .invoke, f: "read", value: .null, line: 3)])
     }
@@ -62,7 +63,9 @@ import Testing
         } catch let e as HistoryParseErrors {
             #expect(e.errors.map(\.line) == Array(2...9))
             let r = e.errors.map(\.reason)
-            #expect(r[0].hasPrefix("expected 'INFO  jepsen.util - <process> :<type> :<f> <value>', found 'INFO jepsen.util"))
+            #expect(
+                r[0].hasPrefix("expected 'INFO  jepsen.util - <process> :<type> :<f> <value>', found 'INFO jepsen.util")
+            )
             #expect(r[1] == "column 21: process must be a non-negative integer, found 'x1'")
             #expect(r[2] == "column 23: expected :invoke, :ok, :fail or :info, found ':done'")
             #expect(r[3].contains("expected the operation as a keyword such as :read, found 'read'"))
@@ -89,7 +92,10 @@ import Testing
         #expect(parsed.format == .porcupineKV)
         #expect(parsed.suggestedModel == "kv")
         #expect(parsed.events.map(\.key) == ["3", "3", "6", "6", "0", "0"])
-        #expect(parsed.events[4] == HistoryEvent(process: 0, kind: .invoke, f: "append", key: "0", value: .string("x 0 0 y"), line: 5))
+        #expect(
+            parsed.events[4]
+                == HistoryEvent(process: 0, kind: .invoke, f: "append", key: "0", value: .string("x 0 0 y"), line: 5)
+        )
     }
 
     // MARK: Porcupine's own test data (../shared/peers/porcupine), when present.

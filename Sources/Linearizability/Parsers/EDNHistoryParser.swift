@@ -25,11 +25,8 @@ enum EDNHistoryParser {
                 if let n = probe.peek, n == UInt8(ascii: "{") || n == UInt8(ascii: "#") || n == want {
                     closer = want
                     wrapperLine = reader.line
-                    probe.newEntryAtColumnOne = false
+                    // Entries inside start wherever the writer put them; the column-1 heuristic still applies.
                     reader = probe
-                    // Inside a wrapper, entries commonly start in column 1 or 2; keep the heuristic only for
-                    // column 1, as at top level.
-                    reader.newEntryAtColumnOne = true
                 }
             }
         } catch {
@@ -49,7 +46,8 @@ enum EDNHistoryParser {
                 if let closer, errors.isEmpty {
                     errors.add(
                         line: wrapperLine,
-                        "the history opened here has no closing '\(Character(Unicode.Scalar(closer)))' before the end of the file")
+                        "the history opened here has no closing '\(Character(Unicode.Scalar(closer)))' before the end of the file"
+                    )
                 }
                 break
             }
@@ -58,10 +56,16 @@ enum EDNHistoryParser {
                 do {
                     try reader.skipIgnorable()
                     if !reader.atEnd {
-                        errors.add(line: reader.line, "column \(reader.column): unexpected \(reader.found()) after the closing '\(Character(Unicode.Scalar(c)))' of the history")
+                        errors.add(
+                            line: reader.line,
+                            "column \(reader.column): unexpected \(reader.found()) after the closing '\(Character(Unicode.Scalar(c)))' of the history"
+                        )
                     }
                 } catch {
-                    errors.add(line: error.line, "after the closing '\(Character(Unicode.Scalar(c)))' of the history: " + error.reason)
+                    errors.add(
+                        line: error.line,
+                        "after the closing '\(Character(Unicode.Scalar(c)))' of the history: " + error.reason
+                    )
                 }
                 break
             }
@@ -110,7 +114,9 @@ enum EDNHistoryParser {
         }
         while reader.pos < reader.end {
             var p = reader.pos
-            while p < reader.end, bytes[p] == ByteText.space || bytes[p] == ByteText.tab || bytes[p] == UInt8(ascii: ",") {
+            while p < reader.end,
+                bytes[p] == ByteText.space || bytes[p] == ByteText.tab || bytes[p] == UInt8(ascii: ",")
+            {
                 p += 1
             }
             if p < reader.end, bytes[p] == UInt8(ascii: "{") || EDNReader.isCloser(bytes[p]) {
@@ -131,7 +137,10 @@ enum EDNHistoryParser {
             entry = inner
         }
         guard case .map(let flat) = entry else {
-            throw SyntaxError(reason: "expected an operation map such as {:process 0, :type :invoke, :f :read, :value nil}, found \(form.kindName)")
+            throw SyntaxError(
+                reason:
+                    "expected an operation map such as {:process 0, :type :invoke, :f :read, :value nil}, found \(form.kindName)"
+            )
         }
         var process: EDNValue?
         var type: EDNValue?
@@ -163,13 +172,18 @@ enum EDNHistoryParser {
         guard case .int(let p64) = process else {
             return nil  // :nemesis or another non-client process
         }
-        guard let processNumber = Int(exactly: p64) else { throw SyntaxError(reason: ":process \(p64) is out of range") }
+        guard let processNumber = Int(exactly: p64) else {
+            throw SyntaxError(reason: ":process \(p64) is out of range")
+        }
         guard let type else { throw SyntaxError(reason: "missing :type (:invoke, :ok, :fail or :info)") }
         let kind: HistoryEvent.Kind
         switch type {
         case .keyword(let k), .string(let k):
             guard let parsed = HistoryEvent.Kind(rawValue: k) else {
-                throw SyntaxError(reason: "unknown :type \(type.kindName == "a string" ? "\"\(k)\"" : ":\(k)"): expected :invoke, :ok, :fail or :info")
+                throw SyntaxError(
+                    reason:
+                        "unknown :type \(type.kindName == "a string" ? "\"\(k)\"" : ":\(k)"): expected :invoke, :ok, :fail or :info"
+                )
             }
             kind = parsed
         default:
@@ -205,8 +219,14 @@ enum EDNHistoryParser {
             throw SyntaxError(reason: ":value: " + error.reason)
         }
         return HistoryEvent(
-            process: processNumber, kind: kind, f: fName, key: keyString, value: historyValue, time: timeValue,
-            line: line)
+            process: processNumber,
+            kind: kind,
+            f: fName,
+            key: keyString,
+            value: historyValue,
+            time: timeValue,
+            line: line
+        )
     }
 
     /// Whether the events look like Porcupine's kv logs: all have a key and f in get/put/append.

@@ -89,7 +89,8 @@ struct EDNReader {
             if items.count % 2 != 0 {
                 throw SyntaxError(
                     reason: "map has a key without a value (\(items.count) forms; keys and values must pair up)",
-                    line: line)
+                    line: line
+                )
             }
             return .map(items)
         case UInt8(ascii: "["):
@@ -150,8 +151,10 @@ struct EDNReader {
             try skipIgnorable()
             guard pos < end else {
                 throw SyntaxError(
-                    reason: "column \(openColumn): unterminated \(name): no '\(Character(Unicode.Scalar(closer)))' before the end of the file",
-                    line: openLine)
+                    reason:
+                        "column \(openColumn): unterminated \(name): no '\(Character(Unicode.Scalar(closer)))' before the end of the file",
+                    line: openLine
+                )
             }
             let b = bytes[pos]
             if b == closer {
@@ -159,12 +162,16 @@ struct EDNReader {
                 return items
             }
             if Self.isCloser(b) {
-                throw error("expected '\(Character(Unicode.Scalar(closer)))' to close the \(name) opened at line \(openLine), found \(found())")
+                throw error(
+                    "expected '\(Character(Unicode.Scalar(closer)))' to close the \(name) opened at line \(openLine), found \(found())"
+                )
             }
             if newEntryAtColumnOne && b == UInt8(ascii: "{") && pos == lineStart {
                 throw SyntaxError(
-                    reason: "column \(openColumn): unterminated \(name): a new entry starts at line \(line) before its '\(Character(Unicode.Scalar(closer)))'",
-                    line: openLine)
+                    reason:
+                        "column \(openColumn): unterminated \(name): a new entry starts at line \(line) before its '\(Character(Unicode.Scalar(closer)))'",
+                    line: openLine
+                )
             }
             items.append(try readForm(depth: depth + 1))
         }
@@ -201,8 +208,10 @@ struct EDNReader {
                 lineStart = pos
                 if newEntryAtColumnOne && pos < end && bytes[pos] == UInt8(ascii: "{") {
                     throw SyntaxError(
-                        reason: "column \(openColumn): unterminated string: a new entry starts at line \(line) before its closing '\"'",
-                        line: openLine)
+                        reason:
+                            "column \(openColumn): unterminated string: a new entry starts at line \(line) before its closing '\"'",
+                        line: openLine
+                    )
                 }
                 continue
             }
@@ -235,7 +244,8 @@ struct EDNReader {
                 }
                 if v >= 0xD800 && v < 0xE000 {
                     // A surrogate pair written as two escapes (Clojure prints them so).
-                    if v < 0xDC00, end - pos >= 6, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u") {
+                    if v < 0xDC00, end - pos >= 6, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u")
+                    {
                         var low: UInt32 = 0
                         var valid = true
                         for i in 0..<4 {
@@ -303,7 +313,9 @@ struct EDNReader {
             return try number(start, pos)
         }
         let length = pos - start
-        if length == 3 && b0 == UInt8(ascii: "n") && bytes[start + 1] == UInt8(ascii: "i") && bytes[start + 2] == UInt8(ascii: "l") {
+        if length == 3 && b0 == UInt8(ascii: "n") && bytes[start + 1] == UInt8(ascii: "i")
+            && bytes[start + 2] == UInt8(ascii: "l")
+        {
             return .nil
         }
         let token = ByteText.string(bytes, start, pos)

@@ -1,5 +1,5 @@
 /// An EDN value as the EDN reader sees it.
-indirect enum EDNValue {
+enum EDNValue {
     case `nil`
     case bool(Bool)
     case int(Int64)
@@ -16,7 +16,7 @@ indirect enum EDNValue {
     /// Keys and values alternating: `[k0, v0, k1, v1, ...]`.
     case map([EDNValue])
     /// `#tag value`, e.g. `#jepsen.history.Op{...}` or `#inst "..."`.
-    case tagged(String, EDNValue)
+    indirect case tagged(String, EDNValue)
 
     /// A short name for error messages.
     var kindName: String {
@@ -45,7 +45,10 @@ indirect enum EDNValue {
         case .bool(let b): return .bool(b)
         case .int(let v): return .int(v)
         case .float(let text):
-            throw SyntaxError(reason: "non-integer number \(text) in a value (history values are integers, strings, keywords, booleans, nil and collections)")
+            throw SyntaxError(
+                reason:
+                    "non-integer number \(text) in a value (history values are integers, strings, keywords, booleans, nil and collections)"
+            )
         case .string(let s), .character(let s): return .string(s)
         case .keyword(let k), .symbol(let k): return .keyword(k)
         case .vector(let items), .list(let items), .set(let items):

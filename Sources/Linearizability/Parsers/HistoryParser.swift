@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads history files in any of the `HistoryFormat`s into `[HistoryEvent]`.
@@ -65,10 +65,23 @@ public enum HistoryParser {
             if bytes[p] == UInt8(ascii: ":") { return sampleLooksLikeKV(bytes, from: pos) ? .porcupineKV : .edn }
             return nil
         case UInt8(ascii: "["), UInt8(ascii: "("), UInt8(ascii: ";"), UInt8(ascii: "#"):
+            if isJSONArray(bytes, from: pos) { return nil }
             return sampleLooksLikeKV(bytes, from: pos) ? .porcupineKV : .edn
         default:
             return nil
         }
+    }
+
+    /// Whether the text at `from` opens a JSON array of objects: `[` then `{` then `"`.
+    private static func isJSONArray(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Bool {
+        guard bytes[from] == UInt8(ascii: "[") else { return false }
+        var p = from + 1
+        for want in [UInt8(ascii: "{"), UInt8(ascii: "\"")] {
+            while p < bytes.count && ByteText.isBlank(bytes[p]) { p += 1 }
+            guard p < bytes.count, bytes[p] == want else { return false }
+            p += 1
+        }
+        return true
     }
 
     /// Whether the first (up to 50) lines holding a map all look like Porcupine kv entries.
@@ -82,7 +95,8 @@ public enum HistoryParser {
             let line = ByteText.string(bytes, pos, end)
             if line.contains("{:") {
                 seen += 1
-                let kv = line.contains(":key ")
+                let kv =
+                    line.contains(":key ")
                     && (line.contains(":f :get") || line.contains(":f :put") || line.contains(":f :append"))
                 if !kv {
                     allMatch = false
@@ -94,12 +108,16 @@ public enum HistoryParser {
         return seen > 0 && allMatch
     }
 
-    static func parse(buffer: UnsafeBufferPointer<UInt8>, format: HistoryFormat, fileName: String) throws(HistoryParseErrors) -> ParsedHistory {
+    static func parse(buffer: UnsafeBufferPointer<UInt8>, format: HistoryFormat, fileName: String)
+        throws(HistoryParseErrors) -> ParsedHistory
+    {
         var errors = ParseErrorCollector(file: fileName)
         switch format {
         case .auto:
             guard let detected = detect(buffer) else {
-                throw HistoryParseErrors(errors: [HistoryParseError(file: fileName, line: 0, reason: undetectableReason(buffer))])
+                throw HistoryParseErrors(errors: [
+                    HistoryParseError(file: fileName, line: 0, reason: undetectableReason(buffer))
+                ])
             }
             switch detected {
             case .edn, .porcupineKV:
@@ -125,7 +143,8 @@ public enum HistoryParser {
                     line: event.line,
                     event.key == nil
                         ? "porcupine-kv entries need a :key"
-                        : "porcupine-kv entries have :f :get, :put or :append, found :\(event.f)")
+                        : "porcupine-kv entries have :f :get, :put or :append, found :\(event.f)"
+                )
             }
             try errors.throwIfAny()
             return ParsedHistory(events: events, format: .porcupineKV, suggestedModel: "kv")
@@ -140,11 +159,17 @@ public enum HistoryParser {
         var pos = ByteText.contentStart(bytes)
         while pos < bytes.count && ByteText.isBlank(bytes[pos]) { pos += 1 }
         guard pos < bytes.count else {
-            return "the file is empty: there is no event to detect the format from (pass --format to read it as an empty history)"
+            return
+                "the file is empty: there is no event to detect the format from (pass --format to read it as an empty history)"
+        }
+        if isJSONArray(bytes, from: pos) {
+            return "the file is a JSON array of objects; Tessera reads one JSON object per line (JSONL, "
+                + "{\"process\": ...} on each line, no enclosing [ ])"
         }
         var end = pos
         while end < bytes.count && bytes[end] != ByteText.newline && bytes[end] != ByteText.carriageReturn { end += 1 }
-        return "cannot detect the format from '\(ByteText.excerpt(bytes, pos, end))': expected a JSON object per line ({\"process\": ...}), "
+        return
+            "cannot detect the format from '\(ByteText.excerpt(bytes, pos, end))': expected a JSON object per line ({\"process\": ...}), "
             + "EDN maps ({:process ...}, [...], (...)) or Porcupine etcd lines (INFO  jepsen.util - ...); pass --format"
     }
 
@@ -152,7 +177,9 @@ public enum HistoryParser {
     static func readFile(_ path: String) throws(HistoryParseErrors) -> [UInt8] {
         func failure(_ what: String) -> HistoryParseErrors {
             let message = String(cString: strerror(errno))
-            return HistoryParseErrors(errors: [HistoryParseError(file: path, line: 0, reason: "cannot \(what) the history file: \(message)")])
+            return HistoryParseErrors(errors: [
+                HistoryParseError(file: path, line: 0, reason: "cannot \(what) the history file: \(message)")
+            ])
         }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw failure("open") }
@@ -160,7 +187,9 @@ public enum HistoryParser {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw failure("stat") }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw HistoryParseErrors(errors: [HistoryParseError(file: path, line: 0, reason: "is a directory, not a history file")])
+            throw HistoryParseErrors(errors: [
+                HistoryParseError(file: path, line: 0, reason: "is a directory, not a history file")
+            ])
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(max(info.st_size, 0)) + 1)

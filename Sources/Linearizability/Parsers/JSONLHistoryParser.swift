@@ -33,7 +33,9 @@ enum JSONLHistoryParser {
         var f: String?
         var key: String?
         var hasKey = false
-        var value: HistoryValue?
+        /// Converted only once the entry is known to be a client's (nemesis values may be anything).
+        var value: JSONValue?
+        var valueColumn = 0
         var time: Int64?
         var hasTime = false
     }
@@ -73,15 +75,14 @@ enum JSONLHistoryParser {
                 case .int(let v): fields.key = String(v)
                 case .null: fields.key = nil
                 case let other:
-                    throw SyntaxError(reason: "column \(column): \"key\" must be a string or an integer, found \(other.kindName)")
+                    throw SyntaxError(
+                        reason: "column \(column): \"key\" must be a string or an integer, found \(other.kindName)"
+                    )
                 }
             case "value":
                 if fields.value != nil { throw duplicate() }
-                do throws(SyntaxError) {
-                    fields.value = try r.parseValue().historyValue()
-                } catch {
-                    throw SyntaxError(reason: "column \(column): " + error.reason)
-                }
+                fields.valueColumn = column
+                fields.value = try r.parseValue()
             case "time":
                 if fields.hasTime { throw duplicate() }
                 fields.hasTime = true
@@ -89,7 +90,9 @@ enum JSONLHistoryParser {
                 case .int(let v): fields.time = v
                 case .null: fields.time = nil
                 case let other:
-                    throw SyntaxError(reason: "column \(column): \"time\" must be an integer (nanoseconds), found \(other.kindName)")
+                    throw SyntaxError(
+                        reason: "column \(column): \"time\" must be an integer (nanoseconds), found \(other.kindName)"
+                    )
                 }
             default:
                 _ = try r.parseValue()
@@ -122,8 +125,22 @@ enum JSONLHistoryParser {
         guard let f = fields.f else {
             throw SyntaxError(reason: "missing field \"f\" (the operation, e.g. \"read\")")
         }
+        var value = HistoryValue.null
+        if let raw = fields.value {
+            do throws(SyntaxError) {
+                value = try raw.historyValue()
+            } catch {
+                throw SyntaxError(reason: "column \(fields.valueColumn): " + error.reason)
+            }
+        }
         return HistoryEvent(
-            process: process, kind: kind, f: f, key: fields.key, value: fields.value ?? .null,
-            time: fields.time, line: line)
+            process: process,
+            kind: kind,
+            f: f,
+            key: fields.key,
+            value: value,
+            time: fields.time,
+            line: line
+        )
     }
 }

@@ -1,5 +1,5 @@
 /// A JSON value as the JSONL reader sees it. Integers stay integers; other numbers keep their text.
-indirect enum JSONValue {
+enum JSONValue {
     case null
     case bool(Bool)
     case int(Int64)
@@ -29,7 +29,10 @@ indirect enum JSONValue {
         case .bool(let b): return .bool(b)
         case .int(let v): return .int(v)
         case .float(let text):
-            throw SyntaxError(reason: "non-integer number \(text) in a value (history values are integers, strings, booleans, null and arrays)")
+            throw SyntaxError(
+                reason:
+                    "non-integer number \(text) in a value (history values are integers, strings, booleans, null and arrays)"
+            )
         case .string(let s): return .string(s)
         case .array(let items):
             var out: [HistoryValue] = []

@@ -40,9 +40,14 @@ enum PorcupineEtcdParser {
         return events
     }
 
-    static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, line: Int) throws(SyntaxError) -> HistoryEvent? {
+    static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, line: Int) throws(SyntaxError)
+        -> HistoryEvent?
+    {
         guard hasPrefix(bytes, start, end) else {
-            throw SyntaxError(reason: "expected 'INFO  jepsen.util - <process> :<type> :<f> <value>', found '\(ByteText.excerpt(bytes, start, end))'")
+            throw SyntaxError(
+                reason:
+                    "expected 'INFO  jepsen.util - <process> :<type> :<f> <value>', found '\(ByteText.excerpt(bytes, start, end))'"
+            )
         }
         var pos = start + prefix.utf8CodeUnitCount
         func column() -> Int { pos - start + 1 }
@@ -55,7 +60,10 @@ enum PorcupineEtcdParser {
             let before = pos
             while pos < end && (bytes[pos] == ByteText.space || bytes[pos] == ByteText.tab) { pos += 1 }
             guard pos > before, pos < end else {
-                throw SyntaxError(reason: "column \(column()): expected whitespace and then a field, found \(pos < end ? ByteText.describe(bytes[pos]) : "end of line")")
+                throw SyntaxError(
+                    reason:
+                        "column \(column()): expected whitespace and then a field, found \(pos < end ? ByteText.describe(bytes[pos]) : "end of line")"
+                )
             }
         }
 
@@ -68,7 +76,10 @@ enum PorcupineEtcdParser {
         var process = 0
         for i in ps..<pe {
             guard ByteText.isDigit(bytes[i]), process < 1_000_000_000 else {
-                throw SyntaxError(reason: "column \(processColumn): process must be a non-negative integer, found '\(ByteText.string(bytes, ps, pe))'")
+                throw SyntaxError(
+                    reason:
+                        "column \(processColumn): process must be a non-negative integer, found '\(ByteText.string(bytes, ps, pe))'"
+                )
             }
             process = process * 10 + Int(bytes[i] - 0x30)
         }
@@ -78,14 +89,19 @@ enum PorcupineEtcdParser {
         let (ts, te) = token()
         let typeText = ByteText.string(bytes, ts, te)
         guard typeText.hasPrefix(":"), let kind = HistoryEvent.Kind(rawValue: String(typeText.dropFirst())) else {
-            throw SyntaxError(reason: "column \(typeColumn): expected :invoke, :ok, :fail or :info, found '\(typeText)'")
+            throw SyntaxError(
+                reason: "column \(typeColumn): expected :invoke, :ok, :fail or :info, found '\(typeText)'"
+            )
         }
 
         try skipSpace()
         let fColumn = column()
         let (fs, fe) = token()
         guard fe - fs > 1, bytes[fs] == UInt8(ascii: ":") else {
-            throw SyntaxError(reason: "column \(fColumn): expected the operation as a keyword such as :read, found '\(ByteText.string(bytes, fs, fe))'")
+            throw SyntaxError(
+                reason:
+                    "column \(fColumn): expected the operation as a keyword such as :read, found '\(ByteText.string(bytes, fs, fe))'"
+            )
         }
         let f = ByteText.string(bytes, fs + 1, fe)
 

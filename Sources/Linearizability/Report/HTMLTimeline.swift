@@ -9,8 +9,10 @@
 public enum HTMLTimeline {
     /// Lane height in pixels.
     static let laneHeight = 22
-    /// Width of the process-label column.
-    static let labelWidth = 56
+    /// Height of the time axis under the lanes.
+    static let axisHeight = 18
+    /// At most this many time labels per timeline.
+    static let maxTicks = 400
 
     /// The whole page.
     public static func render(_ timelines: [Timeline], title: String) -> String {
@@ -24,7 +26,8 @@ public enum HTMLTimeline {
             out += "<ul class=\"toc\">\n"
             for (index, timeline) in timelines.enumerated() {
                 out += "<li><a href=\"#tl-\(index)\">" + heading(timeline) + "</a> "
-                out += verdictSpan(timeline.verdict) + " <span class=\"count\">(\(timeline.ops.count) ops)</span></li>\n"
+                out +=
+                    verdictSpan(timeline.verdict) + " <span class=\"count\">(\(timeline.ops.count) ops)</span></li>\n"
             }
             out += "</ul>\n"
         }
@@ -56,7 +59,8 @@ public enum HTMLTimeline {
     }
 
     static func renderSection(_ timeline: Timeline, index: Int, into out: inout String) {
-        out += "<section id=\"tl-\(index)\">\n<h2>" + heading(timeline) + ": " + verdictSpan(timeline.verdict) + "</h2>\n"
+        out +=
+            "<section id=\"tl-\(index)\">\n<h2>" + heading(timeline) + ": " + verdictSpan(timeline.verdict) + "</h2>\n"
         if let note = timeline.note {
             out += "<p class=\"note\">" + HTMLEscape.escape(note) + "</p>\n"
         }
@@ -96,29 +100,44 @@ public enum HTMLTimeline {
             return lo
         }
         let slots = distinct.count + 1  // one spare slot on the right for open-ended bars
-        let slot = max(6, min(48, 1240 / max(slots, 1)))
-        let width = slots * slot + slot
-        let height = processes.count * laneHeight
+        let slot = max(12, min(48, 1240 / max(slots, 1)))
+        let lanesHeight = processes.count * laneHeight
+        let height = lanesHeight + axisHeight
         let linearized = ops.reduce(0) { $0 + ($1.linearizedAt != nil ? 1 : 0) }
 
+        out += "<div class=\"zoom\"><button data-z=\"0.5\">zoom out</button><button data-z=\"2\">zoom in</button>"
+        out += "<button data-z=\"fit\">fit</button> \(ops.count) operations, \(processes.count) processes</div>\n"
         out += "<div class=\"frame\">\n<div class=\"lanes\" style=\"height:\(height)px\">"
         for (lane, process) in processes.enumerated() {
             out += "<div style=\"top:\(lane * laneHeight)px\">P\(process)</div>"
         }
-        out += "</div>\n<div class=\"scroll\"><div class=\"chart\" data-n=\"\(linearized)\" style=\"width:\(width)px;height:\(height)px\">\n"
+        out += "<div style=\"top:\(lanesHeight)px\">time</div>"
+        out += "</div>\n<div class=\"scroll\"><div class=\"chart\" data-n=\"\(linearized)\" "
+        out += "style=\"--s:\(slot)px;--n:\(slots);height:\(height)px\">\n"
+        // The time axis: the real time of every `step`-th slot, at most `maxTicks` labels.
+        let step = max((90 + slot - 1) / slot, (distinct.count + maxTicks - 1) / maxTicks, 1)
+        out += "<div class=\"axis\" style=\"top:\(lanesHeight)px\">"
+        var tick = 0
+        while tick < distinct.count {
+            out += "<span style=\"--l:\(tick)\">\(distinct[tick])</span>"
+            tick += step
+        }
+        out += "</div>\n"
         for op in ops {
-            let left = rank(op.start) * slot + 1
+            // Positions are in slots (--l, --w) and lanes (--y); CSS scales them by --s, so zooming is one update.
+            let left = rank(op.start)
             var cls = "o " + op.status.rawValue
-            let right: Int
+            let span: Int
             if let end = op.end {
-                right = max(rank(end) * slot - 1, left + slot / 2)
+                span = max(rank(end) - left, 1)
             } else {
-                right = width
+                span = slots - left
                 cls += " open"
             }
             if op.isFailing { cls += " failing" }
-            let top = laneOf[op.process, default: 0] * laneHeight + 2
-            out += "<div class=\"\(cls)\" style=\"left:\(left)px;width:\(right - left)px;top:\(top)px\" data-p=\"\(op.process)\" data-s=\"\(op.start)\""
+            let lane = laneOf[op.process, default: 0]
+            out +=
+                "<div class=\"\(cls)\" style=\"--l:\(left);--w:\(span);--y:\(lane)\" data-p=\"\(op.process)\" data-s=\"\(op.start)\""
             if let end = op.end {
                 out += " data-e=\"\(end)\""
             }
@@ -151,17 +170,21 @@ public enum HTMLTimeline {
         .frame{display:flex;border:1px solid #ccc;background:#fff}
         .lanes{position:relative;width:56px;flex:none;border-right:1px solid #ccc;background:#f7f7f7}
         .lanes div{position:absolute;left:4px;height:22px;line-height:22px;font-size:11px;color:#555}
-        .scroll{overflow-x:auto;flex:1}
-        .chart{position:relative;background:repeating-linear-gradient(#fff 0 22px,#f6f8fa 22px 44px)}
+        .scroll{overflow-x:auto;overflow-y:hidden;flex:1}
+        .chart{position:relative;width:calc(var(--n)*var(--s));background:repeating-linear-gradient(#fff 0 22px,#f6f8fa 22px 44px)}
+        .axis{position:absolute;left:0;right:0;height:18px;box-sizing:border-box;border-top:1px solid #ccc;font-size:10px;color:#777}
+        .axis span{position:absolute;left:calc(var(--l)*var(--s));border-left:1px solid #bbb;padding-left:2px;white-space:nowrap}
+        .zoom{margin:2px 0 4px;color:#777;font-size:12px}.zoom button{font-size:11px;margin-right:4px}
+        .chart .o{left:calc(var(--l)*var(--s) + 1px);width:calc(var(--w)*var(--s) - 2px);top:calc(var(--y)*22px + 2px)}
         .o{position:absolute;height:18px;line-height:18px;box-sizing:border-box;font-size:11px;overflow:hidden;\
         white-space:nowrap;padding:0 3px;border-radius:3px;border:1px solid #3b6fb6;background:#cfe0f7;cursor:default}
         .o.fail{background:#e4e4e4;border-color:#999;color:#555;border-style:dashed}
         .o.info{background:repeating-linear-gradient(45deg,#fff3c4 0 4px,#ffe08a 4px 8px);border-color:#c79a00}
         .o.open{border-right:none;border-radius:3px 0 0 3px;-webkit-mask-image:linear-gradient(90deg,#000 60%,transparent)}
         .o.failing{background:#f8b4b4;border:2px solid #d00;color:#600;font-weight:600;z-index:2}
-        .hl .o{opacity:.35}.hl .o.before,.hl .o.failing{opacity:1}
+        .hl .o{opacity:.35}.hl .o.before,.hl .o.failing,.hl .o.cur{opacity:1}
         .o.before{outline:2px solid #1a7f37;background:#c9efd3}
-        .o:hover{outline:2px solid #000;z-index:3}
+        .o:hover,.o.cur{outline:2px solid #000;z-index:3}
         #tip{position:fixed;display:none;background:#222;color:#fff;padding:6px 8px;border-radius:4px;\
         white-space:pre;font-size:12px;pointer-events:none;z-index:10;max-width:60ch;overflow:hidden}
 
@@ -172,7 +195,7 @@ public enum HTMLTimeline {
         var tip=document.getElementById('tip');
         document.querySelectorAll('.chart').forEach(function(chart){
         var ops=Array.prototype.slice.call(chart.querySelectorAll('.o')),lit=[];
-        function clear(){chart.classList.remove('hl');lit.forEach(function(e){e.classList.remove('before');});lit=[];}
+        function clear(){chart.classList.remove('hl');lit.forEach(function(e){e.classList.remove('before','cur');});lit=[];}
         chart.addEventListener('mouseover',function(ev){
         var t=ev.target.closest('.o');if(!t){return;}
         clear();var d=t.dataset,l=t.getAttribute('data-l');
@@ -182,9 +205,14 @@ public enum HTMLTimeline {
         if(t.classList.contains('failing')){lines.push('cannot be linearized');}
         if(l!==null){var L=+l;chart.classList.add('hl');
         ops.forEach(function(o){var x=o.getAttribute('data-l');if(x!==null&&+x<L){o.classList.add('before');lit.push(o);}});}
-        tip.textContent=lines.join('\\n');tip.style.display='block';});
+        t.classList.add('cur');lit.push(t);tip.textContent=lines.join('\\n');tip.style.display='block';});
         chart.addEventListener('mousemove',function(ev){tip.style.left=(ev.clientX+14)+'px';tip.style.top=(ev.clientY+14)+'px';});
         chart.addEventListener('mouseleave',function(){clear();tip.style.display='none';});
+        var section=chart.closest('section'),scroll=chart.parentNode,bad=chart.querySelector('.failing');
+        if(bad){scroll.scrollLeft=Math.max(0,bad.offsetLeft-scroll.clientWidth/3);}
+        section.querySelectorAll('.zoom button').forEach(function(b){b.addEventListener('click',function(){
+        var s=parseFloat(chart.style.getPropertyValue('--s')),n=+chart.style.getPropertyValue('--n'),z=b.getAttribute('data-z');
+        s=z==='fit'?scroll.clientWidth/n:Math.min(200,Math.max(0.05,s*+z));chart.style.setProperty('--s',s+'px');});});
         });
         })();
 

@@ -27,8 +27,14 @@ public struct TimelineOp: Sendable {
     public var isFailing: Bool
 
     public init(
-        process: Int, start: Int64, end: Int64?, label: String, result: String, status: Status,
-        linearizedAt: Int? = nil, isFailing: Bool = false
+        process: Int,
+        start: Int64,
+        end: Int64?,
+        label: String,
+        result: String,
+        status: Status,
+        linearizedAt: Int? = nil,
+        isFailing: Bool = false
     ) {
         self.process = process
         self.start = start
