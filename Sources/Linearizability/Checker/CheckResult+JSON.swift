@@ -3,18 +3,18 @@ extension CheckResult {
     /// `{"file", "valid": true|false|"unknown", "cause", "model", "ops", "keys", "seconds", "counterexample",
     /// "keyResults"}`. `extra` fields (already JSON-encoded values) are inserted after "file".
     public func renderJSON(file: String, extra: [(String, String)] = []) -> String {
-        var out = "{\"file\":" + JSONText.string(file) + ",\"valid\":" + verdict.jsonValue
-        for (k, v) in extra { out += "," + JSONText.string(k) + ":" + v }
+        var out = "{\"file\":" + ResultJSON.string(file) + ",\"valid\":" + verdict.jsonValue
+        for (k, v) in extra { out += "," + ResultJSON.string(k) + ":" + v }
         out += ",\"cause\":" + Self.causeJSON(verdict)
-        out += ",\"model\":" + JSONText.string(options.model.rawValue)
+        out += ",\"model\":" + ResultJSON.string(options.model.rawValue)
         out += ",\"ops\":\(operations.count),\"keys\":\(keys.count),\"seconds\":\(seconds)"
         out += ",\"counterexample\":"
         if let c = counterexample {
-            out += "{\"key\":" + (c.key.map(JSONText.string) ?? "null")
+            out += "{\"key\":" + (c.key.map(ResultJSON.string) ?? "null")
             out += ",\"failingOp\":" + opJSON(operations[c.failingOperation])
             out += ",\"failingOpIllegalAfterPrefix\":\(c.failingOperationIllegalThere)"
-            out += ",\"initialState\":" + JSONText.string(c.initialState)
-            out += ",\"stateAfterPrefix\":" + JSONText.string(c.stateAfterPrefix)
+            out += ",\"initialState\":" + ResultJSON.string(c.initialState)
+            out += ",\"stateAfterPrefix\":" + ResultJSON.string(c.stateAfterPrefix)
             out += ",\"prefix\":["
             for (i, id) in c.prefix.enumerated() {
                 if i > 0 { out += "," }
@@ -27,7 +27,7 @@ extension CheckResult {
         out += ",\"keyResults\":["
         for (i, k) in keys.enumerated() {
             if i > 0 { out += "," }
-            out += "{\"key\":" + (k.key.map(JSONText.string) ?? "null") + ",\"valid\":" + k.verdict.jsonValue
+            out += "{\"key\":" + (k.key.map(ResultJSON.string) ?? "null") + ",\"valid\":" + k.verdict.jsonValue
             out += ",\"cause\":" + Self.causeJSON(k.verdict)
             out += ",\"ops\":\(k.operations.count),\"searchedOps\":\(k.searchedOperations)"
             out += ",\"cacheEntries\":\(k.cacheEntries),\"seconds\":\(k.seconds)}"
@@ -37,22 +37,22 @@ extension CheckResult {
     }
 
     private static func causeJSON(_ v: Verdict) -> String {
-        if case .unknown(let cause) = v { return JSONText.string(cause.description) }
+        if case .unknown(let cause) = v { return ResultJSON.string(cause.description) }
         return "null"
     }
 
     private func opJSON(_ op: Operation, state: String? = nil) -> String {
-        var out = "{\"id\":\(op.id),\"process\":\(op.process),\"f\":" + JSONText.string(op.f)
-        out += ",\"key\":" + (op.key.map(JSONText.string) ?? "null")
-        out += ",\"value\":" + JSONText.value(op.value) + ",\"status\":" + JSONText.string(op.status.rawValue)
+        var out = "{\"id\":\(op.id),\"process\":\(op.process),\"f\":" + ResultJSON.string(op.f)
+        out += ",\"key\":" + (op.key.map(ResultJSON.string) ?? "null")
+        out += ",\"value\":" + ResultJSON.value(op.value) + ",\"status\":" + ResultJSON.string(op.status.rawValue)
         out += ",\"invokeLine\":\(op.invokeLine),\"completeLine\":" + (op.completeLine.map { String($0) } ?? "null")
-        if let state { out += ",\"stateAfter\":" + JSONText.string(state) }
+        if let state { out += ",\"stateAfter\":" + ResultJSON.string(state) }
         return out + "}"
     }
 }
 
-/// Minimal JSON text encoding for results.
-enum JSONText {
+/// Minimal JSON text encoding for check results (the parsers have their own `JSONText`).
+enum ResultJSON {
     static func string(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
