@@ -35,38 +35,66 @@ public struct History: Sendable {
             switch event.kind {
             case .invoke:
                 if let open = outstanding[event.process] {
-                    problems.append(.init(
-                        line: event.line,
-                        reason: "process \(event.process) invokes \(event.f) while its \(ops[open].f) invoked at line "
-                            + "\(ops[open].invokeLine) has not completed (a process has at most one operation outstanding)"
-                    ))
+                    problems.append(
+                        .init(
+                            line: event.line,
+                            reason:
+                                "process \(event.process) invokes \(event.f) while its \(ops[open].f) invoked at line "
+                                + "\(ops[open].invokeLine) has not completed (a process has at most one operation "
+                                + "outstanding)"
+                        )
+                    )
                     continue
                 }
                 outstanding[event.process] = ops.count
-                ops.append(Operation(
-                    id: ops.count, process: event.process, f: event.f, key: event.key, status: .pending,
-                    invokeValue: event.value, completionValue: nil, invokeIndex: index, completeIndex: nil,
-                    invokeLine: event.line, completeLine: nil, invokeTime: event.time, completeTime: nil))
+                ops.append(
+                    Operation(
+                        id: ops.count,
+                        process: event.process,
+                        f: event.f,
+                        key: event.key,
+                        status: .pending,
+                        invokeValue: event.value,
+                        completionValue: nil,
+                        invokeIndex: index,
+                        completeIndex: nil,
+                        invokeLine: event.line,
+                        completeLine: nil,
+                        invokeTime: event.time,
+                        completeTime: nil
+                    )
+                )
             case .ok, .fail, .info:
                 guard let open = outstanding.removeValue(forKey: event.process) else {
-                    problems.append(.init(
-                        line: event.line,
-                        reason: "\(event.kind.rawValue) \(event.f) of process \(event.process) has no outstanding "
-                            + "invocation to complete"))
+                    problems.append(
+                        .init(
+                            line: event.line,
+                            reason: "\(event.kind.rawValue) \(event.f) of process \(event.process) has no outstanding "
+                                + "invocation to complete"
+                        )
+                    )
                     continue
                 }
                 if ops[open].f != event.f {
-                    problems.append(.init(
-                        line: event.line,
-                        reason: "\(event.kind.rawValue) \(event.f) of process \(event.process) completes a different "
-                            + "function: the invocation at line \(ops[open].invokeLine) is \(ops[open].f)"))
+                    problems.append(
+                        .init(
+                            line: event.line,
+                            reason:
+                                "\(event.kind.rawValue) \(event.f) of process \(event.process) completes a different "
+                                + "function: the invocation at line \(ops[open].invokeLine) is \(ops[open].f)"
+                        )
+                    )
                     continue
                 }
                 if let k = event.key, let invokedKey = ops[open].key, k != invokedKey {
-                    problems.append(.init(
-                        line: event.line,
-                        reason: "completion of process \(event.process) names key \"\(k)\" but the invocation at line "
-                            + "\(ops[open].invokeLine) names key \"\(invokedKey)\""))
+                    problems.append(
+                        .init(
+                            line: event.line,
+                            reason:
+                                "completion of process \(event.process) names key \"\(k)\" but the invocation at line "
+                                + "\(ops[open].invokeLine) names key \"\(invokedKey)\""
+                        )
+                    )
                     continue
                 }
                 ops[open].status = event.kind == .ok ? .ok : event.kind == .fail ? .fail : .info

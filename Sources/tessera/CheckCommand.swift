@@ -2,9 +2,9 @@ import ArgumentParser
 import Linearizability
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `tessera check FILE...`: checks histories for linearizability.
@@ -63,11 +63,13 @@ struct CheckCommand: ParsableCommand {
         guard HistoryFormat(rawValue: format) != nil else {
             throw ValidationError(
                 "--format \(format) is unknown; use one of "
-                    + HistoryFormat.allCases.map(\.rawValue).joined(separator: ", "))
+                    + HistoryFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            )
         }
         if let model, ModelKind(rawValue: model) == nil {
             throw ValidationError(
-                "--model \(model) is unknown; use one of " + ModelKind.allCases.map(\.rawValue).joined(separator: ", "))
+                "--model \(model) is unknown; use one of " + ModelKind.allCases.map(\.rawValue).joined(separator: ", ")
+            )
         }
         if let timeout, !(timeout >= 0) { throw ValidationError("--timeout must be 0 or more seconds") }
         if let memoryLimit, memoryLimit <= 0 { throw ValidationError("--memory-limit must be at least 1 MB") }
@@ -118,9 +120,12 @@ struct CheckCommand: ParsableCommand {
             case .unknown: anyUnknown = true
             }
             if json {
-                print(result.renderJSON(
-                    file: file,
-                    extra: [("format", "\"\(parsed.format.rawValue)\""), ("parseSeconds", "\(parseSeconds)")]))
+                print(
+                    result.renderJSON(
+                        file: file,
+                        extra: [("format", "\"\(parsed.format.rawValue)\""), ("parseSeconds", "\(parseSeconds)")]
+                    )
+                )
             } else {
                 print(result.renderText(name: file), terminator: "")
             }
@@ -143,10 +148,14 @@ struct CheckCommand: ParsableCommand {
             model.flatMap(ModelKind.init(rawValue:)) ?? parsed.suggestedModel.flatMap(ModelKind.init(rawValue:))
             ?? ModelKind.infer(from: history.operations)
         var options = CheckOptions(
-            model: kind, initialValue: initial.map(Self.parseValue) ?? .null,
+            model: kind,
+            initialValue: initial.map(Self.parseValue) ?? .null,
             // Knossos's rule for Jepsen EDN: a nil read means "unknown". Elsewhere nil is the absent value.
-            nilReadIsUnknown: parsed.format == .edn, splitByKey: !noSplit,
-            timeout: timeout.map { .nanoseconds(Int64(($0 * 1e9).rounded(.down))) }, checkAllKeys: allKeys)
+            nilReadIsUnknown: parsed.format == .edn,
+            splitByKey: !noSplit,
+            timeout: timeout.map { .nanoseconds(Int64(($0 * 1e9).rounded(.down))) },
+            checkAllKeys: allKeys
+        )
         if let memoryLimit { options.memoryLimitBytes = memoryLimit << 20 }
         if let threads { options.parallelism = threads }
         return options
@@ -156,7 +165,9 @@ struct CheckCommand: ParsableCommand {
     static func parseValue(_ text: String) -> HistoryValue {
         if let i = Int64(text) { return .int(i) }
         if text == "nil" || text == "null" { return .null }
-        if text.count >= 2, text.first == "\"", text.last == "\"" { return .string(String(text.dropFirst().dropLast())) }
+        if text.count >= 2, text.first == "\"", text.last == "\"" {
+            return .string(String(text.dropFirst().dropLast()))
+        }
         return .string(text)
     }
 

@@ -32,7 +32,9 @@ import Testing
         var h = CheckerTestHistory()
         h.op(0, "write", .int(1))
         let r = try LinearizabilityChecker.check(
-            History(events: h.events), options: CheckOptions(model: .register, timeout: .zero))
+            History(events: h.events),
+            options: CheckOptions(model: .register, timeout: .zero)
+        )
         let json = r.renderJSON(file: "f")
         #expect(json.contains("\"valid\":\"unknown\",\"cause\":\"timed out after"))
         #expect(r.renderText(name: "f").contains("no verdict: timed out"))

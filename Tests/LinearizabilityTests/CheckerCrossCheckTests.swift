@@ -93,17 +93,26 @@ import Testing
                 case .register, .keyedRegister:
                     op = r == 0 ? ("read", key, .null) : ("write", key, val())
                 case .casRegister:
-                    op = r == 0 ? ("read", key, .null) : r == 1 ? ("write", key, val()) : ("cas", key, .list([val(), val()]))
+                    op =
+                        r == 0
+                        ? ("read", key, .null) : r == 1 ? ("write", key, val()) : ("cas", key, .list([val(), val()]))
                 case .kv:
-                    op = r == 0 ? ("get", key, .null) : r == 1 ? ("put", key, .string(rng.next() % 2 == 0 ? "x" : "y"))
-                        : ("append", key, .string(rng.next() % 2 == 0 ? "x" : "y"))
+                    op =
+                        r == 0
+                        ? ("get", key, .null)
+                        : r == 1
+                            ? ("put", key, .string(rng.next() % 2 == 0 ? "x" : "y"))
+                            : ("append", key, .string(rng.next() % 2 == 0 ? "x" : "y"))
                 case .mutex:
                     op = (r == 0 ? "release" : "acquire", nil, .null)
                 case .multiRegister:
                     var steps: [HistoryValue] = []
                     for _ in 0..<(1 + Int(rng.next() % 2)) {
                         let key: HistoryValue = .keyword(rng.next() % 2 == 0 ? "x" : "y")
-                        steps.append(rng.next() % 2 == 0 ? .list([.keyword("r"), key, .null]) : .list([.keyword("w"), key, val()]))
+                        steps.append(
+                            rng.next() % 2 == 0
+                                ? .list([.keyword("r"), key, .null]) : .list([.keyword("w"), key, val()])
+                        )
                     }
                     op = ("txn", nil, .list(steps))
                 }
@@ -142,7 +151,8 @@ import Testing
                     let got = try LinearizabilityChecker.check(history, options: o)
                     #expect(
                         got.verdict == (expected ? .linearizable : .notLinearizable),
-                        "seed \(seed) shape \(shape) split \(split) nilUnknown \(nilUnknown): \(history.operations)")
+                        "seed \(seed) shape \(shape) split \(split) nilUnknown \(nilUnknown): \(history.operations)"
+                    )
                     if let c = got.counterexample {
                         // The reported prefix must itself be a valid sequential run that respects real time.
                         var state: BruteForceChecker.State = [:]

@@ -212,7 +212,9 @@ import Testing
         h.op(0, "write", .int(1))
         h.op(0, "read", .null, .int(2))
         let r = try LinearizabilityChecker.check(
-            History(events: h.events), options: CheckOptions(model: .register, timeout: .zero))
+            History(events: h.events),
+            options: CheckOptions(model: .register, timeout: .zero)
+        )
         #expect(r.verdict == .unknown(.timeout(.zero)))
     }
 
@@ -221,7 +223,9 @@ import Testing
         h.op(0, "write", .int(1))
         h.op(0, "read", .null, .int(1))
         let r = try LinearizabilityChecker.check(
-            History(events: h.events), options: CheckOptions(model: .register, memoryLimitBytes: 1000))
+            History(events: h.events),
+            options: CheckOptions(model: .register, memoryLimitBytes: 1000)
+        )
         #expect(r.verdict == .unknown(.memoryLimit(1000)))
     }
 
@@ -234,7 +238,9 @@ import Testing
         let r = try h.check(.register)
         #expect(r.verdict == .notLinearizable)
         let all = try LinearizabilityChecker.check(
-            History(events: h.events), options: CheckOptions(model: .register, checkAllKeys: true))
+            History(events: h.events),
+            options: CheckOptions(model: .register, checkAllKeys: true)
+        )
         #expect(all.keys.filter { $0.verdict == .linearizable }.count == 7)
         #expect(all.keys[0].verdict == .notLinearizable)
     }

@@ -33,19 +33,33 @@ struct CheckerTestHistory {
         add(.info, p, f, v, key: key)
     }
     /// A complete operation with nothing concurrent to it.
-    mutating func op(_ p: Int, _ f: String, _ arg: HistoryValue = .null, _ result: HistoryValue? = nil, key: String? = nil) {
+    mutating func op(
+        _ p: Int,
+        _ f: String,
+        _ arg: HistoryValue = .null,
+        _ result: HistoryValue? = nil,
+        key: String? = nil
+    ) {
         invoke(p, f, arg, key: key)
         ok(p, f, result ?? arg, key: key)
     }
 
     func check(
-        _ model: ModelKind, split: Bool = true, nilReadIsUnknown: Bool = false, initial: HistoryValue = .null,
+        _ model: ModelKind,
+        split: Bool = true,
+        nilReadIsUnknown: Bool = false,
+        initial: HistoryValue = .null,
         parallelism: Int = 1
     ) throws -> CheckResult {
         try LinearizabilityChecker.check(
             History(events: events),
             options: CheckOptions(
-                model: model, initialValue: initial, nilReadIsUnknown: nilReadIsUnknown, splitByKey: split,
-                parallelism: parallelism))
+                model: model,
+                initialValue: initial,
+                nilReadIsUnknown: nilReadIsUnknown,
+                splitByKey: split,
+                parallelism: parallelism
+            )
+        )
     }
 }

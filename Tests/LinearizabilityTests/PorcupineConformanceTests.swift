@@ -2,9 +2,9 @@ import Linearizability
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Porcupine's test histories with Porcupine's verdicts (../shared/peers/porcupine/verdicts.tsv, outside the
@@ -14,8 +14,12 @@ import Darwin
     static let dataDirectory: String? = {
         var dir = #filePath
         for _ in 0..<3 { dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)]) }
-        for candidate in [getenv("TESSERA_SHARED").map { String(cString: $0) }, dir + "/../shared", dir + "/../../shared"] {
-            if let c = candidate, access(c + "/peers/porcupine/verdicts.tsv", R_OK) == 0 { return c + "/peers/porcupine" }
+        for candidate in [
+            getenv("TESSERA_SHARED").map { String(cString: $0) }, dir + "/../shared", dir + "/../../shared",
+        ] {
+            if let c = candidate, access(c + "/peers/porcupine/verdicts.tsv", R_OK) == 0 {
+                return c + "/peers/porcupine"
+            }
         }
         return nil
     }()
@@ -30,7 +34,9 @@ import Darwin
     }
 
     static func readText(_ path: String) throws -> String {
-        guard let f = fopen(path, "r") else { throw HistoryError(problems: [.init(line: 0, reason: "cannot open \(path)")]) }
+        guard let f = fopen(path, "r") else {
+            throw HistoryError(problems: [.init(line: 0, reason: "cannot open \(path)")])
+        }
         defer { fclose(f) }
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)

@@ -38,10 +38,12 @@ extension CheckResult {
         out += "  This operation could not be linearized:\n"
         out += "      \(Self.clip(failing.description, 200))\n"
         if c.failingOperationIllegalThere {
-            out += "  It is illegal in the state after the longest linearizable prefix: \(Self.clip(c.stateAfterPrefix)).\n"
+            let state = Self.clip(c.stateAfterPrefix)
+            out += "  It is illegal in the state after the longest linearizable prefix: \(state).\n"
             out += "  No other order of the operations gets further.\n"
         } else {
-            out += "  It is legal in the state after the longest linearizable prefix (\(Self.clip(c.stateAfterPrefix))),\n"
+            out +=
+                "  It is legal in the state after the longest linearizable prefix (\(Self.clip(c.stateAfterPrefix))),\n"
             out += "  but no order of the remaining operations can follow it.\n"
         }
         out += "  Longest linearizable prefix (\(c.prefix.count) ops, in linearization order; initial state "
@@ -52,7 +54,8 @@ extension CheckResult {
         for i in start..<c.prefix.count {
             let n = String(i + 1)
             let pad = String(repeating: " ", count: width - n.count)
-            out += "      \(pad)\(n). \(Self.clip(operations[c.prefix[i]].description, 120))  -> \(Self.clip(c.prefixStates[i]))\n"
+            let op = Self.clip(operations[c.prefix[i]].description, 120)
+            out += "      \(pad)\(n). \(op)  -> \(Self.clip(c.prefixStates[i]))\n"
         }
         return out
     }

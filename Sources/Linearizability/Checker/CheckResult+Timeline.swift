@@ -33,12 +33,20 @@ extension CheckResult {
                 if let key = op.key, keys.count == 1 { label += " " + key }
                 if op.invokeValue != .null { label += " " + op.invokeValue.description }
                 return TimelineOp(
-                    process: op.process, start: start, end: end, label: label, result: result, status: status,
-                    linearizedAt: position[id], isFailing: id == failing)
+                    process: op.process,
+                    start: start,
+                    end: end,
+                    label: label,
+                    result: result,
+                    status: status,
+                    linearizedAt: position[id],
+                    isFailing: id == failing
+                )
             }
             var note: String?
             if let c = k.counterexample {
-                note = "Could not linearize \(operations[c.failingOperation]) after the longest linearizable "
+                note =
+                    "Could not linearize \(operations[c.failingOperation]) after the longest linearizable "
                     + "prefix of \(c.prefix.count) ops (state there: \(c.stateAfterPrefix))."
             } else if case .unknown(let cause) = k.verdict {
                 note = "No verdict: \(cause)."

@@ -14,7 +14,9 @@ public enum LinearizabilityChecker {
         let start = clock.now
         let partitions = try PartitionBuilder(options: options).build(history)
         let control = SearchControl(
-            deadline: options.timeout.map { start + $0 }, memoryLimitBytes: options.memoryLimitBytes)
+            deadline: options.timeout.map { start + $0 },
+            memoryLimitBytes: options.memoryLimitBytes
+        )
 
         // Two rounds: first every key with a small step budget, largest first (most violations show up quickly,
         // and one violation settles the whole history), then the keys that used up their budget, without one.
@@ -33,8 +35,13 @@ public enum LinearizabilityChecker {
                     let k = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
                     if k >= pending.count { break }
                     let p = pending[k]
-                    guard let (r, violation) = checkPartition(
-                        partitions[p], control: control, options: options, budget: budget)
+                    guard
+                        let (r, violation) = checkPartition(
+                            partitions[p],
+                            control: control,
+                            options: options,
+                            budget: budget
+                        )
                     else { continue }
                     if let violation {
                         if !options.checkAllKeys { control.stop(.cancelled) }
@@ -66,13 +73,22 @@ public enum LinearizabilityChecker {
         for v in violations.withLock({ $0 }) {
             let p = partitions[v.partition]
             keys[v.partition].counterexample = Counterexample(
-                key: p.key, failingOperation: p.opIDs[Int(v.failing)], prefix: v.prefix.map { p.opIDs[Int($0)] },
-                stateAfterPrefix: p.describeState(after: v.prefix), prefixStates: p.describeStates(along: v.prefix),
+                key: p.key,
+                failingOperation: p.opIDs[Int(v.failing)],
+                prefix: v.prefix.map { p.opIDs[Int($0)] },
+                stateAfterPrefix: p.describeState(after: v.prefix),
+                prefixStates: p.describeStates(along: v.prefix),
                 initialState: p.describeState(after: []),
-                failingOperationIllegalThere: !p.isLegal(v.failing, after: v.prefix))
+                failingOperationIllegalThere: !p.isLegal(v.failing, after: v.prefix)
+            )
         }
         return CheckResult(
-            verdict: verdict, options: options, keys: keys, operations: history.operations, seconds: seconds)
+            verdict: verdict,
+            options: options,
+            keys: keys,
+            operations: history.operations,
+            seconds: seconds
+        )
     }
 
     /// Steps each key gets in the first round.
@@ -80,7 +96,10 @@ public enum LinearizabilityChecker {
 
     /// Checks one partition; nil when the step budget ran out. A violation comes back as local op indices.
     private static func checkPartition(
-        _ p: Partition, control: SearchControl, options: CheckOptions, budget: Int
+        _ p: Partition,
+        control: SearchControl,
+        options: CheckOptions,
+        budget: Int
     ) -> (KeyResult, (prefix: [Int32], failing: Int32)?)? {
         let clock = ContinuousClock()
         let start = clock.now
@@ -92,18 +111,35 @@ public enum LinearizabilityChecker {
             switch p.model {
             case .single(var m):
                 outcome = LinearizationSearch.run(
-                    model: &m, invokePos: p.invokePos, returnPos: p.returnPos, control: control,
-                    cacheEntries: &entries, stepBudget: budget)
+                    model: &m,
+                    invokePos: p.invokePos,
+                    returnPos: p.returnPos,
+                    control: control,
+                    cacheEntries: &entries,
+                    stepBudget: budget
+                )
             case .composite(var m):
                 outcome = LinearizationSearch.run(
-                    model: &m, invokePos: p.invokePos, returnPos: p.returnPos, control: control,
-                    cacheEntries: &entries, stepBudget: budget)
+                    model: &m,
+                    invokePos: p.invokePos,
+                    returnPos: p.returnPos,
+                    control: control,
+                    cacheEntries: &entries,
+                    stepBudget: budget
+                )
             }
         }
         var violation: (prefix: [Int32], failing: Int32)?
         var result = KeyResult(
-            key: p.key, verdict: .linearizable, operations: p.allOps, searchedOperations: p.opIDs.count,
-            linearization: nil, counterexample: nil, cacheEntries: entries, seconds: 0)
+            key: p.key,
+            verdict: .linearizable,
+            operations: p.allOps,
+            searchedOperations: p.opIDs.count,
+            linearization: nil,
+            counterexample: nil,
+            cacheEntries: entries,
+            seconds: 0
+        )
         switch outcome {
         case .linearizable(let order):
             result.linearization = order.map { p.opIDs[Int($0)] }

@@ -35,7 +35,11 @@ struct LinearizationSearch {
     /// time; `returnPos[i] < 0` marks an uncertain op (no return). After about `stepBudget` steps (checked every
     /// 16k) it gives up with `.budgetExhausted`.
     static func run<M: SearchModel>(
-        model: inout M, invokePos: [Int], returnPos: [Int], control: SearchControl, cacheEntries: inout Int,
+        model: inout M,
+        invokePos: [Int],
+        returnPos: [Int],
+        control: SearchControl,
+        cacheEntries: inout Int,
         stepBudget: Int = Int.max
     ) -> Outcome {
         let n = invokePos.count
@@ -145,12 +149,14 @@ struct LinearizationSearch {
                             hash = h
                             if isOK[o] { okLeft -= 1 }
                             // Lift the call and its return out of the list.
-                            let p = Int(prev[e]), nx = Int(next[e])
+                            let p = Int(prev[e])
+                            let nx = Int(next[e])
                             next[p] = Int32(nx)
                             prev[nx] = Int32(p)
                             let m = Int(match[e])
                             if m >= 0 {
-                                let mp = Int(prev[m]), mn = Int(next[m])
+                                let mp = Int(prev[m])
+                                let mn = Int(next[m])
                                 next[mp] = Int32(mn)
                                 prev[mn] = Int32(mp)
                             }

@@ -57,7 +57,10 @@ struct PartitionBuilder {
     }
 
     private func buildSingle(
-        _ history: History, key: String?, ids: [Int], _ problems: inout [HistoryError.Problem]
+        _ history: History,
+        key: String?,
+        ids: [Int],
+        _ problems: inout [HistoryError.Problem]
     ) -> Partition {
         var (values, strings, initial) = initialElement()
         var micro: [MicroOp] = []
@@ -78,12 +81,19 @@ struct PartitionBuilder {
         }
         let element = ElementModel(kind: options.model, values: values, strings: strings, initialState: initial)
         return Partition(
-            key: key, allOps: ids, opIDs: opIDs, invokePos: invokePos, returnPos: returnPos,
-            model: .single(SingleKeyModel(element: element, ops: micro)))
+            key: key,
+            allOps: ids,
+            opIDs: opIDs,
+            invokePos: invokePos,
+            returnPos: returnPos,
+            model: .single(SingleKeyModel(element: element, ops: micro))
+        )
     }
 
     private func buildComposite(
-        _ history: History, keyOrder: [String?], _ problems: inout [HistoryError.Problem]
+        _ history: History,
+        keyOrder: [String?],
+        _ problems: inout [HistoryError.Problem]
     ) -> Partition {
         var (values, strings, initial) = initialElement()
         var keyIndex: [String?: Int32] = [:]
@@ -109,14 +119,20 @@ struct PartitionBuilder {
         let element = ElementModel(kind: options.model, values: values, strings: strings, initialState: initial)
         let names = keyOrder.map { $0 ?? "(no key)" }
         return Partition(
-            key: "all keys", allOps: history.operations.map(\.id), opIDs: opIDs, invokePos: invokePos,
+            key: "all keys",
+            allOps: history.operations.map(\.id),
+            opIDs: opIDs,
+            invokePos: invokePos,
             returnPos: returnPos,
-            model: .composite(CompositeModel(element: element, keyNames: names, opStart: opStart, micro: micro)))
+            model: .composite(CompositeModel(element: element, keyNames: names, opStart: opStart, micro: micro))
+        )
     }
 
     /// The micro-operation of `op`, or nil when the search can skip it.
     private func encode(
-        _ op: Operation, values: inout ValueTable, strings: inout StringStates
+        _ op: Operation,
+        values: inout ValueTable,
+        strings: inout StringStates
     ) throws(Invalid) -> MicroOp? {
         if op.status == .fail { return nil }
         let model = options.model
@@ -150,7 +166,8 @@ struct PartitionBuilder {
             throw Invalid(
                 reason: "\(op.f) is not an operation of the \(model.rawValue) model (it has: "
                     + PartitionBuilder.functions(of: model) + ")"
-                    + (owner.map { "; \(op.f) belongs to \($0.rawValue): use --model \($0.rawValue)" } ?? ""))
+                    + (owner.map { "; \(op.f) belongs to \($0.rawValue): use --model \($0.rawValue)" } ?? "")
+            )
         }
     }
 
@@ -177,9 +194,13 @@ struct PartitionBuilder {
             // Ok ops: the completion's micro-ops (with the values read); uncertain ones: the invocation's.
             let value = op.status == .ok ? op.value : op.invokeValue
             guard case .list(let items) = value else {
-                problems.append(.init(
-                    line: op.invokeLine,
-                    reason: "\(op.f): a multi-register operation's value must be a list of [f key value], got \(value)"))
+                problems.append(
+                    .init(
+                        line: op.invokeLine,
+                        reason:
+                            "\(op.f): a multi-register operation's value must be a list of [f key value], got \(value)"
+                    )
+                )
                 continue
             }
             var steps: [(key: HistoryValue, write: Bool, value: HistoryValue)] = []
@@ -283,17 +304,35 @@ struct PartitionBuilder {
                 returnPos.append(op.status == .ok ? op.completeIndex! : -1)
             }
             let element = ElementModel(kind: .multiRegister, values: values, strings: strings, initialState: initial)
-            partitions.append(Partition(
-                key: groups.count == 1 && !options.splitByKey ? "all keys" : names.joined(separator: ","),
-                allOps: opIDs, opIDs: opIDs, invokePos: invokePos, returnPos: returnPos,
-                model: .composite(CompositeModel(element: element, keyNames: names, opStart: opStart, micro: micro))))
+            partitions.append(
+                Partition(
+                    key: groups.count == 1 && !options.splitByKey ? "all keys" : names.joined(separator: ","),
+                    allOps: opIDs,
+                    opIDs: opIDs,
+                    invokePos: invokePos,
+                    returnPos: returnPos,
+                    model: .composite(CompositeModel(element: element, keyNames: names, opStart: opStart, micro: micro))
+                )
+            )
         }
         if partitions.isEmpty {
-            partitions.append(Partition(
-                key: nil, allOps: skippedAll, opIDs: [], invokePos: [], returnPos: [],
-                model: .composite(CompositeModel(
-                    element: ElementModel(kind: .multiRegister, values: ValueTable(), initialState: 0),
-                    keyNames: [], opStart: [0], micro: []))))
+            partitions.append(
+                Partition(
+                    key: nil,
+                    allOps: skippedAll,
+                    opIDs: [],
+                    invokePos: [],
+                    returnPos: [],
+                    model: .composite(
+                        CompositeModel(
+                            element: ElementModel(kind: .multiRegister, values: ValueTable(), initialState: 0),
+                            keyNames: [],
+                            opStart: [0],
+                            micro: []
+                        )
+                    )
+                )
+            )
         }
         return partitions
     }

@@ -53,7 +53,9 @@ struct IntMap: Sendable {
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldValues = values, oldUsed = used
+        let oldKeys = keys
+        let oldValues = values
+        let oldUsed = used
         let size = keys.count * 2
         keys = [UInt64](repeating: 0, count: size)
         values = [Int32](repeating: 0, count: size)

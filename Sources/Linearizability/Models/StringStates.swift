@@ -58,8 +58,11 @@ struct StringStates: Sendable {
         let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(UInt32(bitPattern: p))
         if let c = children.get(key) { return c }
         let c = intern(
-            parent: node, piece: p, length: length[Int(node)] + pieces[Int(p)].count,
-            hash: hash[Int(node)] &* piecePower[Int(p)] &+ pieceHash[Int(p)])
+            parent: node,
+            piece: p,
+            length: length[Int(node)] + pieces[Int(p)].count,
+            hash: hash[Int(node)] &* piecePower[Int(p)] &+ pieceHash[Int(p)]
+        )
         children.set(key, c)
         return c
     }
