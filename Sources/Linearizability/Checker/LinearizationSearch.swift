@@ -15,7 +15,8 @@
 ///   scan reaches its call, and some linearization extends the current configuration, then one exists with the
 ///   read placed right here (no unlinearized op returned before the read's call, and the read leaves the state
 ///   unchanged, so moving it earlier breaks nothing). So when the search backtracks past such a read, the
-///   configuration before it has failed too, and the search backtracks again at once.
+///   configuration before it has failed too, and the search backtracks again at once. Likewise, a legal read
+///   whose next configuration is already in the cache (explored and failed) fails the current configuration.
 /// - The deepest configuration reached is remembered: its linearized ops are the longest linearizable prefix,
 ///   and the return entry that stopped it is the operation that could not be linearized.
 struct LinearizationSearch {
@@ -165,15 +166,23 @@ struct LinearizationSearch {
                         }
                         bitsPtr[w] &= ~bit
                         if inserted < 0 { return .stopped(control.stopped ?? .memory) }
+                        // A legal read whose configuration already failed: this configuration fails too.
+                        if !readOnly[o] {
+                            e = Int(next[e])
+                            continue
+                        }
+                    } else {
+                        e = Int(next[e])
+                        continue
                     }
-                    e = Int(next[e])
-                } else {
+                } else if depth > bestDepth {
                     // A return entry: the ops linearized so far cannot be extended past it.
-                    if depth > bestDepth {
-                        bestDepth = depth
-                        bestPrefix = (0..<depth).map { code[Int(stackEntry[$0])] }
-                        failing = ~c
-                    }
+                    bestDepth = depth
+                    bestPrefix = (0..<depth).map { code[Int(stackEntry[$0])] }
+                    failing = ~c
+                }
+                do {
+                    // Backtrack.
                     var ce = 0
                     while true {
                         if depth == 0 { return .illegal(prefix: bestPrefix, failing: failing) }
