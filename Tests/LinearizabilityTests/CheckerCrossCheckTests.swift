@@ -1,8 +1,15 @@
 import Linearizability
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The fast checker against ``BruteForceChecker`` on thousands of random small histories per model, with info,
-/// fail and pending operations. A mismatch names the seed that reproduces it.
+/// fail and pending operations. A mismatch names the seed that reproduces it. TESSERA_LONG_TESTS=1 runs 20,000
+/// histories per shape with up to 9 operations.
 @Suite struct CheckerCrossCheckTests {
     enum Shape: String, CaseIterable {
         case register, casRegister, kv, mutex, multiRegister, keyedRegister
@@ -135,11 +142,13 @@ import Testing
 
     @Test(arguments: Shape.allCases)
     func fastCheckerAgreesWithBruteForce(_ shape: Shape) throws {
-        let runs = 2000
+        // TESSERA_LONG_TESTS=1: ten times more histories, up to 9 operations each.
+        let long = getenv("TESSERA_LONG_TESTS") != nil
+        let runs = long ? 20000 : 2000
         var verdicts = [0, 0]
         for i in 0..<runs {
             let seed = UInt64(i) &* 7919 &+ UInt64(shape.rawValue.count)
-            let events = Self.randomHistory(shape, seed: seed, count: 4 + i % 4)
+            let events = Self.randomHistory(shape, seed: seed, count: 4 + i % (long ? 6 : 4))
             let history = try History(events: events)
             for nilUnknown in [false, true] where nilUnknown == false || shape == .register {
                 let options = CheckOptions(model: Self.model(shape), nilReadIsUnknown: nilUnknown, parallelism: 1)
