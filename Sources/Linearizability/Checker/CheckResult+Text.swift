@@ -10,7 +10,7 @@ extension CheckResult {
         case .unknown(let cause): out += "UNKNOWN (\(cause))"
         }
         let keyCount = keys.count
-        out += "  (\(options.model.rawValue), \(operations.count) ops, \(keyCount) key\(keyCount == 1 ? "" : "s"), "
+        out += "  (\(options.model.rawValue), \(Self.count(operations.count, "op")), \(Self.count(keyCount, "key")), "
         out += "checked in \(Self.formatSeconds(seconds)))\n"
         if keyCount > 1 {
             let bad = keys.filter { $0.verdict == .notLinearizable }
@@ -18,7 +18,7 @@ extension CheckResult {
             let skipped = keys.filter { $0.verdict == .unknown(.notChecked) }
             if keyCount <= 20 {
                 for k in keys {
-                    out += "  key \(k.key ?? "-"): \(Self.words(k.verdict)) (\(k.operations.count) ops)\n"
+                    out += "  key \(k.key ?? "-"): \(Self.words(k.verdict)) (\(Self.count(k.operations.count, "op")))\n"
                 }
             } else {
                 out += "  keys: \(keyCount - bad.count - unknown.count - skipped.count) linearizable, "
@@ -46,7 +46,8 @@ extension CheckResult {
                 "  It is legal in the state after the longest linearizable prefix (\(Self.clip(c.stateAfterPrefix))),\n"
             out += "  but no order of the remaining operations can follow it.\n"
         }
-        out += "  Longest linearizable prefix (\(c.prefix.count) ops, in linearization order; initial state "
+        out +=
+            "  Longest linearizable prefix (\(Self.count(c.prefix.count, "op")), in linearization order; initial state "
         out += "\(Self.clip(c.initialState))):\n"
         let start = max(0, c.prefix.count - prefixLimit)
         if start > 0 { out += "      ... \(start) earlier ops (all of them in --json and --html)\n" }
@@ -75,6 +76,9 @@ extension CheckResult {
         let keep = (limit - 5) / 2
         return String(s.prefix(keep)) + " ... " + String(s.suffix(keep))
     }
+
+    /// "1 op", "2 ops".
+    static func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
 
     static func formatSeconds(_ s: Double) -> String {
         if s < 1e-3 { return "\(Int((s * 1e6).rounded())) µs" }
