@@ -165,7 +165,7 @@ struct LinearizationSearch {
                             continue
                         }
                         bitsPtr[w] &= ~bit
-                        if inserted < 0 { return .stopped(control.stopped ?? .memory) }
+                        if inserted < 0 { return .stopped(.memory) }
                         // A legal read whose configuration already failed: this configuration fails too.
                         if !readOnly[o] {
                             e = Int(next[e])

@@ -22,12 +22,12 @@ final class SearchControl: Sendable {
         self.memoryLimitBytes = memoryLimitBytes
     }
 
-    /// Reserves `bytes` from the budget; false (and everything stops with `memory`) when it would exceed it.
+    /// Reserves `bytes` from the budget; false when it would exceed it. Only the asking search stops (with
+    /// `memory`); it returns its bytes, so keys checked after it get the whole budget again.
     func reserve(bytes: Int) -> Bool {
         let total = bytesInUse.wrappingAdd(bytes, ordering: .relaxed).newValue
         if total > memoryLimitBytes {
             _ = bytesInUse.wrappingSubtract(bytes, ordering: .relaxed)
-            stop(.memory)
             return false
         }
         return true
