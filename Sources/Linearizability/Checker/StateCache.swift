@@ -56,7 +56,7 @@ struct StateCache {
     }
 
     private mutating func grow(control: SearchControl) -> Bool {
-        let newCapacity = capacity == 0 ? 1024 : capacity * 2
+        let newCapacity = capacity == 0 ? 64 : capacity * 2
         let add = (newCapacity - capacity) * entryBytes
         if !control.reserve(bytes: add) { return false }
         bytes += add
