@@ -1,0 +1,169 @@
+import Dispatch
+import Synchronization
+
+/// Checks histories for linearizability against a model.
+///
+/// Keys are checked independently (P-compositionality: a history is linearizable iff each key's sub-history is),
+/// the largest first, on `options.parallelism` threads. When one key is not linearizable the others stop early
+/// (unless `checkAllKeys`). A timeout or the memory limit gives `unknown` with its cause, never a wrong verdict.
+public enum LinearizabilityChecker {
+    /// Checks `history` against `options.model`.
+    /// - Throws: ``HistoryError`` when an operation does not fit the model (wrong function or value shape).
+    public static func check(_ history: History, options: CheckOptions) throws(HistoryError) -> CheckResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let partitions = try PartitionBuilder(options: options).build(history)
+        let control = SearchControl(
+            deadline: options.timeout.map { start + $0 },
+            memoryLimitBytes: options.memoryLimitBytes
+        )
+
+        // Two rounds: first every key with a small step budget, largest first (most violations show up quickly,
+        // and one violation settles the whole history), then the keys that used up their budget, without one.
+        let order = partitions.indices.sorted { partitions[$0].opIDs.count > partitions[$1].opIDs.count }
+        let results = Mutex<[KeyResult?]>([KeyResult?](repeating: nil, count: partitions.count))
+        let violations = Mutex<[(partition: Int, prefix: [Int32], failing: Int32)]>([])
+        let searched = partitions.reduce(0) { $0 + $1.opIDs.count }
+        // Threads cost more than they save on small histories.
+        let threads = searched < 1000 ? 1 : options.parallelism
+        for budget in [Self.firstRoundSteps, Int.max] {
+            let pending = results.withLock { r in order.filter { r[$0] == nil } }
+            if pending.isEmpty { break }
+            let nextIndex = Atomic<Int>(0)
+            let work = { @Sendable in
+                while true {
+                    let k = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if k >= pending.count { break }
+                    let p = pending[k]
+                    guard
+                        let (r, violation) = checkPartition(
+                            partitions[p],
+                            control: control,
+                            options: options,
+                            budget: budget
+                        )
+                    else { continue }
+                    if let violation {
+                        if !options.checkAllKeys { control.stop(.cancelled) }
+                        violations.withLock { $0.append((p, violation.prefix, violation.failing)) }
+                    }
+                    results.withLock { $0[p] = r }
+                }
+            }
+            let workers = min(threads, pending.count)
+            if workers <= 1 {
+                work()
+            } else {
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
+            }
+        }
+        var keys = results.withLock { $0.map { $0! } }
+        var verdict = Verdict.linearizable
+        for k in keys {
+            if k.verdict == .notLinearizable {
+                verdict = .notLinearizable
+                break
+            }
+            if case .unknown(let cause) = k.verdict, cause != .notChecked, verdict == .linearizable {
+                verdict = k.verdict
+            }
+        }
+        let seconds = (clock.now - start).seconds
+        // Describing counterexamples (model states as text) is reporting, not checking: done after the clock.
+        for v in violations.withLock({ $0 }) {
+            let p = partitions[v.partition]
+            keys[v.partition].counterexample = Counterexample(
+                key: p.key,
+                failingOperation: p.opIDs[Int(v.failing)],
+                prefix: v.prefix.map { p.opIDs[Int($0)] },
+                stateAfterPrefix: p.describeState(after: v.prefix),
+                prefixStates: p.describeStates(along: v.prefix),
+                initialState: p.describeState(after: []),
+                failingOperationIllegalThere: !p.isLegal(v.failing, after: v.prefix)
+            )
+        }
+        return CheckResult(
+            verdict: verdict,
+            options: options,
+            keys: keys,
+            operations: history.operations,
+            seconds: seconds
+        )
+    }
+
+    /// Steps each key gets in the first round.
+    static let firstRoundSteps = 50_000
+
+    /// Checks one partition; nil when the step budget ran out. A violation comes back as local op indices.
+    private static func checkPartition(
+        _ p: Partition,
+        control: SearchControl,
+        options: CheckOptions,
+        budget: Int
+    ) -> (KeyResult, (prefix: [Int32], failing: Int32)?)? {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var entries = 0
+        let outcome: LinearizationSearch.Outcome
+        if let reason = control.stopped {
+            outcome = .stopped(reason)
+        } else {
+            switch p.model {
+            case .single(var m):
+                outcome = LinearizationSearch.run(
+                    model: &m,
+                    invokePos: p.invokePos,
+                    returnPos: p.returnPos,
+                    control: control,
+                    cacheEntries: &entries,
+                    stepBudget: budget
+                )
+            case .composite(var m):
+                outcome = LinearizationSearch.run(
+                    model: &m,
+                    invokePos: p.invokePos,
+                    returnPos: p.returnPos,
+                    control: control,
+                    cacheEntries: &entries,
+                    stepBudget: budget
+                )
+            }
+        }
+        var violation: (prefix: [Int32], failing: Int32)?
+        var result = KeyResult(
+            key: p.key,
+            verdict: .linearizable,
+            operations: p.allOps,
+            searchedOperations: p.opIDs.count,
+            linearization: nil,
+            counterexample: nil,
+            cacheEntries: entries,
+            seconds: 0
+        )
+        switch outcome {
+        case .linearizable(let order):
+            result.linearization = order.map { p.opIDs[Int($0)] }
+        case .illegal(let prefix, let failing):
+            result.verdict = .notLinearizable
+            violation = (prefix, failing)
+        case .budgetExhausted:
+            return nil
+        case .stopped(let reason):
+            switch reason {
+            case .timeout: result.verdict = .unknown(.timeout(options.timeout ?? .zero))
+            case .memory: result.verdict = .unknown(.memoryLimit(options.memoryLimitBytes))
+            case .cancelled: result.verdict = .unknown(.notChecked)
+            }
+        }
+        result.seconds = (clock.now - start).seconds
+        return (result, violation)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,65 @@
+import Linearizability
+
+/// A small deterministic generator (SplitMix64) so failures print a seed that reproduces them.
+struct CheckerTestRNG: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Builds histories line by line: `h.invoke(0, "write", 1); h.ok(0, "write", 1)`.
+struct CheckerTestHistory {
+    var events: [HistoryEvent] = []
+
+    mutating func add(_ kind: HistoryEvent.Kind, _ p: Int, _ f: String, _ v: HistoryValue, key: String? = nil) {
+        events.append(HistoryEvent(process: p, kind: kind, f: f, key: key, value: v, line: events.count + 1))
+    }
+    mutating func invoke(_ p: Int, _ f: String, _ v: HistoryValue = .null, key: String? = nil) {
+        add(.invoke, p, f, v, key: key)
+    }
+    mutating func ok(_ p: Int, _ f: String, _ v: HistoryValue = .null, key: String? = nil) {
+        add(.ok, p, f, v, key: key)
+    }
+    mutating func fail(_ p: Int, _ f: String, _ v: HistoryValue = .null, key: String? = nil) {
+        add(.fail, p, f, v, key: key)
+    }
+    mutating func info(_ p: Int, _ f: String, _ v: HistoryValue = .null, key: String? = nil) {
+        add(.info, p, f, v, key: key)
+    }
+    /// A complete operation with nothing concurrent to it.
+    mutating func op(
+        _ p: Int,
+        _ f: String,
+        _ arg: HistoryValue = .null,
+        _ result: HistoryValue? = nil,
+        key: String? = nil
+    ) {
+        invoke(p, f, arg, key: key)
+        ok(p, f, result ?? arg, key: key)
+    }
+
+    func check(
+        _ model: ModelKind,
+        split: Bool = true,
+        nilReadIsUnknown: Bool = false,
+        initial: HistoryValue = .null,
+        parallelism: Int = 1
+    ) throws -> CheckResult {
+        try LinearizabilityChecker.check(
+            History(events: events),
+            options: CheckOptions(
+                model: model,
+                initialValue: initial,
+                nilReadIsUnknown: nilReadIsUnknown,
+                splitByKey: split,
+                parallelism: parallelism
+            )
+        )
+    }
+}
