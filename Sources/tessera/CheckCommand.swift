@@ -177,22 +177,9 @@ struct CheckCommand: ParsableCommand {
         }
         if total > 50 { printError("\(file): ... and \(total - 50) more malformed lines") }
         if json {
-            let items = problems.map { "{\"line\":\($0.0),\"reason\":\(Self.jsonString($0.1))}" }
-            print("{\"file\":\(Self.jsonString(file)),\"valid\":null,\"errors\":[\(items.joined(separator: ","))]}")
+            let items = problems.map { "{\"line\":\($0.0),\"reason\":\(JSONText.quoted($0.1))}" }
+            print("{\"file\":\(JSONText.quoted(file)),\"valid\":null,\"errors\":[\(items.joined(separator: ","))]}")
         }
-    }
-
-    private static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out += c.value < 0x20 ? " " : String(c)
-            }
-        }
-        return out + "\""
     }
 
     private func printError(_ s: String) {

@@ -51,28 +51,9 @@ extension CheckResult {
     }
 }
 
-/// Minimal JSON text encoding for check results (the parsers have their own `JSONText`).
+/// JSON for check results: strings through `JSONText`; keywords keep their colon (":timed-out").
 enum ResultJSON {
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ s: String) -> String { JSONText.quoted(s) }
 
     /// A history value: nil as null, keywords as ":name" strings, lists as arrays.
     static func value(_ v: HistoryValue) -> String {
