@@ -94,6 +94,6 @@ let package = Package(
             dependencies: ["TesseraNode", "TesseraClient", "TesseraRing"]
         ),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
-        .testTarget(name: "TesseraClientTests", dependencies: ["TesseraClient", "TesseraCore", "TesseraRing"]),
+        .testTarget(name: "TesseraClientTests", dependencies: ["TesseraClient", "TesseraBench", "TesseraCore", "TesseraRing"]),
     ]
 )

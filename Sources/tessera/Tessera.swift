@@ -14,6 +14,12 @@ struct Tessera: AsyncParsableCommand {
             """,
         subcommands: [
             Bench.self,
+            PutCommand.self,
+            GetCommand.self,
+            DeleteCommand.self,
+            StatusCommand.self,
+            RingCommand.self,
+            DemoCommand.self,
         ]
     )
 }
@@ -23,6 +29,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and print throughput and latency.",
         subcommands: [
+            BenchCluster.self,
         ]
     )
 }
