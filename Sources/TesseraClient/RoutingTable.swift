@@ -38,6 +38,20 @@ struct RoutingTable: Sendable {
         return ring.preferenceList(for: key, replicationFactor: topology.replicationFactor)
     }
 
+    /// The first choice for `key`: its live replica at position `rotation` (mod N) of the preference list, or
+    /// the next live one; nil before a topology is known or when every replica is believed down.
+    func preferredTarget(for key: [UInt8], rotation: Int, isDown: (HostAddress) -> Bool) -> Target? {
+        let replicas = self.replicas(of: key)
+        guard !replicas.isEmpty else { return nil }
+        let start = Int(UInt(bitPattern: rotation) % UInt(replicas.count))
+        for i in 0..<replicas.count {
+            if let target = memberTargets[replicas[(start + i) % replicas.count]], !isDown(target.address) {
+                return target
+            }
+        }
+        return nil
+    }
+
     /// The nodes to try for a request on `key` (or a key-less request when nil), best first, each once.
     /// - Parameters:
     ///   - rotation: any integer; consecutive values start at different replicas.

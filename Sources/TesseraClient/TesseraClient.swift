@@ -239,43 +239,71 @@ public final class TesseraClient: Sendable {
             return state.downUntil
         }
         let turn = rotation.add(1, ordering: .relaxed).oldValue
-        let candidates = routing.candidates(for: key, rotation: turn, isDown: { down[$0] != nil })
+        let isDown = { (address: HostAddress) in down[address] != nil }
         var failures: [String] = []
-        for target in candidates {
-            let remaining = deadline - ContinuousClock.now
-            // The coordinator gets a slightly shorter deadline, so its own timeout error (which says how many
-            // replicas acknowledged) arrives before ours fires.
-            let request = makeRequest(Self.serverTimeout(remaining: remaining))
-            do throws(AttemptFailure) {
-                let response = try await attempt(request, on: target, deadline: deadline)
-                if case .error(let error) = response, error.code == .overloaded, !request.isWrite {
-                    failures.append("\(target): \(error.message)")
-                    continue
-                }
+        var lastTarget: RoutingTable.Target?
+        // Fast path: one live replica of the key, without building the whole candidate list.
+        var first: RoutingTable.Target?
+        if let key, let preferred = routing.preferredTarget(for: key, rotation: turn, isDown: isDown) {
+            first = preferred
+            lastTarget = preferred
+            if let response = try await attemptOrContinue(
+                preferred, deadline: deadline, timeout: timeout, failures: &failures, makeRequest: makeRequest)
+            {
                 return response
-            } catch {
-                switch error {
-                case .notSent(let reason):
-                    failures.append("\(target): \(reason)")
-                case .lost(let reason):
-                    if request.isWrite && !options.retryWritesAfterConnectionLoss {
-                        throw TesseraError(
-                            .internalError,
-                            "the connection to \(target) closed before it answered (\(reason)); "
-                                + "the \(request.name) may or may not have been applied")
-                    }
-                    failures.append("\(target): \(reason)")
-                case .deadline:
-                    throw Self.timeoutError(request, target: target, timeout: timeout)
-                }
             }
         }
-        if ContinuousClock.now >= deadline, let last = candidates.last {
-            throw Self.timeoutError(makeRequest(.zero), target: last, timeout: timeout)
+        for target in routing.candidates(for: key, rotation: turn, isDown: isDown) where target != first {
+            lastTarget = target
+            if let response = try await attemptOrContinue(
+                target, deadline: deadline, timeout: timeout, failures: &failures, makeRequest: makeRequest)
+            {
+                return response
+            }
+        }
+        if ContinuousClock.now >= deadline, let lastTarget {
+            throw Self.timeoutError(makeRequest(.zero), target: lastTarget, timeout: timeout)
         }
         throw TesseraError(
             .unavailable,
             "no node could be reached (tried \(failures.count)): " + failures.joined(separator: "; "))
+    }
+
+    /// Tries one node: returns its answer, or nil (after noting why in `failures`) when the next node may be
+    /// tried; throws when the request must not go further (deadline, a write whose outcome became unknown).
+    private func attemptOrContinue(
+        _ target: RoutingTable.Target, deadline: ContinuousClock.Instant, timeout: Duration,
+        failures: inout [String], makeRequest: (Duration) -> ClientRequest
+    ) async throws(TesseraError) -> ClientResponse? {
+        let remaining = deadline - ContinuousClock.now
+        // The coordinator gets a slightly shorter deadline, so its own timeout error (which says how many
+        // replicas acknowledged) arrives before ours fires.
+        let request = makeRequest(Self.serverTimeout(remaining: remaining))
+        do throws(AttemptFailure) {
+            let response = try await attempt(request, on: target, deadline: deadline)
+            if case .error(let error) = response, error.code == .overloaded, !request.isWrite {
+                failures.append("\(target): \(error.message)")
+                return nil
+            }
+            return response
+        } catch {
+            switch error {
+            case .notSent(let reason):
+                failures.append("\(target): \(reason)")
+                return nil
+            case .lost(let reason):
+                if request.isWrite && !options.retryWritesAfterConnectionLoss {
+                    throw TesseraError(
+                        .internalError,
+                        "the connection to \(target) closed before it answered (\(reason)); "
+                            + "the \(request.name) may or may not have been applied")
+                }
+                failures.append("\(target): \(reason)")
+                return nil
+            case .deadline:
+                throw Self.timeoutError(request, target: target, timeout: timeout)
+            }
+        }
     }
 
     private enum AttemptFailure: Error {

@@ -34,6 +34,20 @@ import Testing
         #expect(candidates.count == 5)
     }
 
+    @Test func thePreferredTargetIsTheFirstLiveCandidate() {
+        let table = RoutingTable(seeds: [], topology: fake.topology)
+        for i in 0..<50 {
+            let key = Array("key-\(i)".utf8)
+            let all = table.candidates(for: key, rotation: i, isDown: { _ in false })
+            #expect(table.preferredTarget(for: key, rotation: i, isDown: { _ in false }) == all[0])
+            let down = all[0].address
+            let live = table.candidates(for: key, rotation: i, isDown: { $0 == down })
+            #expect(table.preferredTarget(for: key, rotation: i, isDown: { $0 == down }) == live[0])
+        }
+        let key = Array("k".utf8)
+        #expect(table.preferredTarget(for: key, rotation: 0, isDown: { _ in true }) == nil)
+    }
+
     @Test func withoutATopologyOnlySeedsAreKnown() {
         let seeds = [HostAddress(host: "127.0.0.1", port: 1), HostAddress(host: "127.0.0.1", port: 2)]
         let table = RoutingTable(seeds: seeds, topology: nil)
