@@ -1,1 +1,0 @@
-// TesseraRing: see docs/architecture.md for what this module owns.
