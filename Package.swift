@@ -34,7 +34,11 @@ let package = Package(
         // Frames, messages, codec.
         .target(
             name: "TesseraWire",
-            dependencies: ["TesseraCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "TesseraCore", .product(name: "NIOCore", package: "swift-nio"),
+                // WireConnection.connect (ClientBootstrap); the codec itself uses NIOCore only.
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         // The node process: listeners, peer transport, replica service, node metadata (SQLite).
         .target(
@@ -87,6 +91,7 @@ let package = Package(
                 "TesseraWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -1,0 +1,282 @@
+public import TesseraCore
+
+/// The quorum logic of one client read at level R, with read repair, as a pure state machine.
+///
+/// Strict quorum: only the N home replicas count. `start()` fails fast with `unavailable` if fewer than
+/// `required` are alive; otherwise it asks every live home replica. When `required` distinct responses have
+/// arrived the answer is fixed: the newest cell among them (`Cell.newest`; "absent" is older than any
+/// version). Responders that returned an older cell or nothing are *stale* and get the answer written back
+/// (`.repair`).
+///
+/// - Background repair (`blockingRepair == false`, levels below QUORUM): the read succeeds at once and the
+///   repairs go out alongside.
+/// - Blocking repair (`blockingRepair == true`, QUORUM and above): the read succeeds only once at least
+///   `required` replicas are known to hold the answer: responders that returned it plus stale replicas that
+///   acknowledged their repair. In practice that is "the stale responders acked"; a further replica answering
+///   with the answer's version also counts. So a later read at QUORUM cannot see an older value than this
+///   one returned (monotonic quorum reads), as Cassandra's blocking read repair guarantees. If that cannot
+///   happen before the deadline the read fails with `timeout`.
+///
+/// Responses arriving after the answer is fixed (also after completion) are compared with it: stale ones get
+/// a background repair; a *newer* one (a concurrent write) is ignored: its own coordinator is responsible.
+/// Replica errors count as failures: as soon as success is impossible the read fails early and says why.
+///
+/// Invariants: at most one terminal effect; after it only `.repair` effects; `succeed` carries the newest
+/// cell among the `responses` counted; with blocking repair, `succeed` only when `required` replicas hold
+/// the answer. No I/O, no clocks: the shell owns request ids and timers.
+public struct ReadCoordinator: Sendable {
+    /// The key being read.
+    public let key: [UInt8]
+    /// The key's home replicas (preference list), in ring order.
+    public let replicas: [NodeID]
+    /// Responses needed (R).
+    public let required: Int
+    /// Whether read repair blocks the answer (see the type's documentation).
+    public let blockingRepair: Bool
+    /// The level, for messages only.
+    public let level: ConsistencyLevel?
+    /// Live home replicas at `start()`, in preference order: the ones asked.
+    public let targets: [NodeID]
+
+    private enum Phase: Sendable { case idle, collecting, repairing, done }
+    private var phase: Phase = .idle
+    private var responded: [NodeID: Cell?] = [:]
+    private var failures: [(NodeID, TesseraError)] = []
+    /// The answer, once `required` responses arrived (`.some(nil)`: no replica has the key).
+    private var answer: Cell?? = nil
+    private var counted = 0
+    /// Replicas known to hold the answer's version (blocking repair).
+    private var confirmed: Set<NodeID> = []
+    /// Stale replicas sent a repair whose ack we wait for (blocking repair).
+    private var pendingRepair: Set<NodeID> = []
+    /// Every replica a repair was emitted for (at most one repair per replica).
+    private var repaired: Set<NodeID> = []
+
+    /// - Parameters:
+    ///   - replicas: the N home replicas of `key` (distinct).
+    ///   - alive: nodes the failure detector considers up.
+    ///   - required: R, 1...replicas.count.
+    ///   - blockingRepair: true at QUORUM and above (`ReadCoordinator.repairBlocks(required:replicationFactor:)`).
+    ///   - level: the level R came from, used in error messages.
+    /// - Precondition: `required >= 1`.
+    public init(
+        key: [UInt8],
+        replicas: [NodeID],
+        alive: Set<NodeID>,
+        required: Int,
+        blockingRepair: Bool,
+        level: ConsistencyLevel? = nil
+    ) {
+        precondition(required >= 1, "a read needs at least one response, got required = \(required)")
+        self.key = key
+        self.replicas = replicas
+        self.required = required
+        self.blockingRepair = blockingRepair
+        self.level = level
+        self.targets = replicas.filter { alive.contains($0) }
+    }
+
+    /// Whether a read needing `required` of `replicationFactor` replicas repairs before answering: at
+    /// QUORUM (floor(N/2) + 1) and above.
+    public static func repairBlocks(required: Int, replicationFactor: Int) -> Bool {
+        required >= replicationFactor / 2 + 1
+    }
+
+    /// True once a terminal effect was emitted.
+    public var isComplete: Bool { phase == .done }
+    /// Distinct replicas that answered so far.
+    public var responses: Int { responded.count }
+    /// Replicas that failed so far.
+    public var failed: [NodeID] { failures.map(\.0) }
+
+    /// Asks every live home replica, or fails fast with `unavailable`. Calling it twice returns no effects.
+    public mutating func start() -> [ReadEffect] {
+        guard phase == .idle else { return [] }
+        guard targets.count >= required else {
+            phase = .done
+            return [
+                .fail(
+                    QuorumFailure.unavailable(
+                        operation: "read",
+                        level: level,
+                        required: required,
+                        alive: targets.count,
+                        replicas: replicas.count
+                    )
+                )
+            ]
+        }
+        phase = .collecting
+        return targets.map { .send(to: $0) }
+    }
+
+    private func hasFailed(_ node: NodeID) -> Bool { failures.contains { $0.0 == node } }
+
+    /// Live targets that have neither answered nor failed.
+    private var outstanding: Int {
+        targets.reduce(0) { $0 + (responded[$1] == nil && !hasFailed($1) ? 1 : 0) }
+    }
+
+    /// True if `cell` is older than the fixed answer (absent counts as oldest).
+    private static func isStale(_ cell: Cell?, comparedWith answer: Cell) -> Bool {
+        guard let cell else { return true }
+        return cell.version < answer.version
+    }
+
+    /// A replica answered with its newest cell of the key (`nil`: it has none).
+    public mutating func onResponse(from node: NodeID, cell: Cell?) -> [ReadEffect] {
+        guard phase != .idle, targets.contains(node), responded[node] == nil, !hasFailed(node) else { return [] }
+        responded[node] = .some(cell)
+        switch phase {
+        case .idle:
+            return []
+        case .collecting:
+            guard responded.count >= required else { return [] }
+            return fixAnswer()
+        case .repairing:
+            guard case .some(.some(let winner)) = answer else { return [] }
+            if let cell, cell.version == winner.version {
+                confirmed.insert(node)
+                return completeRepairIfConfirmed()
+            }
+            if Self.isStale(cell, comparedWith: winner) {
+                repaired.insert(node)
+                pendingRepair.insert(node)
+                return [.repair(to: node, cell: winner)]
+            }
+            return failIfRepairImpossible()  // newer: cannot confirm our answer
+        case .done:
+            guard case .some(.some(let winner)) = answer, Self.isStale(cell, comparedWith: winner),
+                !repaired.contains(node)
+            else { return [] }
+            repaired.insert(node)
+            return [.repair(to: node, cell: winner)]
+        }
+    }
+
+    /// `required` responses are in: fix the answer and repair the stale responders.
+    private mutating func fixAnswer() -> [ReadEffect] {
+        var newest: Cell? = nil
+        for (_, cell) in responded { newest = Cell.newest(newest, cell) }
+        answer = .some(newest)
+        counted = responded.count
+        guard let winner = newest else {
+            phase = .done
+            return [.succeed(nil, responses: counted)]
+        }
+        var effects: [ReadEffect] = []
+        for node in targets {
+            guard let response = responded[node] else { continue }
+            if Self.isStale(response, comparedWith: winner) {
+                repaired.insert(node)
+                effects.append(.repair(to: node, cell: winner))
+                if blockingRepair { pendingRepair.insert(node) }
+            } else {
+                confirmed.insert(node)
+            }
+        }
+        if !blockingRepair || pendingRepair.isEmpty {
+            phase = .done
+            effects.append(.succeed(winner, responses: counted))
+            return effects
+        }
+        phase = .repairing
+        return effects
+    }
+
+    private mutating func completeRepairIfConfirmed() -> [ReadEffect] {
+        guard phase == .repairing, confirmed.count >= required, case .some(let winner) = answer else { return [] }
+        phase = .done
+        return [.succeed(winner, responses: counted)]
+    }
+
+    /// Blocking repair: fail if fewer than `required` replicas can still end up holding the answer.
+    private mutating func failIfRepairImpossible() -> [ReadEffect] {
+        guard phase == .repairing, confirmed.count + pendingRepair.count + outstanding < required else { return [] }
+        phase = .done
+        let code = QuorumFailure.code(for: failures.map(\.1), write: false, acks: 0, sent: targets.count)
+        let detail = failures.isEmpty ? "" : " (\(QuorumFailure.describe(failures)))"
+        return [
+            .fail(
+                TesseraError(
+                    failures.isEmpty ? .internalError : code,
+                    "\(QuorumFailure.levelName(level, required: required)) read cannot confirm its answer on "
+                        + "\(required) replicas: \(confirmed.count) hold it, \(pendingRepair.count) repairs pending, "
+                        + "\(failures.count) replicas failed\(detail)"
+                )
+            )
+        ]
+    }
+
+    /// A stale replica stored the repair.
+    public mutating func onRepairAck(from node: NodeID) -> [ReadEffect] {
+        guard phase == .repairing, pendingRepair.remove(node) != nil else { return [] }
+        confirmed.insert(node)
+        return completeRepairIfConfirmed()
+    }
+
+    /// A replica failed: its read or its repair (or the shell could not reach it).
+    public mutating func onFailure(from node: NodeID, error: TesseraError) -> [ReadEffect] {
+        switch phase {
+        case .idle, .done:
+            return []
+        case .collecting:
+            guard targets.contains(node), responded[node] == nil, !hasFailed(node) else { return [] }
+            failures.append((node, error))
+            guard targets.count - failures.count < required else { return [] }
+            phase = .done
+            let code = QuorumFailure.code(for: failures.map(\.1), write: false, acks: 0, sent: targets.count)
+            return [
+                .fail(
+                    TesseraError(
+                        code,
+                        "\(QuorumFailure.levelName(level, required: required)) read cannot succeed: "
+                            + "\(responded.count) of \(required) responses received, \(failures.count) of "
+                            + "\(targets.count) replicas failed (\(QuorumFailure.describe(failures)))"
+                    )
+                )
+            ]
+        case .repairing:
+            if pendingRepair.remove(node) != nil {
+                failures.append((node, error))
+            } else if targets.contains(node), responded[node] == nil, !hasFailed(node) {
+                failures.append((node, error))
+            } else {
+                return []
+            }
+            return failIfRepairImpossible()
+        }
+    }
+
+    /// The shell's deadline for this read passed.
+    public mutating func onDeadline() -> [ReadEffect] {
+        let name = QuorumFailure.levelName(level, required: required)
+        switch phase {
+        case .idle, .done:
+            return []
+        case .collecting:
+            phase = .done
+            return [
+                .fail(
+                    TesseraError(
+                        .timeout,
+                        "\(name) read: \(responded.count) of \(required) responses received before the deadline"
+                    )
+                )
+            ]
+        case .repairing:
+            phase = .done
+            let waiting = targets.filter { pendingRepair.contains($0) }.map(\.name).joined(separator: ", ")
+            return [
+                .fail(
+                    TesseraError(
+                        .timeout,
+                        "\(name) read: \(counted) of \(required) responses received, but the read repair of "
+                            + "\(waiting) was not acknowledged before the deadline (\(confirmed.count) of "
+                            + "\(required) replicas confirmed the newest version)"
+                    )
+                )
+            ]
+        }
+    }
+}

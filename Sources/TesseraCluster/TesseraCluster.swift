@@ -1,1 +1,0 @@
-// TesseraCluster: see docs/architecture.md for what this module owns.
