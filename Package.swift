@@ -99,6 +99,13 @@ let package = Package(
             dependencies: ["TesseraNode", "TesseraClient", "TesseraRing"]
         ),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
-        .testTarget(name: "TesseraClientTests", dependencies: ["TesseraClient", "TesseraBench", "TesseraCore", "TesseraRing"]),
+        .testTarget(
+            name: "TesseraClientTests",
+            dependencies: [
+                "TesseraClient", "TesseraBench", "TesseraCore", "TesseraRing", "TesseraWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ]
 )

@@ -45,7 +45,7 @@ enum ClientResponse: Sendable {
 }
 
 /// Why a request got no answer from a node. Each case says whether the node may have acted on it.
-enum TransportFailure: Error, Sendable {
+enum TransportFailure: Error, Hashable, Sendable {
     /// The connection could not be opened (refused, unreachable, name not resolved): nothing was sent.
     case connectFailed(String)
     /// The connection closed or failed after the request was sent: the node may have acted on it.

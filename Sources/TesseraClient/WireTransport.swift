@@ -36,7 +36,8 @@ struct WireTransport: ClientTransport {
         if text.contains("connectTimeout") || text.lowercased().contains("timed out") {
             return "connect timed out"
         }
-        if text.contains("connectionErrors: []") || text.contains("dnsAError: Optional") {
+        let lower = text.lowercased()
+        if lower.contains("unknownhost") || lower.contains("dns error") || text.contains("connectionErrors: []") {
             return "could not resolve the host name"
         }
         if text.lowercased().contains("unreachable") { return "network unreachable" }
