@@ -39,6 +39,9 @@ public final class ClusterLauncher: Sendable {
     public let extraServerArguments: [String]
 
     private let processes = Mutex<[String: ClusterNodeProcess]>([:])
+    /// Set by `stopAll`: no node starts afterwards (a signal handler may stop the cluster while another thread
+    /// is still starting it).
+    private let stopped = Atomic<Bool>(false)
 
     /// Plans a cluster; starts nothing.
     /// - Parameters:
@@ -121,6 +124,7 @@ public final class ClusterLauncher: Sendable {
     public func start(_ name: String) throws(ClusterLauncherError) {
         let node = try node(named: name)
         try processes.withLock { processes throws(ClusterLauncherError) in
+            guard !stopped.load(ordering: .acquiring) else { throw .badSetting("the cluster is stopping") }
             if let running = processes[name] {
                 guard running.poll() != nil else { throw .alreadyRunning(name) }
                 processes[name] = nil
@@ -169,8 +173,10 @@ public final class ClusterLauncher: Sendable {
     }
 
     /// Stops every running node: SIGTERM to all, then waits up to `grace` in total before SIGKILLing the rest.
+    /// Nodes cannot be started afterwards.
     public func stopAll(grace: Duration = .seconds(5)) {
         let all = processes.withLock { processes in
+            stopped.store(true, ordering: .releasing)
             let all = Array(processes.values)
             processes = [:]
             return all
