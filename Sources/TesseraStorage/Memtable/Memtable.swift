@@ -1,0 +1,250 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TesseraCore
+
+/// The in-memory sorted table of recent writes: a skiplist whose nodes are plain structs in one array and
+/// whose key and value bytes live in one contiguous arena, so an insert allocates nothing per entry (beyond
+/// amortised array growth) and no node is a class.
+///
+/// Each key appears once, holding its newest cell: a write with a lower version than the one held is ignored,
+/// an equal version keeps the first (idempotent replays). Not thread-safe: the engine guards the mutable
+/// memtable with its lock; a frozen memtable (`FrozenMemtable`) is immutable and read without a lock.
+struct Memtable {
+    /// One skiplist node: where its key and value are in the arena, its version and its links.
+    struct Entry {
+        var keyOffset: Int
+        var valueOffset: Int
+        var keyLength: Int32
+        /// -1 for a tombstone.
+        var valueLength: Int32
+        var timestamp: UInt64
+        var node: UInt32
+        var linkBase: Int32
+    }
+
+    static let maxHeight = 12
+    /// Index of the head sentinel in `entries`.
+    static let head = 0
+    static let nilLink: Int32 = -1
+
+    private(set) var arena: [UInt8] = []
+    private(set) var entries: [Entry] = []
+    /// Next pointers: node i's next at level l is links[entries[i].linkBase + l].
+    private(set) var links: [Int32] = []
+    private var height = 1
+    private var rng: UInt64 = 0x2545_F491_4F6C_DD1D
+    /// Number of tombstones held.
+    private(set) var tombstones = 0
+    /// Key and value bytes accepted (for statistics).
+    private(set) var userBytes = 0
+
+    init(expectedBytes: Int = 1 << 20) {
+        arena.reserveCapacity(expectedBytes + expectedBytes / 8)
+        entries.reserveCapacity(expectedBytes / 64)
+        links.reserveCapacity(expectedBytes / 48)
+        entries.append(Entry(keyOffset: 0, valueOffset: 0, keyLength: 0, valueLength: -1, timestamp: 0, node: 0, linkBase: 0))
+        links.append(contentsOf: repeatElement(Self.nilLink, count: Self.maxHeight))
+    }
+
+    /// Number of keys held.
+    var count: Int { entries.count - 1 }
+    var isEmpty: Bool { entries.count == 1 }
+
+    /// Approximate memory used, compared with the flush threshold.
+    var approximateBytes: Int {
+        arena.count + entries.count * MemoryLayout<Entry>.stride + links.count * 4
+    }
+
+    private mutating func randomHeight() -> Int {
+        // xorshift64*; a quarter of nodes go up each level, as LevelDB.
+        rng ^= rng >> 12
+        rng ^= rng << 25
+        rng ^= rng >> 27
+        var r = rng &* 0x2545_F491_4F6C_DD1D
+        var h = 1
+        while h < Self.maxHeight && (r & 3) == 0 {
+            h += 1
+            r >>= 2
+        }
+        return h
+    }
+
+    @inline(__always)
+    static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let n = min(a.count, b.count)
+        if n > 0 {
+            let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+            if c != 0 { return Int(c) }
+        }
+        return a.count - b.count
+    }
+
+    /// Finds the first node with key >= `key`; fills `prev` (if given) with the last node before it per level.
+    /// Returns the node index or -1.
+    private func findGreaterOrEqual(
+        _ key: UnsafeRawBufferPointer,
+        prev: UnsafeMutablePointer<Int32>?
+    ) -> (node: Int32, equal: Bool) {
+        arena.withUnsafeBytes { a in
+            entries.withUnsafeBufferPointer { e in
+                links.withUnsafeBufferPointer { l in
+                    var x = Int32(Self.head)
+                    var level = height - 1
+                    var result: (Int32, Bool) = (Self.nilLink, false)
+                    while true {
+                        let next = l[Int(e[Int(x)].linkBase) + level]
+                        var goRight = false
+                        var cmp = 1
+                        if next != Self.nilLink {
+                            let n = e[Int(next)]
+                            let nk = UnsafeRawBufferPointer(
+                                start: a.baseAddress! + n.keyOffset, count: Int(n.keyLength))
+                            cmp = Self.compare(nk, key)
+                            goRight = cmp < 0
+                        }
+                        if goRight {
+                            x = next
+                        } else {
+                            prev?[level] = x
+                            if level == 0 {
+                                result = (next, next != Self.nilLink && cmp == 0)
+                                break
+                            }
+                            level -= 1
+                        }
+                    }
+                    return result
+                }
+            }
+        }
+    }
+
+    /// Inserts or updates `key`. Returns false if the memtable already held a newer or equal version.
+    @discardableResult
+    mutating func insert(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?, version: Version) -> Bool {
+        var prev = (Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0),
+                    Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0))
+        let found = withUnsafeMutableBytes(of: &prev) { p in
+            findGreaterOrEqual(key, prev: p.baseAddress!.assumingMemoryBound(to: Int32.self))
+        }
+        if found.equal {
+            let i = Int(found.node)
+            let old = Version(timestamp: HLCTimestamp(rawValue: entries[i].timestamp), node: entries[i].node)
+            guard version > old else { return false }
+            if entries[i].valueLength < 0 { tombstones -= 1 }
+            if let value {
+                entries[i].valueOffset = arena.count
+                entries[i].valueLength = Int32(value.count)
+                arena.append(contentsOf: value)
+            } else {
+                entries[i].valueLength = -1
+                tombstones += 1
+            }
+            entries[i].timestamp = version.timestamp.rawValue
+            entries[i].node = version.node
+            userBytes += key.count + (value?.count ?? 0)
+            return true
+        }
+        let h = randomHeight()
+        if h > height {
+            withUnsafeMutableBytes(of: &prev) { p in
+                let q = p.baseAddress!.assumingMemoryBound(to: Int32.self)
+                for level in height..<h { q[level] = Int32(Self.head) }
+            }
+            height = h
+        }
+        let index = Int32(entries.count)
+        let linkBase = Int32(links.count)
+        let keyOffset = arena.count
+        arena.append(contentsOf: key)
+        let valueOffset = arena.count
+        if let value { arena.append(contentsOf: value) } else { tombstones += 1 }
+        entries.append(
+            Entry(
+                keyOffset: keyOffset, valueOffset: valueOffset, keyLength: Int32(key.count),
+                valueLength: value.map { Int32($0.count) } ?? -1, timestamp: version.timestamp.rawValue,
+                node: version.node, linkBase: linkBase))
+        withUnsafeBytes(of: &prev) { p in
+            let q = p.baseAddress!.assumingMemoryBound(to: Int32.self)
+            for level in 0..<h {
+                let before = Int(entries[Int(q[level])].linkBase) + level
+                links.append(links[before])
+                links[before] = index
+            }
+        }
+        userBytes += key.count + (value?.count ?? 0)
+        return true
+    }
+
+    /// Convenience insert from arrays.
+    @discardableResult
+    mutating func insert(_ key: [UInt8], _ cell: Cell) -> Bool {
+        key.withUnsafeBytes { k in
+            if let value = cell.value {
+                return value.withUnsafeBytes { v in insert(key: k, value: v, version: cell.version) }
+            }
+            return insert(key: k, value: nil, version: cell.version)
+        }
+    }
+
+    /// The cell held for `key`, if any.
+    func get(_ key: UnsafeRawBufferPointer) -> Cell? {
+        let found = findGreaterOrEqual(key, prev: nil)
+        guard found.equal else { return nil }
+        return cell(at: found.node)
+    }
+
+    func get(_ key: [UInt8]) -> Cell? {
+        key.withUnsafeBytes { get($0) }
+    }
+
+    // MARK: node access (for iterators)
+
+    /// The first node with key >= `key` (nil link if none).
+    func seek(_ key: [UInt8]) -> Int32 {
+        key.withUnsafeBytes { findGreaterOrEqual($0, prev: nil).node }
+    }
+
+    /// The first node.
+    var first: Int32 { links[Int(entries[Self.head].linkBase)] }
+
+    /// The node after `node` in key order.
+    func next(_ node: Int32) -> Int32 { links[Int(entries[Int(node)].linkBase)] }
+
+    func key(at node: Int32) -> [UInt8] {
+        let e = entries[Int(node)]
+        return Array(arena[e.keyOffset..<(e.keyOffset + Int(e.keyLength))])
+    }
+
+    func cell(at node: Int32) -> Cell {
+        let e = entries[Int(node)]
+        let version = Version(timestamp: HLCTimestamp(rawValue: e.timestamp), node: e.node)
+        if e.valueLength < 0 { return Cell(version: version, value: nil) }
+        return Cell(version: version, value: Array(arena[e.valueOffset..<(e.valueOffset + Int(e.valueLength))]))
+    }
+
+    /// Compares the key at `node` with `other`.
+    func compareKey(at node: Int32, with other: [UInt8]) -> Int {
+        let e = entries[Int(node)]
+        return arena.withUnsafeBytes { a in
+            other.withUnsafeBytes { o in
+                Self.compare(UnsafeRawBufferPointer(rebasing: a[e.keyOffset..<(e.keyOffset + Int(e.keyLength))]), o)
+            }
+        }
+    }
+
+    /// Copies the entries with `start <= key < end` (end nil: no bound), at most `limit`, in key order.
+    func entries(from start: [UInt8], to end: [UInt8]?, limit: Int) -> [(key: [UInt8], cell: Cell)] {
+        var out: [(key: [UInt8], cell: Cell)] = []
+        var node = seek(start)
+        while node != Self.nilLink && out.count < limit {
+            if let end, compareKey(at: node, with: end) >= 0 { break }
+            out.append((key(at: node), cell(at: node)))
+            node = next(node)
+        }
+        return out
+    }
+}
