@@ -96,7 +96,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraNodeTests",
-            dependencies: ["TesseraNode", "TesseraClient", "TesseraRing"]
+            dependencies: [
+                "TesseraNode", "TesseraClient", "TesseraRing", "TesseraWire", "TesseraStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
         .testTarget(

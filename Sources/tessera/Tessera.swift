@@ -14,6 +14,7 @@ struct Tessera: AsyncParsableCommand {
             """,
         subcommands: [
             Bench.self,
+            Server.self,
             PutCommand.self,
             GetCommand.self,
             DeleteCommand.self,

@@ -22,7 +22,7 @@ import Testing
     }
 
     func numbered(_ n: Int) -> [([UInt8], [UInt8])] {
-        (0..<n).map { i in (key("k" + String(format6(i * 2))), key("value-\(i)")) }
+        (0..<n).map { i in (tkey("k" + String(format6(i * 2))), tkey("value-\(i)")) }
     }
 
     func format6(_ i: Int) -> String { String(repeating: "0", count: max(0, 6 - String(i).count)) + String(i) }
@@ -36,7 +36,7 @@ import Testing
         var it = BlockIterator(block)
         try it.seekToFirst()
         #expect(!it.isValid)
-        try it.seek(key("anything"))
+        try it.seek(tkey("anything"))
         #expect(!it.isValid)
     }
 
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func prefixCompressionShrinksSharedPrefixes() throws {
-        let entries = (0..<64).map { i in (key(String(repeating: "p", count: 200) + "\(1000 + i)"), [UInt8(i)]) }
+        let entries = (0..<64).map { i in (tkey(String(repeating: "p", count: 200) + "\(1000 + i)"), [UInt8(i)]) }
         let block = try build(entries)
         #expect(block.size < 64 * 210 / 4)  // whole keys only at the 4 restarts
         #expect(try scan(block).map { $0.0 } == entries.map { $0.0 })
@@ -68,11 +68,11 @@ import Testing
         // Empty first key, keys that are prefixes of the next, nothing shared, 0x00 and 0xFF bytes,
         // a long shared run followed by a shorter key.
         let keys: [[UInt8]] = [
-            [], [0x00], [0x00, 0x00], [0x00, 0x01], key("a"), key("ab"), key("abc"), key("abcd"), key("abd"),
-            key("b"), Array(repeating: 0x61, count: 300) + [0x62], key("bb"), [0x7F], [0x80], [0xFF], [0xFF, 0xFF],
+            [], [0x00], [0x00, 0x00], [0x00, 0x01], tkey("a"), tkey("ab"), tkey("abc"), tkey("abcd"), tkey("abd"),
+            tkey("b"), Array(repeating: 0x61, count: 300) + [0x62], tkey("bb"), [0x7F], [0x80], [0xFF], [0xFF, 0xFF],
         ]
         for interval in [1, 2, 3, 16] {
-            let entries = keys.enumerated().map { ($0.element, key("v\($0.offset)")) }
+            let entries = keys.enumerated().map { ($0.element, tkey("v\($0.offset)")) }
             let block = try build(entries, restartInterval: interval)
             let got = try scan(block)
             #expect(got.map { $0.0 } == keys, "restart interval \(interval)")
@@ -86,7 +86,7 @@ import Testing
             let block = try build(entries, restartInterval: interval)
             var it = BlockIterator(block)
             for i in 0..<400 {
-                let target = key("k" + format6(i))
+                let target = tkey("k" + format6(i))
                 try it.seek(target)
                 let expected = entries.first { !KeyComparison.less($0.0, target) }
                 #expect(it.isValid == (expected != nil))
@@ -94,20 +94,20 @@ import Testing
             }
             try it.seek([])
             #expect(it.key == entries[0].0)
-            try it.seek(key("z"))
+            try it.seek(tkey("z"))
             #expect(!it.isValid)
             // Seek then continue with next().
-            try it.seek(key("k000101"))
+            try it.seek(tkey("k000101"))
             try it.next()
-            #expect(it.key == key("k000104"))
+            #expect(it.key == tkey("k000104"))
         }
     }
 
     @Test func hugeKeysAndValuesRoundTrip() throws {
-        var rng = TestRNG(seed: 3)
+        var rng = TableTestRNG(seed: 3)
         let bigKey = [0x01] + rng.bytes(64 * 1024 - 1)  // sorts before "zz"
         let bigValue = rng.bytes(16 * 1024 * 1024)
-        let entries: [([UInt8], [UInt8])] = [(bigKey, key("small")), (bigKey + [0], bigValue), (key("zz"), [])]
+        let entries: [([UInt8], [UInt8])] = [(bigKey, tkey("small")), (bigKey + [0], bigValue), (tkey("zz"), [])]
         let block = try build(entries)
         let got = try scan(block)
         #expect(got.count == 3)

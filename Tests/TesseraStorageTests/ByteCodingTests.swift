@@ -54,12 +54,12 @@ import Testing
     }
 
     @Test func keyComparisonIsUnsignedBytewiseShorterFirst() {
-        #expect(KeyComparison.compare(key("a"), key("b")) < 0)
-        #expect(KeyComparison.compare(key("ab"), key("a")) > 0)
-        #expect(KeyComparison.compare([], key("a")) < 0)
+        #expect(KeyComparison.compare(tkey("a"), tkey("b")) < 0)
+        #expect(KeyComparison.compare(tkey("ab"), tkey("a")) > 0)
+        #expect(KeyComparison.compare([], tkey("a")) < 0)
         #expect(KeyComparison.compare([], []) == 0)
         #expect(KeyComparison.compare([0x7F], [0x80]) < 0)
         #expect(KeyComparison.compare([0xFF], [0x00, 0x00]) > 0)
-        #expect(KeyComparison.compare(key("same"), key("same")) == 0)
+        #expect(KeyComparison.compare(tkey("same"), tkey("same")) == 0)
     }
 }

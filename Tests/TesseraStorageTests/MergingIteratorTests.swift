@@ -13,59 +13,59 @@ import TesseraCore
     }
 
     @Test func eachKeyOnceWithTheNewestCell() throws {
-        let a = ArrayIterator([
-            (key("a"), Cell(version: version(1), value: key("a1"))),
-            (key("c"), Cell(version: version(5), value: key("c5"))),
-            (key("e"), .tombstone(version(9))),
+        let a = MergeTestIterator([
+            (tkey("a"), Cell(version: tversion(1), value: tkey("a1"))),
+            (tkey("c"), Cell(version: tversion(5), value: tkey("c5"))),
+            (tkey("e"), .tombstone(tversion(9))),
         ])
-        let b = ArrayIterator([
-            (key("a"), Cell(version: version(3), value: key("a3"))),
-            (key("b"), Cell(version: version(1), value: key("b1"))),
-            (key("e"), Cell(version: version(2), value: key("e2"))),
+        let b = MergeTestIterator([
+            (tkey("a"), Cell(version: tversion(3), value: tkey("a3"))),
+            (tkey("b"), Cell(version: tversion(1), value: tkey("b1"))),
+            (tkey("e"), Cell(version: tversion(2), value: tkey("e2"))),
         ])
-        let c = ArrayIterator([
-            (key("c"), Cell(version: version(4), value: key("c4"))),
-            (key("d"), .tombstone(version(1))),
+        let c = MergeTestIterator([
+            (tkey("c"), Cell(version: tversion(4), value: tkey("c4"))),
+            (tkey("d"), .tombstone(tversion(1))),
         ])
         var m = MergingIterator([a, b, c])
         try m.seekToFirst()
         let got = try drain(&m)
-        #expect(got.map { $0.0 } == ["a", "b", "c", "d", "e"].map(key))
+        #expect(got.map { $0.0 } == ["a", "b", "c", "d", "e"].map(tkey))
         #expect(got.map { $0.1 } == [
-            Cell(version: version(3), value: key("a3")), Cell(version: version(1), value: key("b1")),
-            Cell(version: version(5), value: key("c5")), .tombstone(version(1)), .tombstone(version(9)),
+            Cell(version: tversion(3), value: tkey("a3")), Cell(version: tversion(1), value: tkey("b1")),
+            Cell(version: tversion(5), value: tkey("c5")), .tombstone(tversion(1)), .tombstone(tversion(9)),
         ])
-        try m.seek(key("bb"))
-        #expect(try drain(&m).map { $0.0 } == ["c", "d", "e"].map(key))
-        try m.seek(key("z"))
+        try m.seek(tkey("bb"))
+        #expect(try drain(&m).map { $0.0 } == ["c", "d", "e"].map(tkey))
+        try m.seek(tkey("z"))
         #expect(!m.isValid)
     }
 
     @Test func equalVersionsGoToTheLaterChild() throws {
-        let v = version(7)
+        let v = tversion(7)
         var m = MergingIterator([
-            ArrayIterator([(key("k"), Cell(version: v, value: key("first")))]),
-            ArrayIterator([(key("k"), Cell(version: v, value: key("second")))]),
+            MergeTestIterator([(tkey("k"), Cell(version: v, value: tkey("first")))]),
+            MergeTestIterator([(tkey("k"), Cell(version: v, value: tkey("second")))]),
         ])
         try m.seekToFirst()
-        #expect(m.cell.value == key("second"))
+        #expect(m.cell.value == tkey("second"))
     }
 
     @Test func randomMergeMatchesAReferenceMap() throws {
-        var rng = TestRNG(seed: 17)
+        var rng = TableTestRNG(seed: 17)
         var reference: [[UInt8]: Cell] = [:]
         var children: [any StorageIterator] = []
         for child in 0..<6 {
             var map: [[UInt8]: Cell] = [:]
             for _ in 0..<300 {
-                let k = key("k\(rng.next() % 500)")
-                let cell = Cell(version: version(rng.next() % 10_000, node: UInt32(child)), value: rng.next() % 5 == 0 ? nil : rng.bytes(4))
+                let k = tkey("k\(rng.next() % 500)")
+                let cell = Cell(version: tversion(rng.next() % 10_000, node: UInt32(child)), value: rng.next() % 5 == 0 ? nil : rng.bytes(4))
                 map[k] = cell
             }
             for (k, c) in map { reference[k] = Cell.newest(reference[k], c) }
-            children.append(ArrayIterator(map.sorted { KeyComparison.less($0.key, $1.key) }.map { ($0.key, $0.value) }))
+            children.append(MergeTestIterator(map.sorted { KeyComparison.less($0.key, $1.key) }.map { ($0.key, $0.value) }))
         }
-        children.append(ArrayIterator([]))
+        children.append(MergeTestIterator([]))
         var m = MergingIterator(children)
         try m.seekToFirst()
         let got = try drain(&m)
@@ -77,7 +77,7 @@ import TesseraCore
     @Test func mergesTableIterators() throws {
         let older = sampleEntries(500)
         let newer = older.enumerated().compactMap { i, e -> ([UInt8], Cell)? in
-            i % 3 == 0 ? (e.0, Cell(version: version(1_000_000 + UInt64(i)), value: key("new\(i)"))) : nil
+            i % 3 == 0 ? (e.0, Cell(version: tversion(1_000_000 + UInt64(i)), value: tkey("new\(i)"))) : nil
         }
         let t1 = try openTable(buildTable(older).0, fileNumber: 1)
         let t2 = try openTable(buildTable(newer).0, fileNumber: 2)
@@ -87,7 +87,7 @@ import TesseraCore
         #expect(got.count == older.count)
         for (i, (k, c)) in got.enumerated() {
             #expect(k == older[i].0)
-            #expect(c == (i % 3 == 0 ? Cell(version: version(1_000_000 + UInt64(i)), value: key("new\(i)")) : older[i].1))
+            #expect(c == (i % 3 == 0 ? Cell(version: tversion(1_000_000 + UInt64(i)), value: tkey("new\(i)")) : older[i].1))
         }
     }
 }

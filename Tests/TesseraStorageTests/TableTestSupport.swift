@@ -3,7 +3,7 @@ import TesseraCore
 @testable import TesseraStorage
 
 /// An in-memory file for table tests: appends collect bytes; `reader()` gives a positioned-read view.
-final class TestWritableFile: WritableFile {
+final class TableTestWritableFile: WritableFile {
     var bytes: [UInt8] = []
     var syncCount = 0
     func append(_ raw: UnsafeRawBufferPointer) throws(StorageError) { bytes.append(contentsOf: raw) }
@@ -13,7 +13,7 @@ final class TestWritableFile: WritableFile {
 }
 
 /// Immutable bytes read with positioned reads; counts reads so tests can see the block cache working.
-final class TestReadFile: RandomAccessFile {
+final class TableTestReadFile: RandomAccessFile {
     let bytes: [UInt8]
     private let reads = Atomic<Int>(0)
     init(_ bytes: [UInt8]) { self.bytes = bytes }
@@ -32,7 +32,7 @@ final class TestReadFile: RandomAccessFile {
 }
 
 /// A sorted array as a StorageIterator (for merge tests).
-struct ArrayIterator: StorageIterator {
+struct MergeTestIterator: StorageIterator {
     let entries: [([UInt8], Cell)]
     var position: Int
     init(_ entries: [([UInt8], Cell)]) {
@@ -50,7 +50,7 @@ struct ArrayIterator: StorageIterator {
 }
 
 /// Deterministic pseudo-random numbers (SplitMix64).
-struct TestRNG: RandomNumberGenerator {
+struct TableTestRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -63,13 +63,13 @@ struct TestRNG: RandomNumberGenerator {
     mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8.random(in: 0...255, using: &self) } }
 }
 
-func key(_ s: String) -> [UInt8] { Array(s.utf8) }
+func tkey(_ s: String) -> [UInt8] { Array(s.utf8) }
 
-func version(_ t: UInt64, node: UInt32 = 1) -> Version { Version(timestamp: HLCTimestamp(rawValue: t), node: node) }
+func tversion(_ t: UInt64, node: UInt32 = 1) -> Version { Version(timestamp: HLCTimestamp(rawValue: t), node: node) }
 
 /// Builds a table from sorted entries; returns the file bytes and the properties.
 func buildTable(_ entries: [([UInt8], Cell)], options: TableOptions = TableOptions()) throws -> ([UInt8], TableProperties) {
-    let file = TestWritableFile()
+    let file = TableTestWritableFile()
     var builder = TableBuilder(file: file, path: "test.sst", options: options)
     for (k, c) in entries { try builder.add(k, c) }
     let props = try builder.finish()
@@ -77,20 +77,20 @@ func buildTable(_ entries: [([UInt8], Cell)], options: TableOptions = TableOptio
 }
 
 func openTable(_ bytes: [UInt8], cache: BlockCache? = nil, fileNumber: UInt64 = 1) throws -> TableReader {
-    try TableReader.open(file: TestReadFile(bytes), path: "test.sst", fileNumber: fileNumber, cache: cache)
+    try TableReader.open(file: TableTestReadFile(bytes), path: "test.sst", fileNumber: fileNumber, cache: cache)
 }
 
 /// `n` sorted entries with keys "key%08d" (step 2) and text-like values of varying size; every 10th a tombstone.
 func sampleEntries(_ n: Int, valueSize: Int = 100, seed: UInt64 = 1) -> [([UInt8], Cell)] {
-    var rng = TestRNG(seed: seed)
+    var rng = TableTestRNG(seed: seed)
     let alphabet = Array("abcdefghijklmnopqrstuvwxyz ".utf8)
     return (0..<n).map { i in
-        let k = key("key" + String(repeating: "0", count: max(0, 8 - String(i * 2).count)) + String(i * 2))
-        if i % 10 == 9 { return (k, Cell.tombstone(version(UInt64(i) + 1))) }
+        let k = tkey("key" + String(repeating: "0", count: max(0, 8 - String(i * 2).count)) + String(i * 2))
+        if i % 10 == 9 { return (k, Cell.tombstone(tversion(UInt64(i) + 1))) }
         // Half random letters, repeated once (compresses to about half, like db_bench values).
         let len = valueSize / 2 + Int(rng.next() % UInt64(valueSize))
         let half = (0..<(len + 1) / 2).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
         let v = Array((half + half).prefix(len))
-        return (k, Cell(version: version(UInt64(i) + 1, node: UInt32(i % 3)), value: v))
+        return (k, Cell(version: tversion(UInt64(i) + 1, node: UInt32(i % 3)), value: v))
     }
 }

@@ -31,15 +31,15 @@ import TesseraCore
         #expect(props.fileSize == bytes.count)
         #expect(props.smallestKey == entries.first!.0)
         #expect(props.largestKey == entries.last!.0)
-        #expect(props.minVersion == version(1, node: 0))
-        #expect(props.maxVersion == version(2_000))
+        #expect(props.minVersion == tversion(1, node: 0))
+        #expect(props.maxVersion == tversion(2_000))
         for (k, c) in entries { #expect(try reader.get(k) == c) }
         // Missing keys: odd numbers in range, before the first, after the last.
         for i in stride(from: 1, to: 4_000, by: 98) {
-            #expect(try reader.get(key("key" + String(repeating: "0", count: max(0, 8 - String(i).count)) + String(i))) == nil)
+            #expect(try reader.get(tkey("key" + String(repeating: "0", count: max(0, 8 - String(i).count)) + String(i))) == nil)
         }
-        #expect(try reader.get(key("a")) == nil)
-        #expect(try reader.get(key("zzz")) == nil)
+        #expect(try reader.get(tkey("a")) == nil)
+        #expect(try reader.get(tkey("zzz")) == nil)
         let scanned = try scanAll(reader)
         #expect(scanned.count == entries.count)
         #expect(scanned.map { $0.0 } == entries.map { $0.0 })
@@ -47,12 +47,12 @@ import TesseraCore
     }
 
     @Test func randomBinaryKeysAndValuesRoundTrip() throws {
-        var rng = TestRNG(seed: 99)
+        var rng = TableTestRNG(seed: 99)
         var map: [[UInt8]: Cell] = [:]
         for i in 0..<3_000 {
             let k = rng.bytes(1 + Int(rng.next() % 40))
             let value: [UInt8]? = i % 7 == 0 ? nil : rng.bytes(Int(rng.next() % 300))
-            map[k] = Cell(version: version(rng.next() >> 20, node: UInt32(truncatingIfNeeded: rng.next())), value: value)
+            map[k] = Cell(version: tversion(rng.next() >> 20, node: UInt32(truncatingIfNeeded: rng.next())), value: value)
         }
         let entries = map.sorted { KeyComparison.less($0.key, $1.key) }.map { ($0.key, $0.value) }
         let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 1024))
@@ -72,7 +72,7 @@ import TesseraCore
         let reader = try openTable(bytes)
         var it = reader.makeIterator()
         for i in stride(from: 0, to: 2_100, by: 13) {
-            let target = key("key" + String(repeating: "0", count: max(0, 8 - String(i).count)) + String(i))
+            let target = tkey("key" + String(repeating: "0", count: max(0, 8 - String(i).count)) + String(i))
             try it.seek(target)
             let expected = entries.firstIndex { !KeyComparison.less($0.0, target) }
             #expect(it.isValid == (expected != nil))
@@ -94,22 +94,22 @@ import TesseraCore
         let (bytes, props) = try buildTable([])
         #expect(props.entryCount == 0 && props.dataBlockCount == 0)
         let reader = try openTable(bytes)
-        #expect(try reader.get(key("a")) == nil)
+        #expect(try reader.get(tkey("a")) == nil)
         var it = reader.makeIterator()
         try it.seekToFirst()
         #expect(!it.isValid)
-        try it.seek(key("a"))
+        try it.seek(tkey("a"))
         #expect(!it.isValid)
     }
 
     @Test func hugeKeyAndSixteenMiBValueRoundTrip() throws {
-        var rng = TestRNG(seed: 5)
+        var rng = TableTestRNG(seed: 5)
         let bigKey = [0x62] + rng.bytes(Limits.maxKeySize - 1)  // sorts between "a" and [0xFF]
         let bigValue = rng.bytes(Limits.maxValueSize)
         let entries: [([UInt8], Cell)] = [
-            (key("a"), Cell(version: version(1), value: key("small"))),
-            (bigKey, Cell(version: version(2), value: bigValue)),
-            ([0xFF], Cell(version: version(3), value: bigValue[0..<1000].map { $0 })),
+            (tkey("a"), Cell(version: tversion(1), value: tkey("small"))),
+            (bigKey, Cell(version: tversion(2), value: bigValue)),
+            ([0xFF], Cell(version: tversion(3), value: bigValue[0..<1000].map { $0 })),
         ]
         let (bytes, _) = try buildTable(entries)
         let reader = try openTable(bytes)
@@ -118,27 +118,27 @@ import TesseraCore
     }
 
     @Test func oversizedKeyOrValueIsAClearError() throws {
-        let file = TestWritableFile()
+        let file = TableTestWritableFile()
         var builder = TableBuilder(file: file, path: "t.sst", options: TableOptions())
         #expect(throws: StorageError.self) {
-            try builder.add([UInt8](repeating: 1, count: Limits.maxKeySize + 1), Cell(version: version(1), value: []))
+            try builder.add([UInt8](repeating: 1, count: Limits.maxKeySize + 1), Cell(version: tversion(1), value: []))
         }
         do {
-            try builder.add(key("k"), Cell(version: version(1), value: [UInt8](repeating: 0, count: Limits.maxValueSize + 1)))
+            try builder.add(tkey("k"), Cell(version: tversion(1), value: [UInt8](repeating: 0, count: Limits.maxValueSize + 1)))
             Issue.record("expected an error")
         } catch {
             guard case .invalidArgument(let message) = error else { Issue.record("wrong error \(error)"); return }
             #expect(message.contains("16 MiB"))
         }
         // The builder is still usable.
-        try builder.add(key("k"), Cell(version: version(1), value: key("v")))
+        try builder.add(tkey("k"), Cell(version: tversion(1), value: tkey("v")))
         _ = try builder.finish()
-        #expect(try openTable(file.bytes).get(key("k"))?.value == key("v"))
+        #expect(try openTable(file.bytes).get(tkey("k"))?.value == tkey("v"))
     }
 
     @Test func incompressibleBlocksAreStoredRawAndTextBlocksCompressed() throws {
-        var rng = TestRNG(seed: 11)
-        let randomEntries = (0..<200).map { i in (key("r\(10_000 + i)"), Cell(version: version(1), value: rng.bytes(200))) }
+        var rng = TableTestRNG(seed: 11)
+        let randomEntries = (0..<200).map { i in (tkey("r\(10_000 + i)"), Cell(version: tversion(1), value: rng.bytes(200))) }
         let (randomBytes, _) = try buildTable(randomEntries)
         let textEntries = sampleEntries(200)
         let (textBytes, _) = try buildTable(textEntries)
@@ -159,7 +159,7 @@ import TesseraCore
     }
 
     @Test func builderReportsSizeAndSyncsOnFinish() throws {
-        let file = TestWritableFile()
+        let file = TableTestWritableFile()
         var builder = TableBuilder(file: file, path: "t.sst", options: TableOptions())
         #expect(builder.estimatedFileSize < 16)  // an empty block: just its restart array
         var sizes: [Int] = []
@@ -182,7 +182,7 @@ import TesseraCore
         let entries = sampleEntries(2_000)
         let (bytes, _) = try buildTable(entries)
         let cache = BlockCache(capacityBytes: 1 << 20)
-        let file = TestReadFile(bytes)
+        let file = TableTestReadFile(bytes)
         let reader = try TableReader.open(file: file, path: "t.sst", fileNumber: 9, cache: cache)
         let readsAfterOpen = file.readCount
         for (k, c) in entries { #expect(try reader.get(k) == c) }
