@@ -11,8 +11,11 @@ import TesseraWire
 struct WireTransport: ClientTransport {
     let group: any EventLoopGroup
 
+    let taskExecutors: [EventLoopTaskExecutor]
+
     init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.group = group
+        self.taskExecutors = group.makeIterator().map { EventLoopTaskExecutor(loop: $0) }
     }
 
     func connect(to address: HostAddress, timeout: Duration) async throws(TransportFailure) -> any ClientConnection {
