@@ -104,5 +104,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
+        .testTarget(
+            name: "TesseraClientTests",
+            dependencies: [
+                "TesseraClient", "TesseraBench", "TesseraCore", "TesseraRing", "TesseraWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ]
 )

@@ -15,6 +15,12 @@ struct Tessera: AsyncParsableCommand {
         subcommands: [
             Bench.self,
             Server.self,
+            PutCommand.self,
+            GetCommand.self,
+            DeleteCommand.self,
+            StatusCommand.self,
+            RingCommand.self,
+            DemoCommand.self,
         ]
     )
 }
@@ -24,6 +30,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and print throughput and latency.",
         subcommands: [
+            BenchCluster.self,
         ]
     )
 }

@@ -1,0 +1,143 @@
+import NIOCore
+import NIOPosix
+import TesseraCore
+import TesseraWire
+
+/// The real transport: `ClientRequest`s as TesseraWire frames over pipelined TCP connections (`WireConnection`).
+///
+/// Connections live on NIO's shared event loop group; replies complete on the connection's event loop and
+/// resume the caller's task.
+struct WireTransport: ClientTransport {
+    let group: any EventLoopGroup
+
+    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.group = group
+    }
+
+    func connect(to address: HostAddress, timeout: Duration) async throws(TransportFailure) -> any ClientConnection {
+        do {
+            let connection = try await WireConnection.connect(
+                host: address.host, port: address.port, group: group, connectTimeout: Self.timeAmount(timeout))
+            return WireClientConnection(connection)
+        } catch {
+            throw .connectFailed(Self.connectFailureReason(error))
+        }
+    }
+
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(max(1, seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+    }
+
+    /// A short reason from NIO's detailed connect error ("connection refused", "could not resolve the host").
+    static func connectFailureReason(_ error: any Error) -> String {
+        let text = (error as? TesseraError)?.message ?? "\(error)"
+        if text.lowercased().contains("refused") { return "connection refused" }
+        if text.contains("connectTimeout") || text.lowercased().contains("timed out") {
+            return "connect timed out"
+        }
+        let lower = text.lowercased()
+        if lower.contains("unknownhost") || lower.contains("dns error") || text.contains("connectionErrors: []") {
+            return "could not resolve the host name"
+        }
+        if text.lowercased().contains("unreachable") { return "network unreachable" }
+        return text
+    }
+}
+
+/// One `WireConnection` as the client's `ClientConnection`.
+final class WireClientConnection: ClientConnection {
+    let connection: WireConnection
+
+    init(_ connection: WireConnection) {
+        self.connection = connection
+    }
+
+    var isActive: Bool { connection.isActive }
+
+    func send(_ request: ClientRequest, timeout: Duration) async throws(TransportFailure) -> ClientResponse {
+        let reply: WireMessage
+        do {
+            reply = try await connection.request(Self.message(for: request), timeout: WireTransport.timeAmount(timeout))
+                .get()
+        } catch let error as TesseraError {
+            switch error.code {
+            case .unavailable:
+                // The connection was closed before the request went out: nothing was sent.
+                throw .connectFailed(error.message)
+            case .timeout where connection.isActive:
+                throw .timedOut
+            default:
+                // Closed (or garbled) while the request was in flight: it may have been applied.
+                throw .connectionLost(error.message)
+            }
+        } catch {
+            throw .connectionLost("\(error)")
+        }
+        return Self.response(from: reply, to: request)
+    }
+
+    func close() {
+        connection.close()
+    }
+
+    static func message(for request: ClientRequest) -> WireMessage {
+        switch request {
+        case .get(let key, let consistency, let timeout):
+            return .get(key: key, consistency: consistency, timeoutMillis: millis(timeout))
+        case .put(let key, let value, let consistency, let timeout):
+            return .put(key: key, value: value, consistency: consistency, timeoutMillis: millis(timeout))
+        case .delete(let key, let consistency, let timeout):
+            return .delete(key: key, consistency: consistency, timeoutMillis: millis(timeout))
+        case .ring: return .ring
+        case .status: return .status
+        case .ping: return .ping
+        }
+    }
+
+    static func response(from reply: WireMessage, to request: ClientRequest) -> ClientResponse {
+        switch reply {
+        case .getResult(let cell):
+            guard let cell, let value = cell.value else { return .value(nil) }
+            return .value(VersionedValue(value: value, version: cell.version))
+        case .writeResult(let version, _):
+            return .written(version)
+        case .ringResult(let ring):
+            let members = ring.members.map { member in
+                ClusterTopology.Member(
+                    id: NodeID(member.nodeID), address: HostAddress(host: member.host, port: member.port),
+                    tokens: member.tokens)
+            }
+            return .topology(
+                ClusterTopology(
+                    members: members, replicationFactor: ring.replicationFactor, clusterName: ring.clusterName,
+                    virtualNodes: ring.virtualNodes))
+        case .statusResult(let wire):
+            var status = NodeStatus(id: NodeID(wire.nodeID), address: HostAddress(host: "", port: 0), isUp: true)
+            status.uptimeMillis = wire.uptimeMillis
+            status.keys = wire.keysEstimate
+            status.bytes = wire.diskBytes
+            status.gets = wire.gets
+            status.puts = wire.puts
+            status.deletes = wire.deletes
+            status.failedRequests = wire.failedRequests
+            status.replicaWrites = wire.replicaWrites
+            status.replicaReads = wire.replicaReads
+            status.peersDown = wire.peersDown
+            for counter in wire.counters { status.counters[counter.name] = counter.value }
+            return .status(status)
+        case .pong:
+            return .pong
+        case .error(let error):
+            return .error(error)
+        case .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult:
+            return .error(TesseraError(.protocolError, "unexpected \(reply.opcode) reply to \(request.name)"))
+        }
+    }
+
+    /// Milliseconds for the coordinator's deadline: at least 1, at most UInt32.max.
+    static func millis(_ duration: Duration) -> UInt32 {
+        let (seconds, attoseconds) = duration.components
+        return UInt32(clamping: max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+    }
+}
