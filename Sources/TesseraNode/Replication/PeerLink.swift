@@ -22,7 +22,7 @@ final class PeerLink {
     private var stopped = false
 
     static let minBackoff: TimeAmount = .milliseconds(50)
-    static let maxBackoff: TimeAmount = .milliseconds(1000)
+    static let maxBackoff: TimeAmount = .milliseconds(500)
     static let maxWaiting = 65_536
 
     init(member: MemberAddress, eventLoop: any EventLoop, log: Logger) {
