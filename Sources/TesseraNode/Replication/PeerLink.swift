@@ -95,6 +95,8 @@ final class PeerLink {
                     onConnectivity?(true)
                 case .failure(let error):
                     nextAttempt = .now() + backoff
+                    // Retry by itself after the backoff, so a peer that comes up is found before the next ping.
+                    eventLoop.assumeIsolated().scheduleTask(in: backoff) { [weak self] in self?.connectIfIdle() }
                     backoff = min(backoff * 2, Self.maxBackoff)
                     failWaiting(
                         TesseraError(.unavailable, "cannot connect to node \(member.id) (\(member.host):\(member.port)): \(error)")
