@@ -152,7 +152,7 @@ final class NodeCore {
     private func ping(_ id: NodeID) {
         guard let link = peers[id], link.isConnected else { return }
         let timeout = TimeAmount.milliseconds(Int64(configuration.peerDownAfterMillis))
-        link.request(.ping, timeout: timeout).assumeIsolated().whenComplete { [unowned self] result in
+        link.request(.ping, timeout: timeout) { [unowned self] result in
             switch result {
             case .success(.pong): noteChange(failureDetector.onPingAck(from: id, now: .now))
             case .success, .failure: noteChange(failureDetector.onPingTimeout(of: id, now: .now))
@@ -406,9 +406,7 @@ final class NodeCore {
             perform(op.coordinator.onFailure(from: node, error: TesseraError(.internalError, "no link to \(node)")), op)
             return
         }
-        link.request(.replicaWrite(key: op.key, cell: op.cell), timeout: op.timeout)
-            .assumeIsolated()
-            .whenComplete { [unowned self] result in
+        link.request(.replicaWrite(key: op.key, cell: op.cell), timeout: op.timeout) { [unowned self] result in
                 switch result {
                 case .success(.replicaAck): perform(op.coordinator.onAck(from: node), op)
                 case .success(let other): perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
@@ -514,9 +512,7 @@ final class NodeCore {
             perform(op.coordinator.onFailure(from: node, error: TesseraError(.internalError, "no link to \(node)")), op)
             return
         }
-        link.request(.replicaRead(key: op.key), timeout: op.timeout)
-            .assumeIsolated()
-            .whenComplete { [unowned self] result in
+        link.request(.replicaRead(key: op.key), timeout: op.timeout) { [unowned self] result in
                 switch result {
                 case .success(.replicaReadResult(let cell)):
                     perform(op.coordinator.onResponse(from: node, cell: cell), op)
@@ -545,9 +541,7 @@ final class NodeCore {
             return
         }
         guard let link = peers[node] else { return }
-        link.request(.replicaWrite(key: op.key, cell: cell), timeout: op.timeout)
-            .assumeIsolated()
-            .whenComplete { [unowned self] result in
+        link.request(.replicaWrite(key: op.key, cell: cell), timeout: op.timeout) { [unowned self] result in
                 switch result {
                 case .success(.replicaAck): perform(op.coordinator.onRepairAck(from: node), op)
                 case .success(let other): perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
