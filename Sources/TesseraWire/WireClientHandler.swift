@@ -10,8 +10,29 @@ final class WireClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    /// Where a reply goes: a promise (any thread's caller) or a callback (callers on the event loop; saves the
+    /// promise and future allocations on the node's hot path).
+    enum Completion {
+        case promise(EventLoopPromise<WireMessage>)
+        case callback((Result<WireMessage, TesseraError>) -> Void)
+
+        func succeed(_ message: WireMessage) {
+            switch self {
+            case .promise(let promise): promise.succeed(message)
+            case .callback(let callback): callback(.success(message))
+            }
+        }
+
+        func fail(_ error: TesseraError) {
+            switch self {
+            case .promise(let promise): promise.fail(error)
+            case .callback(let callback): callback(.failure(error))
+            }
+        }
+    }
+
     private struct Pending {
-        var promise: EventLoopPromise<WireMessage>
+        var completion: Completion
         var deadline: NIODeadline
     }
 
@@ -47,14 +68,14 @@ final class WireClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Sends `message` and returns the reply. Must be called on the event loop.
-    func send(_ message: WireMessage, timeout: TimeAmount, promise: EventLoopPromise<WireMessage>) {
+    func send(_ message: WireMessage, timeout: TimeAmount, completion: Completion) {
         guard !closed, let context else {
-            promise.fail(TesseraError(.unavailable, "connection to \(peerDescription) is closed"))
+            completion.fail(TesseraError(.unavailable, "connection to \(peerDescription) is closed"))
             return
         }
         let id = nextRequestID
         nextRequestID &+= 1
-        pending[id] = Pending(promise: promise, deadline: .now() + timeout)
+        pending[id] = Pending(completion: completion, deadline: .now() + timeout)
         WireCodec.encode(requestID: id, message: message, into: &outbound)
         if outbound.readableBytes >= 256 * 1024 {
             flushNow()
@@ -86,7 +107,7 @@ final class WireClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         for (id, request) in pending where request.deadline <= now { expired.append(id) }
         for id in expired {
             if let request = pending.removeValue(forKey: id) {
-                request.promise.fail(
+                request.completion.fail(
                     TesseraError(
                         .timeout,
                         "no reply from \(peerDescription) before the deadline; the request may have been applied"
@@ -102,7 +123,7 @@ final class WireClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         do {
             while let frame = try reader.next() {
                 if let request = pending.removeValue(forKey: frame.requestID) {
-                    request.promise.succeed(frame.message)
+                    request.completion.succeed(frame.message)
                 }
                 // A reply to a request that already timed out is dropped.
             }
@@ -134,6 +155,6 @@ final class WireClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !pending.isEmpty else { return }
         let all = pending
         pending.removeAll()
-        for (_, request) in all { request.promise.fail(error) }
+        for (_, request) in all { request.completion.fail(error) }
     }
 }

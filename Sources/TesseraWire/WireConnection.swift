@@ -82,12 +82,24 @@ public final class WireConnection: Sendable {
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: WireMessage.self)
         if loop.inEventLoop {
-            handler.value.send(message, timeout: timeout, promise: promise)
+            handler.value.send(message, timeout: timeout, completion: .promise(promise))
         } else {
             let handler = self.handler
-            loop.execute { handler.value.send(message, timeout: timeout, promise: promise) }
+            loop.execute { handler.value.send(message, timeout: timeout, completion: .promise(promise)) }
         }
         return promise.futureResult
+    }
+
+    /// Sends `message` and calls `callback` with the reply or the error (same errors as `request`), on the
+    /// event loop. For callers already on `eventLoop` (the node's peer transport): no promise, no future.
+    ///
+    /// - Precondition: called on `eventLoop`.
+    package func request(
+        _ message: WireMessage,
+        timeout: TimeAmount,
+        callback: @escaping (Result<WireMessage, TesseraError>) -> Void
+    ) {
+        handler.value.send(message, timeout: timeout, completion: .callback(callback))
     }
 
     /// Sends `message` and waits for the reply (see the type's documentation for errors).

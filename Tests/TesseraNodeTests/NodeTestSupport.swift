@@ -67,7 +67,34 @@ final class TestCluster: Sendable {
         let members = (0..<size).map { MemberAddress(id: NodeID("n\($0 + 1)"), host: "127.0.0.1", port: ports[$0]) }
         let cluster = TestCluster(members: members, directory: makeTemporaryDirectory(), replicationFactor: replicationFactor)
         for index in 0..<size { try await cluster.startNode(index) }
+        try await cluster.waitUntilAllUp()
         return cluster
+    }
+
+    /// Waits until every running node's failure detector sees every other running node up.
+    func waitUntilAllUp(seconds: Double = 10) async throws {
+        let running = nodes.withLock { list in list.indices.filter { list[$0] != nil } }
+        for index in running {
+            let connection = try await connect(index)
+            let converged = await eventually(seconds: seconds) {
+                guard case .statusResult(let status)? = try? await connection.response(to: .status, timeout: .seconds(2))
+                else { return false }
+                return status.peersUp.count == running.count - 1
+            }
+            connection.close()
+            guard converged else {
+                throw TesseraError(.timeout, "node \(members[index].id) did not see its peers up within \(seconds) s")
+            }
+        }
+    }
+
+    func status(_ index: Int) async throws -> WireStatus {
+        let connection = try await connect(index)
+        defer { connection.close() }
+        guard case .statusResult(let status) = try await connection.response(to: .status, timeout: .seconds(5)) else {
+            throw TesseraError(.internalError, "no status from node \(index)")
+        }
+        return status
     }
 
     func configuration(_ index: Int) -> NodeConfiguration {

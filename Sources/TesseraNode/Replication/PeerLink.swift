@@ -16,13 +16,14 @@ final class PeerLink {
 
     private(set) var connection: WireConnection?
     private var connecting = false
-    private var waiting: [(message: WireMessage, timeout: TimeAmount, promise: EventLoopPromise<WireMessage>)] = []
+    typealias Callback = (Result<WireMessage, TesseraError>) -> Void
+    private var waiting: [(message: WireMessage, timeout: TimeAmount, callback: Callback)] = []
     private var backoff: TimeAmount = .milliseconds(50)
     private var nextAttempt = NIODeadline.uptimeNanoseconds(0)
     private var stopped = false
 
     static let minBackoff: TimeAmount = .milliseconds(50)
-    static let maxBackoff: TimeAmount = .milliseconds(1000)
+    static let maxBackoff: TimeAmount = .milliseconds(500)
     static let maxWaiting = 65_536
 
     init(member: MemberAddress, eventLoop: any EventLoop, log: Logger) {
@@ -33,28 +34,38 @@ final class PeerLink {
 
     var isConnected: Bool { connection?.isActive ?? false }
 
-    /// Sends `message` to the peer.
-    func request(_ message: WireMessage, timeout: TimeAmount) -> EventLoopFuture<WireMessage> {
+    /// Sends `message` to the peer; `callback` runs on the event loop with the reply or a `TesseraError`.
+    func request(_ message: WireMessage, timeout: TimeAmount, callback: @escaping Callback) {
         if let connection, connection.isActive {
-            return connection.request(message, timeout: timeout)
+            connection.request(message, timeout: timeout, callback: callback)
+            return
         }
-        let promise = eventLoop.makePromise(of: WireMessage.self)
         if stopped {
-            promise.fail(TesseraError(.unavailable, "node \(member.id) is not reachable: this node is shutting down"))
-            return promise.futureResult
+            callback(.failure(TesseraError(.unavailable, "node \(member.id) is not reachable: this node is shutting down")))
+            return
         }
         if !connecting {
             guard NIODeadline.now() >= nextAttempt else {
-                promise.fail(TesseraError(.unavailable, "node \(member.id) (\(member.host):\(member.port)) is unreachable; reconnecting"))
-                return promise.futureResult
+                callback(
+                    .failure(
+                        TesseraError(.unavailable, "node \(member.id) (\(member.host):\(member.port)) is unreachable; reconnecting")
+                    )
+                )
+                return
             }
             connect()
         }
         guard waiting.count < Self.maxWaiting else {
-            promise.fail(TesseraError(.overloaded, "too many requests waiting for the connection to node \(member.id)"))
-            return promise.futureResult
+            callback(.failure(TesseraError(.overloaded, "too many requests waiting for the connection to node \(member.id)")))
+            return
         }
-        waiting.append((message, timeout, promise))
+        waiting.append((message, timeout, callback))
+    }
+
+    /// Sends `message` to the peer and returns a future of the reply.
+    func request(_ message: WireMessage, timeout: TimeAmount) -> EventLoopFuture<WireMessage> {
+        let promise = eventLoop.makePromise(of: WireMessage.self)
+        request(message, timeout: timeout) { result in promise.completeWith(result.mapError { $0 }) }
         return promise.futureResult
     }
 
@@ -84,7 +95,7 @@ final class PeerLink {
                     let queued = waiting
                     waiting = []
                     for item in queued {
-                        connection.request(item.message, timeout: item.timeout).cascade(to: item.promise)
+                        connection.request(item.message, timeout: item.timeout, callback: item.callback)
                     }
                     connection.closeFuture.assumeIsolated().whenComplete { [self] _ in
                         if self.connection === connection { self.connection = nil }
@@ -95,6 +106,8 @@ final class PeerLink {
                     onConnectivity?(true)
                 case .failure(let error):
                     nextAttempt = .now() + backoff
+                    // Retry by itself after the backoff, so a peer that comes up is found before the next ping.
+                    eventLoop.assumeIsolated().scheduleTask(in: backoff) { [weak self] in self?.connectIfIdle() }
                     backoff = min(backoff * 2, Self.maxBackoff)
                     failWaiting(
                         TesseraError(.unavailable, "cannot connect to node \(member.id) (\(member.host):\(member.port)): \(error)")
@@ -107,7 +120,7 @@ final class PeerLink {
     private func failWaiting(_ error: TesseraError) {
         let queued = waiting
         waiting = []
-        for item in queued { item.promise.fail(error) }
+        for item in queued { item.callback(.failure(error)) }
     }
 
     /// Closes the connection and stops reconnecting.

@@ -10,7 +10,6 @@ final class WriteOperation {
     let key: [UInt8]
     let cell: Cell
     let timeout: TimeAmount
-    var deadline: Scheduled<Void>?
     var finished = false
 
     init(
@@ -33,14 +32,21 @@ final class ReadOperation {
     let sink: NodeConnectionHandler
     let key: [UInt8]
     let timeout: TimeAmount
-    var deadline: Scheduled<Void>?
+    /// Responses needed (R).
+    let required: Int
+    /// Live replicas not asked yet (asked when a replica fails or the read is slow).
+    var spares: [NodeID] = []
     var finished = false
 
-    init(coordinator: ReadCoordinator, requestID: UInt64, sink: NodeConnectionHandler, key: [UInt8], timeout: TimeAmount) {
+    init(
+        coordinator: ReadCoordinator, requestID: UInt64, sink: NodeConnectionHandler, key: [UInt8], timeout: TimeAmount,
+        required: Int
+    ) {
         self.coordinator = coordinator
         self.requestID = requestID
         self.sink = sink
         self.key = key
         self.timeout = timeout
+        self.required = required
     }
 }

@@ -34,6 +34,23 @@ final class NodeCore {
     private var stopped = false
     private var pinger: Scheduled<Void>?
     private var connections: [ObjectIdentifier: NodeConnectionHandler] = [:]
+    /// Request deadlines and speculative-read times, swept every `sweepInterval`.
+    private var timers = DeadlineWheel<TimedEvent>(granularity: NodeCore.sweepInterval)
+    private var sweepScheduled = false
+    /// The failure detector's live set, recomputed at most every `aliveCacheTTL` or after a change.
+    private var aliveCache: Set<NodeID> = []
+    private var aliveCacheTime: ContinuousClock.Instant?
+
+    static let sweepInterval: TimeAmount = .milliseconds(5)
+    static let aliveCacheTTL: Duration = .milliseconds(20)
+    /// A read that has not completed this long after being sent to R replicas is sent to the others too.
+    static let speculativeReadDelay: TimeAmount = .milliseconds(30)
+
+    private enum TimedEvent {
+        case writeDeadline(WriteOperation)
+        case readDeadline(ReadOperation)
+        case speculativeRead(ReadOperation)
+    }
 
     init(configuration: NodeConfiguration, engine: StorageEngine, pool: NIOThreadPool, eventLoop: any EventLoop, log: Logger) {
         self.configuration = configuration
@@ -135,7 +152,7 @@ final class NodeCore {
     private func ping(_ id: NodeID) {
         guard let link = peers[id], link.isConnected else { return }
         let timeout = TimeAmount.milliseconds(Int64(configuration.peerDownAfterMillis))
-        link.request(.ping, timeout: timeout).assumeIsolated().whenComplete { [unowned self] result in
+        link.request(.ping, timeout: timeout) { [unowned self] result in
             switch result {
             case .success(.pong): noteChange(failureDetector.onPingAck(from: id, now: .now))
             case .success, .failure: noteChange(failureDetector.onPingTimeout(of: id, now: .now))
@@ -144,6 +161,7 @@ final class NodeCore {
     }
 
     private func noteChange(_ change: FailureDetector.Change?) {
+        if change != nil { aliveCacheTime = nil }
         switch change {
         case .up(let node)?: log.info("peer is up", metadata: ["peer": "\(node)"])
         case .down(let node)?: log.warning("peer is down", metadata: ["peer": "\(node)"])
@@ -159,6 +177,42 @@ final class NodeCore {
             if failureDetector.isAlive(member.id, now: now) { up.append(member.id.name) } else { down.append(member.id.name) }
         }
         return (up, down)
+    }
+
+    /// Live nodes (this node included) per the failure detector, cached briefly: computing the set costs an
+    /// allocation and a walk over all peers.
+    private func aliveNodes() -> Set<NodeID> {
+        let now = ContinuousClock.now
+        if let time = aliveCacheTime, now - time < Self.aliveCacheTTL { return aliveCache }
+        aliveCache = failureDetector.alive(now: now)
+        aliveCacheTime = now
+        return aliveCache
+    }
+
+    private func schedule(_ event: TimedEvent, in amount: TimeAmount) {
+        timers.insert(event, deadline: .now() + amount)
+        if !sweepScheduled {
+            sweepScheduled = true
+            eventLoop.assumeIsolated().scheduleTask(in: Self.sweepInterval) { [unowned self] in sweep() }
+        }
+    }
+
+    private func sweep() {
+        sweepScheduled = false
+        for event in timers.popExpired(now: .now()) {
+            switch event {
+            case .writeDeadline(let op):
+                if !op.finished { perform(op.coordinator.onDeadline(), op) }
+            case .readDeadline(let op):
+                if !op.finished { perform(op.coordinator.onDeadline(), op) }
+            case .speculativeRead(let op):
+                if !op.finished { sendSpareReads(op) }
+            }
+        }
+        if !timers.isEmpty && !sweepScheduled {
+            sweepScheduled = true
+            eventLoop.assumeIsolated().scheduleTask(in: Self.sweepInterval) { [unowned self] in sweep() }
+        }
     }
 
     // MARK: dispatch
@@ -294,8 +348,7 @@ final class NodeCore {
         let version = Version(timestamp: clock.now(physicalMillis: WallClock.nowMillis()), node: selfID.tag)
         let cell = Cell(version: version, value: value)
         let replicas = ring.preferenceList(for: key, replicationFactor: replicationFactor)
-        let now = ContinuousClock.now
-        let alive = failureDetector.alive(now: now)
+        let alive = aliveNodes()
         let coordinator = WriteCoordinator(
             key: key, cell: cell, replicas: replicas, alive: alive, required: required, level: consistency
         )
@@ -305,11 +358,7 @@ final class NodeCore {
         )
         inFlight += 1
         let effects = op.coordinator.start()
-        if !op.coordinator.isComplete {
-            op.deadline = eventLoop.assumeIsolated().scheduleTask(in: timeout) { [unowned self] in
-                perform(op.coordinator.onDeadline(), op)
-            }
-        }
+        if !op.coordinator.isComplete { schedule(.writeDeadline(op), in: timeout) }
         perform(effects, op)
     }
 
@@ -329,8 +378,6 @@ final class NodeCore {
     private func finish(_ op: WriteOperation, _ message: WireMessage) {
         guard !op.finished else { return }
         op.finished = true
-        op.deadline?.cancel()
-        op.deadline = nil
         inFlight -= 1
         op.sink.reply(op.requestID, message)
     }
@@ -359,9 +406,7 @@ final class NodeCore {
             perform(op.coordinator.onFailure(from: node, error: TesseraError(.internalError, "no link to \(node)")), op)
             return
         }
-        link.request(.replicaWrite(key: op.key, cell: op.cell), timeout: op.timeout)
-            .assumeIsolated()
-            .whenComplete { [unowned self] result in
+        link.request(.replicaWrite(key: op.key, cell: op.cell), timeout: op.timeout) { [unowned self] result in
                 switch result {
                 case .success(.replicaAck): perform(op.coordinator.onAck(from: node), op)
                 case .success(let other): perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
@@ -379,22 +424,43 @@ final class NodeCore {
         guard let required = admit(requestID: requestID, key: key, value: nil, consistency: consistency, sink: sink)
         else { return }
         let replicas = ring.preferenceList(for: key, replicationFactor: replicationFactor)
-        let alive = failureDetector.alive(now: .now)
+        let alive = aliveNodes()
         let coordinator = ReadCoordinator(
             key: key, replicas: replicas, alive: alive, required: required,
             blockingRepair: ReadCoordinator.repairBlocks(required: required, replicationFactor: replicationFactor),
             level: consistency
         )
         let timeout = timeoutAmount(timeoutMillis)
-        let op = ReadOperation(coordinator: coordinator, requestID: requestID, sink: sink, key: key, timeout: timeout)
+        let op = ReadOperation(
+            coordinator: coordinator, requestID: requestID, sink: sink, key: key, timeout: timeout, required: required
+        )
         inFlight += 1
         let effects = op.coordinator.start()
         if !op.coordinator.isComplete {
-            op.deadline = eventLoop.assumeIsolated().scheduleTask(in: timeout) { [unowned self] in
-                perform(op.coordinator.onDeadline(), op)
-            }
+            schedule(.readDeadline(op), in: timeout)
         }
-        perform(effects, op)
+        // Ask R replicas first, this node first (no network hop); hold the others back as spares, sent when a
+        // replica fails or after `speculativeReadDelay`. A QUORUM read then costs R replica reads, not N.
+        var targets: [NodeID] = []
+        var rest: [ReadEffect] = []
+        for effect in effects {
+            if case .send(let node) = effect { targets.append(node) } else { rest.append(effect) }
+        }
+        if let index = targets.firstIndex(of: selfID), index > 0 {
+            targets.remove(at: index)
+            targets.insert(selfID, at: 0)
+        }
+        op.spares = Array(targets.dropFirst(required))
+        for node in targets.prefix(required) { sendReplicaRead(op, to: node) }
+        perform(rest, op)
+        if !op.finished && !op.spares.isEmpty { schedule(.speculativeRead(op), in: Self.speculativeReadDelay) }
+    }
+
+    /// Sends the read to the replicas held back so far (a replica failed, or the read is slow).
+    private func sendSpareReads(_ op: ReadOperation) {
+        let spares = op.spares
+        op.spares = []
+        for node in spares { sendReplicaRead(op, to: node) }
     }
 
     private func perform(_ effects: [ReadEffect], _ op: ReadOperation) {
@@ -416,8 +482,6 @@ final class NodeCore {
     private func finish(_ op: ReadOperation, _ message: WireMessage) {
         guard !op.finished else { return }
         op.finished = true
-        op.deadline?.cancel()
-        op.deadline = nil
         inFlight -= 1
         op.sink.reply(op.requestID, message)
     }
@@ -435,8 +499,11 @@ final class NodeCore {
             stats.replicaReads += 1
             local.read(op.key) { [unowned self] result in
                 switch result {
-                case .success(let cell): perform(op.coordinator.onResponse(from: node, cell: cell), op)
-                case .failure(let error): perform(op.coordinator.onFailure(from: node, error: error), op)
+                case .success(let cell):
+                    perform(op.coordinator.onResponse(from: node, cell: cell), op)
+                case .failure(let error):
+                    if !op.finished { sendSpareReads(op) }
+                    perform(op.coordinator.onFailure(from: node, error: error), op)
                 }
             }
             return
@@ -445,13 +512,16 @@ final class NodeCore {
             perform(op.coordinator.onFailure(from: node, error: TesseraError(.internalError, "no link to \(node)")), op)
             return
         }
-        link.request(.replicaRead(key: op.key), timeout: op.timeout)
-            .assumeIsolated()
-            .whenComplete { [unowned self] result in
+        link.request(.replicaRead(key: op.key), timeout: op.timeout) { [unowned self] result in
                 switch result {
-                case .success(.replicaReadResult(let cell)): perform(op.coordinator.onResponse(from: node, cell: cell), op)
-                case .success(let other): perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
-                case .failure(let error): perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
+                case .success(.replicaReadResult(let cell)):
+                    perform(op.coordinator.onResponse(from: node, cell: cell), op)
+                case .success(let other):
+                    if !op.finished { sendSpareReads(op) }
+                    perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
+                case .failure(let error):
+                    if !op.finished { sendSpareReads(op) }
+                    perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
                 }
             }
     }
@@ -471,9 +541,7 @@ final class NodeCore {
             return
         }
         guard let link = peers[node] else { return }
-        link.request(.replicaWrite(key: op.key, cell: cell), timeout: op.timeout)
-            .assumeIsolated()
-            .whenComplete { [unowned self] result in
+        link.request(.replicaWrite(key: op.key, cell: cell), timeout: op.timeout) { [unowned self] result in
                 switch result {
                 case .success(.replicaAck): perform(op.coordinator.onRepairAck(from: node), op)
                 case .success(let other): perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
