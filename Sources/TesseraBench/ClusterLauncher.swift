@@ -227,16 +227,20 @@ public final class ClusterLauncher: Sendable {
             }
         }
         while true {
+            for node in wanted { try checkAlive(node) }
             let running = Set(nodes.map(\.id.name).filter { isRunning($0) })
             if let statuses = try? await client.status(timeout: .seconds(1)) {
-                let views = statuses.filter { running.contains($0.id.name) }
+                // Match address too: a port this cluster picked could meanwhile serve another cluster.
+                let ours = Set(nodes.map { "\($0.id.name)@\($0.address)" })
+                let views = statuses.filter {
+                    running.contains($0.id.name) && ours.contains("\($0.id.name)@\($0.address)")
+                }
                 if views.count == running.count
                     && views.allSatisfy({ $0.isUp && Set($0.peersDown).isDisjoint(with: running) })
                 {
                     return
                 }
             }
-            for node in wanted { try checkAlive(node) }
             if ContinuousClock.now > deadline {
                 throw ClusterLauncherError.peersNotConnected(
                     "the nodes did not all see each other up within "

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func badKeysValuesAndLevelsFailBeforeAnythingIsSent() async throws {
-        let client = try TesseraClient(seeds: fake.addresses, options: .init(), transport: fake)
+        let client = try TesseraClient(seeds: fake.addresses, options: .init(defaultTimeout: .seconds(60)), transport: fake)
         let bigKey = [UInt8](repeating: 1, count: Limits.maxKeySize + 1)
         let bigValue = [UInt8](repeating: 1, count: Limits.maxValueSize + 1)
         await expectInvalid("key is empty") { try await client.put([], [1]) }
@@ -35,7 +35,7 @@ import Testing
 
     @Test func levelsAboveASmallerReplicationFactorAreRejected() async throws {
         let fake = FakeTransport(nodes: 3, replicationFactor: 2)
-        let client = try TesseraClient(seeds: fake.addresses, options: .init(), transport: fake)
+        let client = try TesseraClient(seeds: fake.addresses, options: .init(defaultTimeout: .seconds(60)), transport: fake)
         await expectInvalid("needs 3 replicas but the replication factor is 2") {
             _ = try await client.get("a", consistency: .three)
         }

@@ -75,7 +75,7 @@ import Glibc
             executable: script, nodeCount: 1, dataDirectory: directory + "/data", replicationFactor: 1)
         try launcher.startAll()
         let error = await #expect(throws: ClusterLauncherError.self) {
-            try await launcher.waitUntilReady(timeout: .seconds(20))
+            try await launcher.waitUntilReady(timeout: .seconds(60))
         }
         #expect(error?.description.contains("n1 exited with status 3") == true, "\(String(describing: error))")
         #expect(error?.description.contains("cannot bind: address in use") == true)

@@ -37,12 +37,24 @@ enum LocalCluster {
     ) async throws -> T {
         let directory = try ClusterLauncher.makeTemporaryDirectory(prefix: "tessera-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let launcher = try ClusterLauncher(
-            executable: try binary(), nodeCount: nodes, dataDirectory: directory, replicationFactor: replicationFactor)
-        defer { launcher.stopAll(grace: .seconds(3)) }
-        try launcher.startAll()
-        try await launcher.waitUntilReady(timeout: .seconds(30))
-        return try await body(launcher)
+        // Free ports are picked, released, then bound by the nodes: another test may take one in between, and
+        // the node then exits at startup. One more attempt on fresh ports covers that race.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let launcher = try ClusterLauncher(
+                executable: try binary(), nodeCount: nodes, dataDirectory: directory + "/\(attempt)",
+                replicationFactor: replicationFactor)
+            defer { launcher.stopAll(grace: .seconds(3)) }
+            do {
+                try launcher.startAll()
+                try await launcher.waitUntilReady(timeout: .seconds(60))
+            } catch ClusterLauncherError.exitedDuringStartup(let node, let exit, _, let log) where attempt < 2 {
+                print("retrying the cluster start: \(node) \(exit): \(log)")
+                continue
+            }
+            return try await body(launcher)
+        }
     }
 
     /// A client for every node of `launcher`, with a generous deadline for debug builds on a loaded machine.
