@@ -1,6 +1,6 @@
 import NIOCore
-import Synchronization
 import NIOPosix
+import Synchronization
 import TesseraCore
 import TesseraWire
 
@@ -21,7 +21,11 @@ struct WireTransport: ClientTransport {
     func connect(to address: HostAddress, timeout: Duration) async throws(TransportFailure) -> any ClientConnection {
         do {
             let connection = try await WireConnection.connect(
-                host: address.host, port: address.port, group: group, connectTimeout: Self.timeAmount(timeout))
+                host: address.host,
+                port: address.port,
+                group: group,
+                connectTimeout: Self.timeAmount(timeout)
+            )
             return WireClientConnection(connection)
         } catch {
             throw .connectFailed(Self.connectFailureReason(error))
@@ -84,7 +88,8 @@ final class WireClientConnection: ClientConnection {
         let amount = WireTransport.timeAmount(timeout)
         // Unsafe continuation: resumed exactly once, by the connection's completion (reply, error, timeout or
         // close all complete it).
-        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<WireMessage, TesseraError>, Never>) in
+        let result = await withUnsafeContinuation {
+            (continuation: UnsafeContinuation<Result<WireMessage, TesseraError>, Never>) in
             enqueue(message, timeout: amount) { continuation.resume(returning: $0) }
         }
         switch result {
@@ -162,13 +167,19 @@ final class WireClientConnection: ClientConnection {
         case .ringResult(let ring):
             let members = ring.members.map { member in
                 ClusterTopology.Member(
-                    id: NodeID(member.nodeID), address: HostAddress(host: member.host, port: member.port),
-                    tokens: member.tokens)
+                    id: NodeID(member.nodeID),
+                    address: HostAddress(host: member.host, port: member.port),
+                    tokens: member.tokens
+                )
             }
             return .topology(
                 ClusterTopology(
-                    members: members, replicationFactor: ring.replicationFactor, clusterName: ring.clusterName,
-                    virtualNodes: ring.virtualNodes))
+                    members: members,
+                    replicationFactor: ring.replicationFactor,
+                    clusterName: ring.clusterName,
+                    virtualNodes: ring.virtualNodes
+                )
+            )
         case .statusResult(let wire):
             var status = NodeStatus(id: NodeID(wire.nodeID), address: HostAddress(host: "", port: 0), isUp: true)
             status.uptimeMillis = wire.uptimeMillis

@@ -58,7 +58,7 @@ import Testing
                 do {
                     _ = try await client.get("key-999", consistency: .all, timeout: .seconds(2))
                     break
-                } catch where ContinuousClock.now < back {
+                } catch  where ContinuousClock.now < back {
                     try await Task.sleep(for: .milliseconds(200))
                 }
             }
@@ -92,13 +92,20 @@ import Testing
             try await client.put("k", "v")
 
             func expectError(
-                _ code: TesseraError.Code, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation,
+                _ code: TesseraError.Code,
+                _ fragment: String,
+                sourceLocation: SourceLocation = #_sourceLocation,
                 _ body: () async throws -> Void
             ) async {
-                let error = await #expect(throws: TesseraError.self, sourceLocation: sourceLocation) { try await body() }
+                let error = await #expect(throws: TesseraError.self, sourceLocation: sourceLocation) {
+                    try await body()
+                }
                 #expect(error?.code == code, "\(String(describing: error))", sourceLocation: sourceLocation)
                 #expect(
-                    error?.message.contains(fragment) == true, "\(error?.message ?? "")", sourceLocation: sourceLocation)
+                    error?.message.contains(fragment) == true,
+                    "\(error?.message ?? "")",
+                    sourceLocation: sourceLocation
+                )
             }
 
             // Levels above N=2 and zero, checked by the client against the ring...
@@ -113,7 +120,10 @@ import Testing
             }
             // ...and by the server for a client that skips the check.
             let raw = try await WireTransport().connect(to: cluster.addresses[0], timeout: .seconds(5))
-            let answer = try await raw.send(.get(key: Array("k".utf8), consistency: .three, timeout: .seconds(2)), timeout: .seconds(5))
+            let answer = try await raw.send(
+                .get(key: Array("k".utf8), consistency: .three, timeout: .seconds(2)),
+                timeout: .seconds(5)
+            )
             guard case .error(let serverError) = answer else {
                 Issue.record("the server accepted R=3 with N=2: \(answer)")
                 return
@@ -193,7 +203,9 @@ import Testing
                 #expect(phase.errors == 0, "\(phase.errorSamples)")
                 #expect(phase.notFound == 0)
                 #expect(phase.opsPerSecond > 0)
-                #expect(phase.p50Micros > 0 && phase.p50Micros <= phase.p99Micros && phase.p99Micros <= phase.p999Micros)
+                #expect(
+                    phase.p50Micros > 0 && phase.p50Micros <= phase.p99Micros && phase.p99Micros <= phase.p999Micros
+                )
             }
         }
     }
@@ -201,7 +213,9 @@ import Testing
 
 /// Runs `body` for every element, at most `width` at a time.
 func forEachConcurrently<T: Sendable>(
-    _ items: [T], width: Int, _ body: @escaping @Sendable (T) async throws -> Void
+    _ items: [T],
+    width: Int,
+    _ body: @escaping @Sendable (T) async throws -> Void
 ) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         var next = 0
