@@ -167,6 +167,26 @@ public final class ClusterLauncher: Sendable {
         processes.withLock { $0[name].map { Int32($0.pid) } }
     }
 
+    /// SIGSTOPs `name`: it keeps its sockets (connections open, the kernel still accepts new ones) but answers
+    /// nothing until `resume`. Returns false if it was not running.
+    @discardableResult
+    public func pause(_ name: String) throws(ClusterLauncherError) -> Bool {
+        try signal(name, SIGSTOP)
+    }
+
+    /// SIGCONTs a paused node. Returns false if it was not running.
+    @discardableResult
+    public func resume(_ name: String) throws(ClusterLauncherError) -> Bool {
+        try signal(name, SIGCONT)
+    }
+
+    private func signal(_ name: String, _ signal: Int32) throws(ClusterLauncherError) -> Bool {
+        _ = try node(named: name)
+        guard let process = processes.withLock({ $0[name] }) else { return false }
+        process.send(signal)
+        return true
+    }
+
     /// SIGKILLs `name` (a crash: no shutdown, no flush) and reaps it. Returns false if it was not running.
     @discardableResult
     public func kill(_ name: String) throws(ClusterLauncherError) -> Bool {
@@ -192,7 +212,10 @@ public final class ClusterLauncher: Sendable {
             processes = [:]
             return all
         }
-        for process in all where process.poll() == nil { process.send(SIGTERM) }
+        for process in all where process.poll() == nil {
+            process.send(SIGTERM)
+            process.send(SIGCONT)  // a paused node handles SIGTERM only once it runs again
+        }
         let deadline = ContinuousClock.now + grace
         var left = all.filter { $0.poll() == nil }
         while !left.isEmpty && ContinuousClock.now < deadline {
