@@ -515,6 +515,7 @@ final class NodeCore {
         link.request(.replicaRead(key: op.key), timeout: op.timeout) { [unowned self] result in
                 switch result {
                 case .success(.replicaReadResult(let cell)):
+                    if let cell { clock.observe(cell.version.timestamp, physicalMillis: WallClock.nowMillis()) }
                     perform(op.coordinator.onResponse(from: node, cell: cell), op)
                 case .success(let other):
                     if !op.finished { sendSpareReads(op) }
