@@ -30,7 +30,8 @@ enum QuorumFailure {
         guard let first = failures.first?.code else { return .internalError }
         let agreed = failures.allSatisfy { $0.code == first } ? first : TesseraError.Code.internalError
         guard write else { return agreed }
-        let everyoneFailedDeterminately = acks == 0 && failures.count == sent
+        let everyoneFailedDeterminately =
+            acks == 0 && failures.count == sent
             && failures.allSatisfy { !$0.isIndeterminate }
         if everyoneFailedDeterminately { return agreed }
         let candidate = TesseraError(agreed, "")

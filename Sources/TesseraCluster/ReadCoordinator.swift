@@ -39,18 +39,28 @@ public struct ReadCoordinator: Sendable {
     public let targets: [NodeID]
 
     private enum Phase: Sendable { case idle, collecting, repairing, done }
+    private enum Answer: Sendable { case pending, responded(Cell?), failed }
+    /// What is known about one target (same index as `targets`): N is tiny, so arrays and linear search beat
+    /// hashing node names.
+    private struct Slot: Sendable {
+        var answer: Answer = .pending
+        /// Known to hold the fixed answer's version (blocking repair).
+        var confirmed = false
+        /// Sent a repair whose ack we wait for (blocking repair).
+        var pendingRepair = false
+        /// A repair was emitted for it (at most one per replica).
+        var repaired = false
+    }
+
     private var phase: Phase = .idle
-    private var responded: [NodeID: Cell?] = [:]
+    private var slots: [Slot]
+    private var responseCount = 0
     private var failures: [(NodeID, TesseraError)] = []
     /// The answer, once `required` responses arrived (`.some(nil)`: no replica has the key).
     private var answer: Cell?? = nil
     private var counted = 0
-    /// Replicas known to hold the answer's version (blocking repair).
-    private var confirmed: Set<NodeID> = []
-    /// Stale replicas sent a repair whose ack we wait for (blocking repair).
-    private var pendingRepair: Set<NodeID> = []
-    /// Every replica a repair was emitted for (at most one repair per replica).
-    private var repaired: Set<NodeID> = []
+    private var confirmedCount = 0
+    private var pendingRepairCount = 0
 
     /// - Parameters:
     ///   - replicas: the N home replicas of `key` (distinct).
@@ -73,7 +83,11 @@ public struct ReadCoordinator: Sendable {
         self.required = required
         self.blockingRepair = blockingRepair
         self.level = level
-        self.targets = replicas.filter { alive.contains($0) }
+        var targets: [NodeID] = []
+        targets.reserveCapacity(replicas.count)
+        for replica in replicas where alive.contains(replica) { targets.append(replica) }
+        self.targets = targets
+        self.slots = Array(repeating: Slot(), count: targets.count)
     }
 
     /// Whether a read needing `required` of `replicationFactor` replicas repairs before answering: at
@@ -85,7 +99,7 @@ public struct ReadCoordinator: Sendable {
     /// True once a terminal effect was emitted.
     public var isComplete: Bool { phase == .done }
     /// Distinct replicas that answered so far.
-    public var responses: Int { responded.count }
+    public var responses: Int { responseCount }
     /// Replicas that failed so far.
     public var failed: [NodeID] { failures.map(\.0) }
 
@@ -110,11 +124,11 @@ public struct ReadCoordinator: Sendable {
         return targets.map { .send(to: $0) }
     }
 
-    private func hasFailed(_ node: NodeID) -> Bool { failures.contains { $0.0 == node } }
-
     /// Live targets that have neither answered nor failed.
     private var outstanding: Int {
-        targets.reduce(0) { $0 + (responded[$1] == nil && !hasFailed($1) ? 1 : 0) }
+        var count = 0
+        for slot in slots { if case .pending = slot.answer { count += 1 } }
+        return count
     }
 
     /// True if `cell` is older than the fixed answer (absent counts as oldest).
@@ -125,31 +139,34 @@ public struct ReadCoordinator: Sendable {
 
     /// A replica answered with its newest cell of the key (`nil`: it has none).
     public mutating func onResponse(from node: NodeID, cell: Cell?) -> [ReadEffect] {
-        guard phase != .idle, targets.contains(node), responded[node] == nil, !hasFailed(node) else { return [] }
-        responded[node] = .some(cell)
+        guard phase != .idle, let i = targets.firstIndex(of: node), case .pending = slots[i].answer else { return [] }
+        slots[i].answer = .responded(cell)
+        responseCount += 1
         switch phase {
         case .idle:
             return []
         case .collecting:
-            guard responded.count >= required else { return [] }
+            guard responseCount >= required else { return [] }
             return fixAnswer()
         case .repairing:
             guard case .some(.some(let winner)) = answer else { return [] }
             if let cell, cell.version == winner.version {
-                confirmed.insert(node)
+                slots[i].confirmed = true
+                confirmedCount += 1
                 return completeRepairIfConfirmed()
             }
             if Self.isStale(cell, comparedWith: winner) {
-                repaired.insert(node)
-                pendingRepair.insert(node)
+                slots[i].repaired = true
+                slots[i].pendingRepair = true
+                pendingRepairCount += 1
                 return [.repair(to: node, cell: winner)]
             }
             return failIfRepairImpossible()  // newer: cannot confirm our answer
         case .done:
             guard case .some(.some(let winner)) = answer, Self.isStale(cell, comparedWith: winner),
-                !repaired.contains(node)
+                !slots[i].repaired
             else { return [] }
-            repaired.insert(node)
+            slots[i].repaired = true
             return [.repair(to: node, cell: winner)]
         }
     }
@@ -157,25 +174,29 @@ public struct ReadCoordinator: Sendable {
     /// `required` responses are in: fix the answer and repair the stale responders.
     private mutating func fixAnswer() -> [ReadEffect] {
         var newest: Cell? = nil
-        for (_, cell) in responded { newest = Cell.newest(newest, cell) }
+        for slot in slots { if case .responded(let cell) = slot.answer { newest = Cell.newest(newest, cell) } }
         answer = .some(newest)
-        counted = responded.count
+        counted = responseCount
         guard let winner = newest else {
             phase = .done
             return [.succeed(nil, responses: counted)]
         }
         var effects: [ReadEffect] = []
-        for node in targets {
-            guard let response = responded[node] else { continue }
+        for i in slots.indices {
+            guard case .responded(let response) = slots[i].answer else { continue }
             if Self.isStale(response, comparedWith: winner) {
-                repaired.insert(node)
-                effects.append(.repair(to: node, cell: winner))
-                if blockingRepair { pendingRepair.insert(node) }
+                slots[i].repaired = true
+                effects.append(.repair(to: targets[i], cell: winner))
+                if blockingRepair {
+                    slots[i].pendingRepair = true
+                    pendingRepairCount += 1
+                }
             } else {
-                confirmed.insert(node)
+                slots[i].confirmed = true
+                confirmedCount += 1
             }
         }
-        if !blockingRepair || pendingRepair.isEmpty {
+        if !blockingRepair || pendingRepairCount == 0 {
             phase = .done
             effects.append(.succeed(winner, responses: counted))
             return effects
@@ -185,14 +206,14 @@ public struct ReadCoordinator: Sendable {
     }
 
     private mutating func completeRepairIfConfirmed() -> [ReadEffect] {
-        guard phase == .repairing, confirmed.count >= required, case .some(let winner) = answer else { return [] }
+        guard phase == .repairing, confirmedCount >= required, case .some(let winner) = answer else { return [] }
         phase = .done
         return [.succeed(winner, responses: counted)]
     }
 
     /// Blocking repair: fail if fewer than `required` replicas can still end up holding the answer.
     private mutating func failIfRepairImpossible() -> [ReadEffect] {
-        guard phase == .repairing, confirmed.count + pendingRepair.count + outstanding < required else { return [] }
+        guard phase == .repairing, confirmedCount + pendingRepairCount + outstanding < required else { return [] }
         phase = .done
         let code = QuorumFailure.code(for: failures.map(\.1), write: false, acks: 0, sent: targets.count)
         let detail = failures.isEmpty ? "" : " (\(QuorumFailure.describe(failures)))"
@@ -201,7 +222,7 @@ public struct ReadCoordinator: Sendable {
                 TesseraError(
                     failures.isEmpty ? .internalError : code,
                     "\(QuorumFailure.levelName(level, required: required)) read cannot confirm its answer on "
-                        + "\(required) replicas: \(confirmed.count) hold it, \(pendingRepair.count) repairs pending, "
+                        + "\(required) replicas: \(confirmedCount) hold it, \(pendingRepairCount) repairs pending, "
                         + "\(failures.count) replicas failed\(detail)"
                 )
             )
@@ -210,18 +231,23 @@ public struct ReadCoordinator: Sendable {
 
     /// A stale replica stored the repair.
     public mutating func onRepairAck(from node: NodeID) -> [ReadEffect] {
-        guard phase == .repairing, pendingRepair.remove(node) != nil else { return [] }
-        confirmed.insert(node)
+        guard phase == .repairing, let i = targets.firstIndex(of: node), slots[i].pendingRepair else { return [] }
+        slots[i].pendingRepair = false
+        pendingRepairCount -= 1
+        slots[i].confirmed = true
+        confirmedCount += 1
         return completeRepairIfConfirmed()
     }
 
     /// A replica failed: its read or its repair (or the shell could not reach it).
     public mutating func onFailure(from node: NodeID, error: TesseraError) -> [ReadEffect] {
+        guard let i = targets.firstIndex(of: node) else { return [] }
         switch phase {
         case .idle, .done:
             return []
         case .collecting:
-            guard targets.contains(node), responded[node] == nil, !hasFailed(node) else { return [] }
+            guard case .pending = slots[i].answer else { return [] }
+            slots[i].answer = .failed
             failures.append((node, error))
             guard targets.count - failures.count < required else { return [] }
             phase = .done
@@ -231,15 +257,18 @@ public struct ReadCoordinator: Sendable {
                     TesseraError(
                         code,
                         "\(QuorumFailure.levelName(level, required: required)) read cannot succeed: "
-                            + "\(responded.count) of \(required) responses received, \(failures.count) of "
+                            + "\(responseCount) of \(required) responses received, \(failures.count) of "
                             + "\(targets.count) replicas failed (\(QuorumFailure.describe(failures)))"
                     )
                 )
             ]
         case .repairing:
-            if pendingRepair.remove(node) != nil {
+            if slots[i].pendingRepair {
+                slots[i].pendingRepair = false
+                pendingRepairCount -= 1
                 failures.append((node, error))
-            } else if targets.contains(node), responded[node] == nil, !hasFailed(node) {
+            } else if case .pending = slots[i].answer {
+                slots[i].answer = .failed
                 failures.append((node, error))
             } else {
                 return []
@@ -260,19 +289,20 @@ public struct ReadCoordinator: Sendable {
                 .fail(
                     TesseraError(
                         .timeout,
-                        "\(name) read: \(responded.count) of \(required) responses received before the deadline"
+                        "\(name) read: \(responseCount) of \(required) responses received before the deadline"
                     )
                 )
             ]
         case .repairing:
             phase = .done
-            let waiting = targets.filter { pendingRepair.contains($0) }.map(\.name).joined(separator: ", ")
+            let waiting = targets.indices.filter { slots[$0].pendingRepair }.map { targets[$0].name }
+                .joined(separator: ", ")
             return [
                 .fail(
                     TesseraError(
                         .timeout,
                         "\(name) read: \(counted) of \(required) responses received, but the read repair of "
-                            + "\(waiting) was not acknowledged before the deadline (\(confirmed.count) of "
+                            + "\(waiting) was not acknowledged before the deadline (\(confirmedCount) of "
                             + "\(required) replicas confirmed the newest version)"
                     )
                 )

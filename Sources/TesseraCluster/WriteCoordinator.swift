@@ -35,8 +35,11 @@ public struct WriteCoordinator: Sendable {
     public let unreached: [NodeID]
 
     private enum Phase: Sendable { case idle, waiting, done }
+    private enum Answer: Sendable { case pending, acked, failed }
     private var phase: Phase = .idle
-    private var acked: Set<NodeID> = []
+    /// Per target (same index as `targets`): N is tiny, so arrays and linear search beat hashing node names.
+    private var answers: [Answer]
+    private var ackCount = 0
     private var failures: [(NodeID, TesseraError)] = []
 
     /// - Parameters:
@@ -59,14 +62,21 @@ public struct WriteCoordinator: Sendable {
         self.replicas = replicas
         self.required = required
         self.level = level
-        self.targets = replicas.filter { alive.contains($0) }
-        self.unreached = replicas.filter { !alive.contains($0) }
+        var targets: [NodeID] = []
+        var unreached: [NodeID] = []
+        targets.reserveCapacity(replicas.count)
+        for replica in replicas {
+            if alive.contains(replica) { targets.append(replica) } else { unreached.append(replica) }
+        }
+        self.targets = targets
+        self.unreached = unreached
+        self.answers = Array(repeating: .pending, count: targets.count)
     }
 
     /// True once a terminal effect was emitted.
     public var isComplete: Bool { phase == .done }
     /// Distinct replicas that acknowledged so far (including after completion).
-    public var acks: Int { acked.count }
+    public var acks: Int { ackCount }
     /// Replicas that failed so far.
     public var failed: [NodeID] { failures.map(\.0) }
 
@@ -92,29 +102,33 @@ public struct WriteCoordinator: Sendable {
         return targets.map { .send(to: $0) }
     }
 
-    private func isPending(_ node: NodeID) -> Bool {
-        targets.contains(node) && !acked.contains(node) && !failures.contains { $0.0 == node }
+    /// The index of `node` in `targets` if it has not answered yet.
+    private func pendingIndex(_ node: NodeID) -> Int? {
+        guard let i = targets.firstIndex(of: node), case .pending = answers[i] else { return nil }
+        return i
     }
 
     /// A replica stored the cell.
     public mutating func onAck(from node: NodeID) -> [WriteEffect] {
-        guard phase != .idle, isPending(node) else { return [] }
-        acked.insert(node)
-        guard phase == .waiting, acked.count >= required else { return [] }
+        guard phase != .idle, let i = pendingIndex(node) else { return [] }
+        answers[i] = .acked
+        ackCount += 1
+        guard phase == .waiting, ackCount >= required else { return [] }
         phase = .done
-        return [.succeed(acks: acked.count)]
+        return [.succeed(acks: ackCount)]
     }
 
     /// A replica reported an error (or the shell could not reach it).
     public mutating func onFailure(from node: NodeID, error: TesseraError) -> [WriteEffect] {
-        guard phase != .idle, isPending(node) else { return [] }
+        guard phase != .idle, let i = pendingIndex(node) else { return [] }
+        answers[i] = .failed
         failures.append((node, error))
         guard phase == .waiting, targets.count - failures.count < required else { return [] }
         phase = .done
         let code = QuorumFailure.code(
             for: failures.map(\.1),
             write: true,
-            acks: acked.count,
+            acks: ackCount,
             sent: targets.count
         )
         let outcome = TesseraError(code, "").isIndeterminate ? "; the write may have been applied" : ""
@@ -123,7 +137,7 @@ public struct WriteCoordinator: Sendable {
                 TesseraError(
                     code,
                     "\(QuorumFailure.levelName(level, required: required)) write cannot succeed: "
-                        + "\(acked.count) of \(required) acks received, \(failures.count) of \(targets.count) "
+                        + "\(ackCount) of \(required) acks received, \(failures.count) of \(targets.count) "
                         + "replicas failed (\(QuorumFailure.describe(failures)))\(outcome)"
                 )
             )
@@ -138,7 +152,7 @@ public struct WriteCoordinator: Sendable {
             .fail(
                 TesseraError(
                     .timeout,
-                    "\(QuorumFailure.levelName(level, required: required)) write: \(acked.count) of \(required) "
+                    "\(QuorumFailure.levelName(level, required: required)) write: \(ackCount) of \(required) "
                         + "acks received before the deadline; the write may have been applied"
                 )
             )

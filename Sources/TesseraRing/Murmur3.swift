@@ -82,9 +82,10 @@ public enum Murmur3 {
         let rest = length & 15
         var k1: UInt64 = 0
         var k2: UInt64 = 0
+        // XOR is order-independent, so the reference's falling-through switch becomes two forward loops.
         if rest > 8 {
-            for j in stride(from: rest - 1, through: 8, by: -1) {
-                k2 ^= tailByte(bytes[tail + j], signExtend: signExtendTail) &<< UInt64((j - 8) * 8)
+            for j in 8..<rest {
+                k2 ^= tailByte(bytes[tail + j], signExtend: signExtendTail) &<< UInt64(truncatingIfNeeded: (j - 8) * 8)
             }
             k2 = k2 &* c2
             k2 = rotl(k2, 33)
@@ -92,8 +93,8 @@ public enum Murmur3 {
             h2 ^= k2
         }
         if rest > 0 {
-            for j in stride(from: min(rest, 8) - 1, through: 0, by: -1) {
-                k1 ^= tailByte(bytes[tail + j], signExtend: signExtendTail) &<< UInt64(j * 8)
+            for j in 0..<min(rest, 8) {
+                k1 ^= tailByte(bytes[tail + j], signExtend: signExtendTail) &<< UInt64(truncatingIfNeeded: j * 8)
             }
             k1 = k1 &* c1
             k1 = rotl(k1, 31)

@@ -10,8 +10,9 @@ public import TesseraCore
 /// deterministic (see `TokenAllocator`), so all nodes agree without gossip. A value type: immutable once built,
 /// safe to share between threads.
 public struct Ring: Sendable, Equatable, CustomStringConvertible {
-    /// Virtual nodes (tokens) per node by default: the smallest count for which the balancing allocator keeps
-    /// the largest primary share within 1.10x of the mean for every cluster of 3 to 10 nodes (measured in
+    /// Virtual nodes (tokens) per node by default. With the balancing allocator, 8 already keeps the largest
+    /// primary share within 1.10x of the mean for 3 to 10 nodes; 16 is the smallest count that also keeps
+    /// the replicated (N = 3) shares within about 1.11x, and the primary ones within 1.05x (measured in
     /// docs/consistency.md; checked by `RingBalanceTests`).
     public static let defaultVirtualNodes = 16
 
@@ -21,6 +22,8 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
     private let sortedTokens: [Token]
     /// `owners[i]` is the index into `members` of the node owning `sortedTokens[i]`.
     private let owners: [Int]
+    /// Number of members that own at least one token: the longest possible preference list.
+    private let owningMembers: Int
 
     /// Allocates tokens for `members`, one node after another in list order (deterministic: the same list
     /// and `virtualNodes` give the same ring on every node; appending a node changes no existing token).
@@ -36,6 +39,7 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
         self.members = members
         self.sortedTokens = pairs.map(\.0)
         self.owners = pairs.map(\.1)
+        self.owningMembers = Set(self.owners).count
     }
 
     /// Rebuilds a ring from tokens fetched over the wire or stored on disk. Members are sorted by name.
@@ -59,6 +63,28 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
         self.members = members
         self.sortedTokens = sorted
         self.owners = owners
+        self.owningMembers = Set(owners).count
+    }
+
+    /// The largest `virtualNodes` accepted by `validate(members:virtualNodes:)`.
+    public static let maxVirtualNodes = 256
+
+    /// Throws `TesseraError.invalidRequest` unless `init(members:virtualNodes:)` would accept the input: at least
+    /// one member, valid and distinct names with distinct tags, and 1...`maxVirtualNodes` virtual nodes.
+    /// Call it on configuration input; the initializer itself only has preconditions.
+    public static func validate(members: [NodeID], virtualNodes: Int) throws(TesseraError) {
+        guard !members.isEmpty else { throw TesseraError(.invalidRequest, "the member list is empty") }
+        guard (1...maxVirtualNodes).contains(virtualNodes) else {
+            throw TesseraError(
+                .invalidRequest,
+                "virtual nodes must be between 1 and \(maxVirtualNodes), got \(virtualNodes)"
+            )
+        }
+        var seen: Set<NodeID> = []
+        for node in members where !seen.insert(node).inserted {
+            throw TesseraError(.invalidRequest, "node '\(node)' is listed twice in the member list")
+        }
+        try NodeID.checkDistinctTags(members)
     }
 
     /// Throws `TesseraError.invalidRequest` if a token is claimed twice (by one node or two).
@@ -112,21 +138,31 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
 
     /// The replicas of a token (see `preferenceList(for:replicationFactor:)`).
     public func preferenceList(forToken token: Token, replicationFactor: Int) -> [NodeID] {
-        guard !sortedTokens.isEmpty, replicationFactor > 0 else { return [] }
-        var chosen: [Int] = []
-        chosen.reserveCapacity(replicationFactor)
-        let start = ownerIndex(of: token)
-        var i = start
-        repeat {
-            let owner = owners[i]
-            if !chosen.contains(owner) {
-                chosen.append(owner)
-                if chosen.count == replicationFactor { break }
+        let wanted = min(replicationFactor, owningMembers)
+        guard wanted > 0 else { return [] }
+        var result: [NodeID] = []
+        result.reserveCapacity(wanted)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: wanted) { chosen in
+            var found = 0
+            var i = ownerIndex(of: token)
+            // Every owning member is met within one turn, so the loop ends with `wanted` nodes.
+            while found < wanted {
+                let owner = owners[i]
+                var seen = false
+                for c in 0..<found where chosen[c] == owner {
+                    seen = true
+                    break
+                }
+                if !seen {
+                    chosen[found] = owner
+                    found += 1
+                    result.append(members[owner])
+                }
+                i += 1
+                if i == sortedTokens.count { i = 0 }
             }
-            i += 1
-            if i == sortedTokens.count { i = 0 }
-        } while i != start
-        return chosen.map { members[$0] }
+        }
+        return result
     }
 
     /// The primary owner of a token (nil on an empty ring).

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import TesseraCluster
 import TesseraCore
 import TesseraRing
+import Testing
 
 /// Deterministic simulation of many coordinators: messages delivered in a seeded random order, dropped,
 /// duplicated, failing, and arriving after the deadline or after completion. No sockets, no clocks.
@@ -53,7 +53,13 @@ import TesseraRing
         var outcomes: [String: Int] = [:]
         for round in 0..<Self.rounds {
             let (replicas, alive, required) = Self.setup(&rng)
-            var w = WriteCoordinator(key: [1], cell: cell(UInt64(round)), replicas: replicas, alive: alive, required: required)
+            var w = WriteCoordinator(
+                key: [1],
+                cell: cell(UInt64(round)),
+                replicas: replicas,
+                alive: alive,
+                required: required
+            )
             var terminal: [WriteEffect] = []
             var ackedBeforeEnd: Set<NodeID> = []
             var failedBeforeEnd: Set<NodeID> = []
@@ -141,7 +147,13 @@ import TesseraRing
                 let pick = rng.next() % 4
                 stored[node] = pick == 0 ? nil : cell(pick)
             }
-            var r = ReadCoordinator(key: [1], replicas: replicas, alive: alive, required: required, blockingRepair: blocking)
+            var r = ReadCoordinator(
+                key: [1],
+                replicas: replicas,
+                alive: alive,
+                required: required,
+                blockingRepair: blocking
+            )
             var terminal: [ReadEffect] = []
             var responseOrder: [NodeID] = []  // distinct responses delivered before completion
             var responseCell: [NodeID: Cell?] = [:]
@@ -175,7 +187,9 @@ import TesseraRing
                         #expect(responses >= required && responses <= responseOrder.count)
                         // The newest among the responses counted.
                         var newest: Cell? = nil
-                        for node in responseOrder.prefix(responses) { newest = Cell.newest(newest, responseCell[node]!) }
+                        for node in responseOrder.prefix(responses) {
+                            newest = Cell.newest(newest, responseCell[node]!)
+                        }
                         #expect(answer == newest, "round \(round)")
                         if blocking, let answer {
                             // At least R replicas now hold the answer (or something newer).
@@ -238,7 +252,12 @@ import TesseraRing
                 // Monotonic quorum reads: a second read at the same blocking level sees nothing older.
                 if blocking, 2 * required > replicas.count, let answer {
                     var second = ReadCoordinator(
-                        key: [1], replicas: replicas, alive: Set(replicas), required: required, blockingRepair: true)
+                        key: [1],
+                        replicas: replicas,
+                        alive: Set(replicas),
+                        required: required,
+                        blockingRepair: true
+                    )
                     var order = replicas
                     order.shuffle(using: &rng)
                     var result: Cell?? = nil

@@ -1,6 +1,6 @@
-import Testing
-import TesseraCore
 import TesseraCluster
+import TesseraCore
+import Testing
 
 @Suite struct FailureDetectorTests {
     let t0 = ContinuousClock.Instant.now

@@ -17,4 +17,3 @@ func cell(_ millis: UInt64, _ value: String = "v") -> Cell {
 
 let storageError = TesseraError(.storage, "disk full")
 let connectionError = TesseraError(.unavailable, "connection refused")
-

@@ -1,6 +1,6 @@
-import Testing
-import TesseraCore
 import TesseraCluster
+import TesseraCore
+import Testing
 
 @Suite struct ReadCoordinatorTests {
     func coordinator(alive: Set<NodeID> = Set(three), required: Int = 2, blocking: Bool? = nil) -> ReadCoordinator {
@@ -107,9 +107,11 @@ import TesseraCluster
         _ = r.start()
         _ = r.onResponse(from: n1, cell: cell(1))
         _ = r.onResponse(from: n2, cell: cell(1))
-        #expect(r.onResponse(from: n3, cell: cell(2)) == [
-            .repair(to: n1, cell: cell(2)), .repair(to: n2, cell: cell(2)),
-        ])
+        #expect(
+            r.onResponse(from: n3, cell: cell(2)) == [
+                .repair(to: n1, cell: cell(2)), .repair(to: n2, cell: cell(2)),
+            ]
+        )
         #expect(r.onRepairAck(from: n1) == [])
         #expect(r.onRepairAck(from: n1) == [])  // duplicate
         #expect(r.onRepairAck(from: n2) == [.succeed(cell(2), responses: 3)])

@@ -1,6 +1,6 @@
-import Testing
-import TesseraCore
 import TesseraCluster
+import TesseraCore
+import Testing
 
 @Suite struct WriteCoordinatorTests {
     func coordinator(alive: Set<NodeID> = Set(three), required: Int = 2) -> WriteCoordinator {

@@ -1,5 +1,5 @@
-import Testing
 import TesseraRing
+import Testing
 
 @Suite struct Murmur3Tests {
     /// Cassandra tokens from the DataStax drivers' test suites (python-driver test_metadata.py, ruby-driver

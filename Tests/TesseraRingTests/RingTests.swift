@@ -1,6 +1,6 @@
-import Testing
 import TesseraCore
 import TesseraRing
+import Testing
 
 func nodes(_ count: Int, prefix: String = "n") -> [NodeID] { (1...count).map { NodeID("\(prefix)\($0)") } }
 
@@ -47,6 +47,24 @@ func sampleKeys(_ count: Int) -> [[UInt8]] { (0..<count).map { Array("user:\($0)
         let ring = Ring(tokens: tokens)
         #expect(ring.primary(forToken: 5) == NodeID("a"))  // the smaller name keeps a contested token
         #expect(ring.tokenCount == 3)
+    }
+
+    @Test func validateMembersRejectsBadConfigurationsWithAMessage() throws {
+        try Ring.validate(members: nodes(3), virtualNodes: 16)
+        for (members, vnodes, fragment) in [
+            ([NodeID](), 16, "empty"),
+            (nodes(3), 0, "between 1 and"),
+            (nodes(3), Ring.maxVirtualNodes + 1, "between 1 and"),
+            (nodes(2) + [NodeID("n1")], 16, "listed twice"),
+            ([NodeID("bad name")], 16, "invalid node id"),
+        ] {
+            do {
+                try Ring.validate(members: members, virtualNodes: vnodes)
+                Issue.record("accepted \(members) with \(vnodes) vnodes")
+            } catch {
+                #expect(error.code == .invalidRequest && error.message.contains(fragment), "\(error)")
+            }
+        }
     }
 
     @Test func keysBelongToTheFirstTokenAtOrAfterThem() {
@@ -110,6 +128,13 @@ func sampleKeys(_ count: Int) -> [[UInt8]] { (0..<count).map { Array("user:\($0)
         #expect(Self.maxOverMean(other.ownership()) <= 1.10)
     }
 
+    @Test(arguments: 4...10)
+    func replicatedOwnershipForThreeReplicasIsBalancedToo(_ count: Int) {
+        // Not a hard requirement, but what spreads the load: each node stores about 3/n of the keys.
+        let ring = Ring(members: nodes(count))
+        #expect(Self.maxOverMean(ring.replicatedOwnership(replicationFactor: 3)) <= 1.12)
+    }
+
     @Test func sampledKeysFollowTheOwnership() {
         let ring = Ring(members: nodes(5))
         var counts: [NodeID: Int] = [:]
@@ -141,5 +166,37 @@ func sampleKeys(_ count: Int) -> [[UInt8]] { (0..<count).map { Array("user:\($0)
         let fraction = Double(moved) / Double(keys.count)
         let expected = 1.0 / Double(count + 1)
         #expect(abs(fraction - expected) < 0.2 * expected, "moved \(fraction), expected about \(expected)")
+    }
+
+    @Test(arguments: [3, 6])
+    func addingANodeChangesAReplicaSetOnlyByLettingTheNewNodeIn(_ count: Int) {
+        let before = Ring(members: nodes(count))
+        let after = Ring(members: nodes(count + 1))
+        let newcomer = NodeID("n\(count + 1)")
+        var changed = 0
+        for key in sampleKeys(5_000) {
+            let old = before.preferenceList(for: key, replicationFactor: 3)
+            let new = after.preferenceList(for: key, replicationFactor: 3)
+            guard old != new else { continue }
+            changed += 1
+            // The newcomer takes its place in the walk and the last old replica drops out; the rest keep order.
+            #expect(new.contains(newcomer))
+            #expect(new.filter { $0 != newcomer } == Array(old.prefix(2)))
+        }
+        #expect(changed > 0)
+    }
+}
+
+@Suite struct RingGoldenTests {
+    /// Pins the allocation: every node (and client) must compute these exact tokens from this member list.
+    /// If this fails, the allocator changed and existing clusters would disagree about their rings.
+    @Test func tokensForAKnownMemberListAreStable() {
+        let ring = Ring(members: nodes(5))
+        #expect(
+            Array(ring.tokens(of: NodeID("n1")).prefix(2)) == [-8_020_718_605_578_323_953, -6_307_992_757_993_207_535]
+        )
+        #expect(
+            Array(ring.tokens(of: NodeID("n5")).prefix(2)) == [-7_501_903_928_505_242_705, -7_213_673_552_353_531_025]
+        )
     }
 }
