@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
         .testTarget(name: "TesseraRingTests", dependencies: ["TesseraRing"]),
         .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage"]),
+        .testTarget(name: "TesseraBenchTests", dependencies: ["TesseraBench", "TesseraStorage"]),
         .testTarget(name: "TesseraClusterTests", dependencies: ["TesseraCluster"]),
         .testTarget(
             name: "TesseraWireTests",

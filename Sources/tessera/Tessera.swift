@@ -23,6 +23,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and print throughput and latency.",
         subcommands: [
+            BenchStorage.self,
         ]
     )
 }
