@@ -24,6 +24,29 @@ import TesseraCore
         #expect(got == keys.sorted { $0.lexicographicallyPrecedes($1) })
     }
 
+    @Test func ordersKeysOfAnyLengthAndZeroBytesLikeByteWiseComparison() throws {
+        // Keys of 1 to 40 bytes from a tiny alphabet with zeros: exercises the inline 16-byte prefixes, their
+        // zero padding and the fallback to the arena.
+        var m = Memtable(expectedBytes: 4096)
+        var rng = TestRNG(seed: 9)
+        var keys: Set<[UInt8]> = []
+        for _ in 0..<3000 {
+            let k = (0..<Int.random(in: 1...40, using: &rng)).map { _ in UInt8.random(in: 0...2, using: &rng) }
+            keys.insert(k)
+            m.insert(k, Cell(version: T.v(1), value: k))
+        }
+        var it = FrozenMemtable(m, logNumber: 0).makeIterator()
+        try it.seekToFirst()
+        var got: [[UInt8]] = []
+        while it.isValid {
+            got.append(it.key)
+            try it.next()
+        }
+        #expect(got == keys.sorted { $0.lexicographicallyPrecedes($1) })
+        for k in keys.prefix(200) { #expect(m.get(k)?.value == k) }
+        #expect(m.get([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]) == nil)
+    }
+
     @Test func highestVersionWinsAndEqualVersionKeepsTheFirst() {
         var m = Memtable()
         let k = Array("k".utf8)

@@ -222,7 +222,9 @@ public final class StorageEngine: @unchecked Sendable {
             x.error = failure
         }
         s.lastGroupSize = group.count
-        lock.broadcast()
+        // Wake the next leader (or close(), waiting for the queue to drain). Skipping the broadcast when nobody
+        // can be waiting for it keeps a single writer from waking the background thread on every write.
+        if !s.writers.isEmpty || s.closing || walFailed { lock.broadcast() }
         lock.unlock()
         if let failure { throw failure }
     }

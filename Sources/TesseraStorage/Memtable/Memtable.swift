@@ -15,6 +15,10 @@ import TesseraCore
 struct Memtable {
     /// One skiplist node: where its key and value are in the arena, its version and its links.
     struct Entry {
+        /// Key bytes 0..<8 and 8..<16 as big-endian integers, zero-padded: most comparisons end here without
+        /// touching the arena (one cache line per node visited instead of two).
+        var prefix0: UInt64
+        var prefix1: UInt64
         var keyOffset: Int
         var valueOffset: Int
         var keyLength: Int32
@@ -45,7 +49,9 @@ struct Memtable {
         arena.reserveCapacity(expectedBytes + expectedBytes / 8)
         entries.reserveCapacity(expectedBytes / 64)
         links.reserveCapacity(expectedBytes / 48)
-        entries.append(Entry(keyOffset: 0, valueOffset: 0, keyLength: 0, valueLength: -1, timestamp: 0, node: 0, linkBase: 0))
+        entries.append(
+            Entry(prefix0: 0, prefix1: 0, keyOffset: 0, valueOffset: 0, keyLength: 0, valueLength: -1, timestamp: 0,
+                  node: 0, linkBase: 0))
         links.append(contentsOf: repeatElement(Self.nilLink, count: Self.maxHeight))
     }
 
@@ -72,14 +78,60 @@ struct Memtable {
         return h
     }
 
+    /// Byte-wise comparison (negative, zero, positive). Compares 8 bytes at a time as big-endian integers,
+    /// which for short keys beats a call to memcmp.
     @inline(__always)
     static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
         let n = min(a.count, b.count)
+        var i = 0
         if n > 0 {
-            let c = memcmp(a.baseAddress!, b.baseAddress!, n)
-            if c != 0 { return Int(c) }
+            let pa = a.baseAddress!
+            let pb = b.baseAddress!
+            while i + 8 <= n {
+                let x = UInt64(bigEndian: pa.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let y = UInt64(bigEndian: pb.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if x != y { return x < y ? -1 : 1 }
+                i += 8
+            }
+            if i < n {
+                let c = memcmp(pa + i, pb + i, n - i)
+                if c != 0 { return Int(c) }
+            }
         }
         return a.count - b.count
+    }
+
+    /// The big-endian, zero-padded integer of key bytes `from..<from+8`.
+    @inline(__always)
+    static func prefix(_ key: UnsafeRawBufferPointer, from: Int) -> UInt64 {
+        if key.count >= from + 8 {
+            return UInt64(bigEndian: key.loadUnaligned(fromByteOffset: from, as: UInt64.self))
+        }
+        var v: UInt64 = 0
+        var i = from
+        while i < from + 8 {
+            v = (v << 8) | UInt64(i < key.count ? key[i] : 0)
+            i += 1
+        }
+        return v
+    }
+
+    /// Compares node `n`'s key with a probe whose prefixes are `p0`, `p1`.
+    @inline(__always)
+    static func compare(
+        _ n: Entry, _ arena: UnsafeRawBufferPointer, _ key: UnsafeRawBufferPointer, _ p0: UInt64, _ p1: UInt64
+    ) -> Int {
+        if n.prefix0 != p0 { return n.prefix0 < p0 ? -1 : 1 }
+        if n.prefix1 != p1 { return n.prefix1 < p1 ? -1 : 1 }
+        let nLength = Int(n.keyLength)
+        if nLength <= 16 || key.count <= 16 {
+            // The first min(length) bytes are equal (zero padding only follows the end of a key, and a shorter
+            // key whose padded prefix matches is a prefix of the other): the shorter key is smaller.
+            return nLength - key.count
+        }
+        return compare(
+            UnsafeRawBufferPointer(start: arena.baseAddress! + n.keyOffset + 16, count: nLength - 16),
+            UnsafeRawBufferPointer(rebasing: key[16...]))
     }
 
     /// Finds the first node with key >= `key`; fills `prev` (if given) with the last node before it per level.
@@ -93,16 +145,15 @@ struct Memtable {
                 links.withUnsafeBufferPointer { l in
                     var x = Int32(Self.head)
                     var level = height - 1
+                    let p0 = Self.prefix(key, from: 0)
+                    let p1 = Self.prefix(key, from: 8)
                     var result: (Int32, Bool) = (Self.nilLink, false)
                     while true {
                         let next = l[Int(e[Int(x)].linkBase) + level]
                         var goRight = false
                         var cmp = 1
                         if next != Self.nilLink {
-                            let n = e[Int(next)]
-                            let nk = UnsafeRawBufferPointer(
-                                start: a.baseAddress! + n.keyOffset, count: Int(n.keyLength))
-                            cmp = Self.compare(nk, key)
+                            cmp = Self.compare(e[Int(next)], a, key, p0, p1)
                             goRight = cmp < 0
                         }
                         if goRight {
@@ -164,7 +215,7 @@ struct Memtable {
         if let value { arena.append(contentsOf: value) } else { tombstones += 1 }
         entries.append(
             Entry(
-                keyOffset: keyOffset, valueOffset: valueOffset, keyLength: Int32(key.count),
+                prefix0: Self.prefix(key, from: 0), prefix1: Self.prefix(key, from: 8), keyOffset: keyOffset, valueOffset: valueOffset, keyLength: Int32(key.count),
                 valueLength: value.map { Int32($0.count) } ?? -1, timestamp: version.timestamp.rawValue,
                 node: version.node, linkBase: linkBase))
         withUnsafeBytes(of: &prev) { p in
