@@ -38,6 +38,9 @@ struct Memtable {
     private(set) var entries: [Entry] = []
     /// Next pointers: node i's next at level l is links[entries[i].linkBase + l].
     private(set) var links: [Int32] = []
+    /// Open-addressing hash index (key -> node) for point lookups: a get costs one or two probes instead of a
+    /// skiplist descent with a cache miss per level. -1 = empty. Capacity is a power of two, load <= 1/2.
+    private var slots: [Int32] = []
     private var height = 1
     private var rng: UInt64 = 0x2545_F491_4F6C_DD1D
     /// Number of tombstones held.
@@ -53,6 +56,68 @@ struct Memtable {
             Entry(prefix0: 0, prefix1: 0, keyOffset: 0, valueOffset: 0, keyLength: 0, valueLength: -1, timestamp: 0,
                   node: 0, linkBase: 0))
         links.append(contentsOf: repeatElement(Self.nilLink, count: Self.maxHeight))
+        var capacity = 64
+        while capacity < expectedBytes / 32 { capacity <<= 1 }
+        slots = [Int32](repeating: -1, count: capacity)
+    }
+
+    @inline(__always)
+    static func hash(_ key: UnsafeRawBufferPointer, _ p0: UInt64, _ p1: UInt64) -> UInt64 {
+        var h = (p0 &* 0x9E37_79B9_7F4A_7C15) ^ (p1 &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(key.count)
+        var i = 16
+        while i < key.count {
+            h = (h ^ UInt64(key[i])) &* 0x0000_0100_0000_01B3
+            i += 1
+        }
+        h ^= h >> 29
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 32)
+    }
+
+    /// The node holding exactly `key`, through the hash index; -1 if none.
+    private func lookup(_ key: UnsafeRawBufferPointer) -> Int32 {
+        let p0 = Self.prefix(key, from: 0)
+        let p1 = Self.prefix(key, from: 8)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: Self.hash(key, p0, p1)) & mask
+        return arena.withUnsafeBytes { a in
+            entries.withUnsafeBufferPointer { e in
+                slots.withUnsafeBufferPointer { sl in
+                    while true {
+                        let n = sl[i]
+                        if n < 0 { return -1 }
+                        if Self.compare(e[Int(n)], a, key, p0, p1) == 0 { return n }
+                        i = (i + 1) & mask
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds node `n` (whose key is not yet indexed) to the hash index, growing it at half load.
+    private mutating func index(_ n: Int32, key: UnsafeRawBufferPointer) {
+        if (entries.count - 1) * 2 > slots.count {
+            var grown = [Int32](repeating: -1, count: slots.count * 2)
+            let mask = grown.count - 1
+            arena.withUnsafeBytes { a in
+                for m in slots where m >= 0 {
+                    let e = entries[Int(m)]
+                    let k = UnsafeRawBufferPointer(start: a.baseAddress! + e.keyOffset, count: Int(e.keyLength))
+                    var i = Int(truncatingIfNeeded: Self.hash(k, e.prefix0, e.prefix1)) & mask
+                    while grown[i] >= 0 { i = (i + 1) & mask }
+                    grown[i] = m
+                }
+            }
+            slots = grown
+        }
+        place(n, hash: Self.hash(key, Self.prefix(key, from: 0), Self.prefix(key, from: 8)))
+    }
+
+    private mutating func place(_ n: Int32, hash: UInt64) {
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while slots[i] >= 0 { i = (i + 1) & mask }
+        slots[i] = n
     }
 
     /// Number of keys held.
@@ -61,7 +126,7 @@ struct Memtable {
 
     /// Approximate memory used, compared with the flush threshold.
     var approximateBytes: Int {
-        arena.count + entries.count * MemoryLayout<Entry>.stride + links.count * 4
+        arena.count + entries.count * MemoryLayout<Entry>.stride + links.count * 4 + slots.count * 4
     }
 
     private mutating func randomHeight() -> Int {
@@ -176,29 +241,14 @@ struct Memtable {
     /// Inserts or updates `key`. Returns false if the memtable already held a newer or equal version.
     @discardableResult
     mutating func insert(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?, version: Version) -> Bool {
+        let existing = lookup(key)
+        if existing >= 0 { return update(Int(existing), keyCount: key.count, value: value, version: version) }
         var prev = (Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0),
                     Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0))
         let found = withUnsafeMutableBytes(of: &prev) { p in
             findGreaterOrEqual(key, prev: p.baseAddress!.assumingMemoryBound(to: Int32.self))
         }
-        if found.equal {
-            let i = Int(found.node)
-            let old = Version(timestamp: HLCTimestamp(rawValue: entries[i].timestamp), node: entries[i].node)
-            guard version > old else { return false }
-            if entries[i].valueLength < 0 { tombstones -= 1 }
-            if let value {
-                entries[i].valueOffset = arena.count
-                entries[i].valueLength = Int32(value.count)
-                arena.append(contentsOf: value)
-            } else {
-                entries[i].valueLength = -1
-                tombstones += 1
-            }
-            entries[i].timestamp = version.timestamp.rawValue
-            entries[i].node = version.node
-            userBytes += key.count + (value?.count ?? 0)
-            return true
-        }
+        if found.equal { return update(Int(found.node), keyCount: key.count, value: value, version: version) }
         let h = randomHeight()
         if h > height {
             withUnsafeMutableBytes(of: &prev) { p in
@@ -226,7 +276,27 @@ struct Memtable {
                 links[before] = index
             }
         }
+        self.index(index, key: key)
         userBytes += key.count + (value?.count ?? 0)
+        return true
+    }
+
+    /// Replaces node `i`'s cell if `version` is newer.
+    private mutating func update(_ i: Int, keyCount: Int, value: UnsafeRawBufferPointer?, version: Version) -> Bool {
+        let old = Version(timestamp: HLCTimestamp(rawValue: entries[i].timestamp), node: entries[i].node)
+        guard version > old else { return false }
+        if entries[i].valueLength < 0 { tombstones -= 1 }
+        if let value {
+            entries[i].valueOffset = arena.count
+            entries[i].valueLength = Int32(value.count)
+            arena.append(contentsOf: value)
+        } else {
+            entries[i].valueLength = -1
+            tombstones += 1
+        }
+        entries[i].timestamp = version.timestamp.rawValue
+        entries[i].node = version.node
+        userBytes += keyCount + (value?.count ?? 0)
         return true
     }
 
@@ -243,9 +313,8 @@ struct Memtable {
 
     /// The cell held for `key`, if any.
     func get(_ key: UnsafeRawBufferPointer) -> Cell? {
-        let found = findGreaterOrEqual(key, prev: nil)
-        guard found.equal else { return nil }
-        return cell(at: found.node)
+        let n = lookup(key)
+        return n < 0 ? nil : cell(at: n)
     }
 
     func get(_ key: [UInt8]) -> Cell? {
