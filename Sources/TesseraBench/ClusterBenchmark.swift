@@ -127,8 +127,10 @@ public struct ClusterBenchmark: Sendable {
         let isPut = phase == "put"
         let start = ContinuousClock.now
         let results = await withTaskGroup(of: WorkerResult.self) { group in
-            for _ in 0..<configuration.concurrency {
-                group.addTask {
+            let executors = client.taskExecutors
+            for worker in 0..<configuration.concurrency {
+                let executor: (any TaskExecutor)? = executors.isEmpty ? nil : executors[worker % executors.count]
+                group.addTask(executorPreference: executor) {
                     var result = WorkerResult()
                     while true {
                         let i = next.take()

@@ -191,16 +191,18 @@ public final class ClusterLauncher: Sendable {
         for process in left { process.killNow() }
     }
 
-    /// Waits until each running node in `names` (default: all) answers PING, or throws on the first that
-    /// exits or stays silent past `timeout`.
+    /// Waits until each node in `names` (default: all) answers PING and every running node's failure detector
+    /// counts every other running node as up (so a QUORUM or ALL request right afterwards does not fail only
+    /// because the news has not spread yet). Throws on the first node that exits, or after `timeout`.
     public func waitUntilReady(_ names: [String]? = nil, timeout: Duration = .seconds(30)) async throws {
         let wanted = try (names ?? nodes.map(\.id.name)).map { name throws(ClusterLauncherError) in
             try node(named: name)
         }
-        let client = try TesseraClient(
-            seeds: wanted.map(\.address), options: TesseraClient.Options(defaultTimeout: .seconds(1)))
+        var options = TesseraClient.Options(defaultTimeout: .seconds(1))
+        options.downNodeBackoff = .milliseconds(50)
+        let client = try TesseraClient(seeds: addresses, options: options)
         do {
-            try await waitUntilReady(wanted, client: client, timeout: timeout)
+            try await waitUntilReady(wanted, client: client, deadline: ContinuousClock.now + timeout)
             await client.shutdown()
         } catch {
             await client.shutdown()
@@ -208,25 +210,52 @@ public final class ClusterLauncher: Sendable {
         }
     }
 
-    private func waitUntilReady(_ wanted: [Node], client: TesseraClient, timeout: Duration) async throws {
+    private func waitUntilReady(_ wanted: [Node], client: TesseraClient, deadline: ContinuousClock.Instant)
+        async throws
+    {
         let start = ContinuousClock.now
         for node in wanted {
             while true {
-                if let exit = processes.withLock({ $0[node.id.name]?.poll() }) {
-                    processes.withLock { $0[node.id.name] = nil }
-                    throw ClusterLauncherError.exitedDuringStartup(
-                        node: node.id.name, exit: exit.description, logPath: node.logPath,
-                        logTail: Self.tail(of: node.logPath))
-                }
+                try checkAlive(node)
                 if (try? await client.ping(node.address, timeout: Duration.milliseconds(500))) != nil { break }
-                let waited = ContinuousClock.now - start
-                if waited > timeout {
+                if ContinuousClock.now > deadline {
                     throw ClusterLauncherError.notReady(
                         node: node.id.name, address: node.address.description,
-                        waitedMillis: waited.components.seconds * 1000, logPath: node.logPath)
+                        waitedMillis: (ContinuousClock.now - start).components.seconds * 1000, logPath: node.logPath)
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
+        }
+        while true {
+            let running = Set(nodes.map(\.id.name).filter { isRunning($0) })
+            if let statuses = try? await client.status(timeout: .seconds(1)) {
+                let views = statuses.filter { running.contains($0.id.name) }
+                if views.count == running.count
+                    && views.allSatisfy({ $0.isUp && Set($0.peersDown).isDisjoint(with: running) })
+                {
+                    return
+                }
+            }
+            for node in wanted { try checkAlive(node) }
+            if ContinuousClock.now > deadline {
+                throw ClusterLauncherError.peersNotConnected(
+                    "the nodes did not all see each other up within "
+                        + "\((ContinuousClock.now - start).components.seconds) s; see the logs in \(dataDirectory)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Throws `exitedDuringStartup` (with the end of its log) if `node` was started and has exited.
+    private func checkAlive(_ node: Node) throws(ClusterLauncherError) {
+        let exit = processes.withLock { processes -> ClusterNodeProcess.Exit? in
+            guard let process = processes[node.id.name], let exit = process.poll() else { return nil }
+            processes[node.id.name] = nil
+            return exit
+        }
+        if let exit {
+            throw .exitedDuringStartup(
+                node: node.id.name, exit: exit.description, logPath: node.logPath, logTail: Self.tail(of: node.logPath))
         }
     }
 

@@ -8,6 +8,7 @@ public enum ClusterLauncherError: Error, Hashable, Sendable, CustomStringConvert
     case alreadyRunning(String)
     case exitedDuringStartup(node: String, exit: String, logPath: String, logTail: String)
     case notReady(node: String, address: String, waitedMillis: Int64, logPath: String)
+    case peersNotConnected(String)
     case badSetting(String)
     case fileSystem(String)
 
@@ -29,6 +30,8 @@ public enum ClusterLauncherError: Error, Hashable, Sendable, CustomStringConvert
             return "\(node) \(exit) while starting; its log (\(logPath)) ends with:\n\(tail)"
         case .notReady(let node, let address, let waited, let logPath):
             return "\(node) did not answer PING on \(address) within \(waited) ms; see its log \(logPath)"
+        case .peersNotConnected(let message):
+            return message
         case .badSetting(let message):
             return message
         case .fileSystem(let message):

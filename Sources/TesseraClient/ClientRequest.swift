@@ -57,6 +57,8 @@ enum TransportFailure: Error, Hashable, Sendable {
 /// Opens connections to nodes. `WireTransport` is the real one; tests use an in-memory fake.
 protocol ClientTransport: Sendable {
     func connect(to address: HostAddress, timeout: Duration) async throws(TransportFailure) -> any ClientConnection
+    /// Executors on the transport's threads (empty when it has none).
+    var taskExecutors: [EventLoopTaskExecutor] { get }
 }
 
 /// One open connection to a node; many requests may be in flight on it at once (pipelining).

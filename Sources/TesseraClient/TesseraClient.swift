@@ -191,6 +191,10 @@ public final class TesseraClient: Sendable {
         }
     }
 
+    /// One task executor per event loop of the client's connections. Tasks that issue many requests (load
+    /// generators, servers calling Tessera) can prefer them to avoid thread hops; any task may call the client.
+    public var taskExecutors: [EventLoopTaskExecutor] { transport.taskExecutors }
+
     /// Closes every connection. Calls made afterwards fail with `unavailable`.
     public func shutdown() async {
         let refresh = state.withLock { state -> Task<Result<ClusterTopology, TesseraError>, Never>? in

@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 import NIOPosix
 import TesseraCore
 import TesseraWire
@@ -10,8 +11,11 @@ import TesseraWire
 struct WireTransport: ClientTransport {
     let group: any EventLoopGroup
 
+    let taskExecutors: [EventLoopTaskExecutor]
+
     init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.group = group
+        self.taskExecutors = group.makeIterator().map { EventLoopTaskExecutor(loop: $0) }
     }
 
     func connect(to address: HostAddress, timeout: Duration) async throws(TransportFailure) -> any ClientConnection {
@@ -46,8 +50,26 @@ struct WireTransport: ClientTransport {
 }
 
 /// One `WireConnection` as the client's `ClientConnection`.
+///
+/// Requests from many tasks are handed to the connection's event loop in batches: a caller appends its request
+/// to a queue, and only the caller that finds the queue idle schedules a drain on the loop. The drain then
+/// sends everything queued from inside the loop (no further thread hops). Under concurrency this turns one
+/// event-loop wake-up (an eventfd write and a context switch) per request into one per batch, which was the
+/// largest cost on the client side in profiles (docs/benchmarks.md, "Cluster").
 final class WireClientConnection: ClientConnection {
+    private struct Queued {
+        var message: WireMessage
+        var timeout: TimeAmount
+        var promise: EventLoopPromise<WireMessage>
+    }
+
+    private struct Queue {
+        var items: [Queued] = []
+        var drainScheduled = false
+    }
+
     let connection: WireConnection
+    private let queue = Mutex(Queue())
 
     init(_ connection: WireConnection) {
         self.connection = connection
@@ -58,8 +80,7 @@ final class WireClientConnection: ClientConnection {
     func send(_ request: ClientRequest, timeout: Duration) async throws(TransportFailure) -> ClientResponse {
         let reply: WireMessage
         do {
-            reply = try await connection.request(Self.message(for: request), timeout: WireTransport.timeAmount(timeout))
-                .get()
+            reply = try await enqueue(Self.message(for: request), timeout: WireTransport.timeAmount(timeout)).get()
         } catch let error as TesseraError {
             switch error.code {
             case .unavailable:
@@ -75,6 +96,35 @@ final class WireClientConnection: ClientConnection {
             throw .connectionLost("\(error)")
         }
         return Self.response(from: reply, to: request)
+    }
+
+    private func enqueue(_ message: WireMessage, timeout: TimeAmount) -> EventLoopFuture<WireMessage> {
+        let loop = connection.eventLoop
+        if loop.inEventLoop { return connection.request(message, timeout: timeout) }
+        let promise = loop.makePromise(of: WireMessage.self)
+        let schedule = queue.withLock { queue -> Bool in
+            queue.items.append(Queued(message: message, timeout: timeout, promise: promise))
+            guard !queue.drainScheduled else { return false }
+            queue.drainScheduled = true
+            return true
+        }
+        if schedule { loop.execute { self.drain() } }
+        return promise.futureResult
+    }
+
+    /// Runs on the event loop: sends every queued request (each goes straight to the handler, which writes
+    /// them all with one flush at the end of the tick).
+    private func drain() {
+        let items = queue.withLock { queue -> [Queued] in
+            let items = queue.items
+            queue.items = []
+            queue.items.reserveCapacity(items.count)
+            queue.drainScheduled = false
+            return items
+        }
+        for item in items {
+            connection.request(item.message, timeout: item.timeout).cascade(to: item.promise)
+        }
     }
 
     func close() {

@@ -54,6 +54,7 @@ enum Console {
                 line += cell
                 if i < row.count - 1 { line += String(repeating: " ", count: widths[i] - cell.count + 2) }
             }
+            while line.last == " " { line.removeLast() }
             return line
         }.joined(separator: "\n")
     }

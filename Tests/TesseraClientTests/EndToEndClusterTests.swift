@@ -29,6 +29,14 @@ import Testing
                 #expect(value?.string == "v1-\(key)", "key \(key)")
             }
 
+            // Give the survivors' failure detectors a moment to see n2 down (bounded; the check below decides).
+            let seen = ContinuousClock.now + .seconds(5)
+            while ContinuousClock.now < seen {
+                let status = try await client.status(timeout: .seconds(2))
+                if status.filter(\.isUp).allSatisfy({ $0.peersDown.contains("n2") }) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+
             // W=ALL cannot succeed with a replica down: Unavailable, which says how many were needed and alive.
             let error = await #expect(throws: TesseraError.self) {
                 try await client.put("key-0", "never", consistency: .all, timeout: .seconds(5))

@@ -43,6 +43,8 @@ final class FakeTransport: ClientTransport {
 
     var addresses: [HostAddress] { topology.members.map(\.address) }
 
+    var taskExecutors: [EventLoopTaskExecutor] { [] }
+
     func address(of name: String) -> HostAddress { topology.address(of: NodeID(name))! }
 
     func set(_ name: String, _ behavior: Behavior) {
