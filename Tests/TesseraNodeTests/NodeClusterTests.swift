@@ -213,3 +213,53 @@ extension WireMessage {
         return nil
     }
 }
+
+/// Single-node behaviour: replica requests with bad input, graceful restart keeps data.
+@Suite(.serialized) struct NodeSingleTests {
+    @Test func badReplicaWriteFailsAloneNotItsBatch() async throws {
+        let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
+        do {
+            let connection = try await cluster.connect(0)
+            let version = Version(timestamp: HLCTimestamp(physicalMillis: 1_700_000_000_000, logical: 0), node: 1)
+            // Pipelined in one write: a bad replica write between good ones.
+            let good1 = connection.request(.replicaWrite(key: Array("g1".utf8), cell: Cell(version: version, value: [1])), timeout: .seconds(5))
+            let bad = connection.request(.replicaWrite(key: [], cell: Cell(version: version, value: [2])), timeout: .seconds(5))
+            let good2 = connection.request(.replicaWrite(key: Array("g2".utf8), cell: Cell(version: version, value: [3])), timeout: .seconds(5))
+            #expect(try await good1.get() == .replicaAck)
+            #expect(try await bad.get().errorCode == .invalidRequest)
+            #expect(try await good2.get() == .replicaAck)
+            let read = try await connection.response(to: .replicaRead(key: Array("g2".utf8)), timeout: .seconds(5))
+            #expect(read == .replicaReadResult(Cell(version: version, value: [3])))
+            connection.close()
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+
+    @Test func gracefulRestartKeepsAcknowledgedWrites() async throws {
+        let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
+        do {
+            let connection = try await cluster.connect(0)
+            for i in 0..<200 {
+                guard case .writeResult = try await connection.put("durable-\(i)", "value-\(i)", .one) else {
+                    Issue.record("write \(i) failed")
+                    break
+                }
+            }
+            connection.close()
+            try await cluster.stopNode(0)
+            try await cluster.startNode(0)
+            let again = try await cluster.connect(0)
+            for i in 0..<200 {
+                #expect(try value(of: try await again.get("durable-\(i)", .one)) == "value-\(i)")
+            }
+            again.close()
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+}

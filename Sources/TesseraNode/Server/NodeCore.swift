@@ -237,6 +237,14 @@ final class NodeCore {
             )
         case .replicaWrite(let key, let cell):
             stats.replicaWrites += 1
+            // Checked here, not only in storage: one bad entry would fail the whole batch it shares with others.
+            do throws(TesseraError) {
+                try Limits.checkKey(key.count)
+                try Limits.checkValue(cell.value?.count ?? 0)
+            } catch {
+                sink.reply(frame.requestID, .error(error))
+                return
+            }
             clock.observe(cell.version.timestamp, physicalMillis: WallClock.nowMillis())
             let id = frame.requestID
             local.write(key, cell) { error in
@@ -244,6 +252,10 @@ final class NodeCore {
             }
         case .replicaRead(let key):
             stats.replicaReads += 1
+            do throws(TesseraError) { try Limits.checkKey(key.count) } catch {
+                sink.reply(frame.requestID, .error(error))
+                return
+            }
             let id = frame.requestID
             local.read(key) { result in
                 switch result {
