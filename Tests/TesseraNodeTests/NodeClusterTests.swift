@@ -238,6 +238,35 @@ extension WireMessage {
         await cluster.shutdown()
     }
 
+    @Test func largestKeyAndValueRoundTrip() async throws {
+        let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
+        do {
+            let connection = try await cluster.connect(0)
+            let key = [UInt8](repeating: 0x6B, count: Limits.maxKeySize)
+            var value = [UInt8](repeating: 0xA5, count: Limits.maxValueSize)
+            for i in stride(from: 0, to: value.count, by: 4099) { value[i] = UInt8(truncatingIfNeeded: i / 4099) }
+            let put = try await connection.response(
+                to: .put(key: key, value: value, consistency: .one, timeoutMillis: 20_000), timeout: .seconds(60))
+            guard case .writeResult = put else {
+                Issue.record("unexpected \(put)")
+                await cluster.shutdown()
+                return
+            }
+            let get = try await connection.response(to: .get(key: key, consistency: .one, timeoutMillis: 20_000), timeout: .seconds(60))
+            guard case .getResult(let cell?) = get else {
+                Issue.record("unexpected \(get)")
+                await cluster.shutdown()
+                return
+            }
+            #expect(cell.value == value)
+            connection.close()
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+
     @Test func gracefulRestartKeepsAcknowledgedWrites() async throws {
         let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
         do {
