@@ -55,7 +55,9 @@ struct WireBodyReader {
 
     mutating func stringList16() throws(WireError) -> [String] {
         let count = Int(try u16())
-        guard count * 2 <= remaining else { throw malformed("list of \(count) strings cannot fit in \(remaining) bytes") }
+        guard count * 2 <= remaining else {
+            throw malformed("list of \(count) strings cannot fit in \(remaining) bytes")
+        }
         var strings: [String] = []
         strings.reserveCapacity(count)
         for _ in 0..<count { strings.append(try string16()) }

@@ -205,7 +205,9 @@ public enum WireCodec {
             }
             return .ringResult(
                 WireRing(
-                    clusterName: clusterName, replicationFactor: replicationFactor, virtualNodes: virtualNodes,
+                    clusterName: clusterName,
+                    replicationFactor: replicationFactor,
+                    virtualNodes: virtualNodes,
                     members: members
                 )
             )
@@ -231,9 +233,19 @@ public enum WireCodec {
             }
             return .statusResult(
                 WireStatus(
-                    nodeID: nodeID, clusterName: clusterName, uptimeMillis: uptime, peersUp: up, peersDown: down,
-                    keysEstimate: keys, diskBytes: disk, gets: gets, puts: puts, deletes: deletes,
-                    failedRequests: failed, replicaWrites: replicaWrites, replicaReads: replicaReads,
+                    nodeID: nodeID,
+                    clusterName: clusterName,
+                    uptimeMillis: uptime,
+                    peersUp: up,
+                    peersDown: down,
+                    keysEstimate: keys,
+                    diskBytes: disk,
+                    gets: gets,
+                    puts: puts,
+                    deletes: deletes,
+                    failedRequests: failed,
+                    replicaWrites: replicaWrites,
+                    replicaReads: replicaReads,
                     counters: counters
                 )
             )

@@ -119,9 +119,20 @@ public struct WireStatus: Sendable, Hashable {
     public var counters: [WireCounter]
 
     public init(
-        nodeID: String, clusterName: String, uptimeMillis: UInt64, peersUp: [String], peersDown: [String],
-        keysEstimate: UInt64, diskBytes: UInt64, gets: UInt64, puts: UInt64, deletes: UInt64,
-        failedRequests: UInt64, replicaWrites: UInt64, replicaReads: UInt64, counters: [WireCounter] = []
+        nodeID: String,
+        clusterName: String,
+        uptimeMillis: UInt64,
+        peersUp: [String],
+        peersDown: [String],
+        keysEstimate: UInt64,
+        diskBytes: UInt64,
+        gets: UInt64,
+        puts: UInt64,
+        deletes: UInt64,
+        failedRequests: UInt64,
+        replicaWrites: UInt64,
+        replicaReads: UInt64,
+        counters: [WireCounter] = []
     ) {
         self.nodeID = nodeID
         self.clusterName = clusterName

@@ -40,7 +40,10 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Virtual nodes (tokens) per member.")
     var vnodes: Int = 16
 
-    @Option(name: .customLong("cluster-name"), help: "Cluster name; a node refuses a data directory of another cluster.")
+    @Option(
+        name: .customLong("cluster-name"),
+        help: "Cluster name; a node refuses a data directory of another cluster."
+    )
     var clusterName: String = "tessera"
 
     @Option(help: "WAL sync policy: always, group[:MICROS], periodic[:MILLIS] or never.")
@@ -63,9 +66,15 @@ struct Server: AsyncParsableCommand {
         do {
             let (host, port) = try MemberAddress.parseHostPort(listen)
             var config = NodeConfiguration(
-                nodeID: NodeID(nodeID), listenHost: host, listenPort: port, dataDirectory: data,
-                members: try MemberAddress.parseList(members), replicationFactor: replication, virtualNodes: vnodes,
-                clusterName: clusterName, syncPolicy: try NodeConfiguration.parseSyncPolicy(sync)
+                nodeID: NodeID(nodeID),
+                listenHost: host,
+                listenPort: port,
+                dataDirectory: data,
+                members: try MemberAddress.parseList(members),
+                replicationFactor: replication,
+                virtualNodes: vnodes,
+                clusterName: clusterName,
+                syncPolicy: try NodeConfiguration.parseSyncPolicy(sync)
             )
             config.defaultTimeoutMillis = timeoutMillis
             try config.validate()

@@ -31,6 +31,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Run a benchmark and print throughput and latency.",
         subcommands: [
             BenchCluster.self,
+            BenchStorage.self,
         ]
     )
 }

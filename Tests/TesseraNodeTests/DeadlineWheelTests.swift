@@ -1,6 +1,7 @@
 import NIOCore
-@testable import TesseraNode
 import Testing
+
+@testable import TesseraNode
 
 @Suite struct DeadlineWheelTests {
     @Test func elementsFireOnlyAfterTheirDeadlineAndOnce() {

@@ -59,7 +59,12 @@ import Testing
             let connection = try await cluster.connect(0)
             let writes = (0..<500).map { i in
                 connection.request(
-                    .put(key: Array("key-\(i)".utf8), value: Array("value-\(i)".utf8), consistency: .quorum, timeoutMillis: 5000),
+                    .put(
+                        key: Array("key-\(i)".utf8),
+                        value: Array("value-\(i)".utf8),
+                        consistency: .quorum,
+                        timeoutMillis: 5000
+                    ),
                     timeout: .seconds(20)
                 )
             }
@@ -71,12 +76,16 @@ import Testing
                 }
             }
             let reads = (0..<500).map { i in
-                connection.request(.get(key: Array("key-\(i)".utf8), consistency: .quorum, timeoutMillis: 5000), timeout: .seconds(20))
+                connection.request(
+                    .get(key: Array("key-\(i)".utf8), consistency: .quorum, timeoutMillis: 5000),
+                    timeout: .seconds(20)
+                )
             }
             for (i, read) in reads.enumerated() {
                 #expect(try value(of: try await read.get()) == "value-\(i)")
             }
-            guard case .statusResult(let status) = try await connection.response(to: .status, timeout: .seconds(5)) else {
+            guard case .statusResult(let status) = try await connection.response(to: .status, timeout: .seconds(5))
+            else {
                 Issue.record("no status")
                 await cluster.shutdown()
                 return
@@ -99,19 +108,35 @@ import Testing
         do {
             let connection = try await cluster.connect(0)
             let tooLarge = try await connection.response(
-                to: .put(key: [UInt8](repeating: 1, count: Limits.maxKeySize + 1), value: [1], consistency: .one, timeoutMillis: 0),
+                to: .put(
+                    key: [UInt8](repeating: 1, count: Limits.maxKeySize + 1),
+                    value: [1],
+                    consistency: .one,
+                    timeoutMillis: 0
+                ),
                 timeout: .seconds(10)
             )
             #expect(tooLarge.errorCode == .invalidRequest)
             #expect(tooLarge.errorMessage?.contains("65536") == true)
             let bigValue = try await connection.response(
-                to: .put(key: [1], value: [UInt8](repeating: 0, count: Limits.maxValueSize + 1), consistency: .one, timeoutMillis: 0),
+                to: .put(
+                    key: [1],
+                    value: [UInt8](repeating: 0, count: Limits.maxValueSize + 1),
+                    consistency: .one,
+                    timeoutMillis: 0
+                ),
                 timeout: .seconds(20)
             )
             #expect(bigValue.errorCode == .invalidRequest)
-            let empty = try await connection.response(to: .get(key: [], consistency: .one, timeoutMillis: 0), timeout: .seconds(5))
+            let empty = try await connection.response(
+                to: .get(key: [], consistency: .one, timeoutMillis: 0),
+                timeout: .seconds(5)
+            )
             #expect(empty.errorCode == .invalidRequest)
-            let level = try await connection.response(to: .get(key: [1], consistency: .count(4), timeoutMillis: 0), timeout: .seconds(5))
+            let level = try await connection.response(
+                to: .get(key: [1], consistency: .count(4), timeoutMillis: 0),
+                timeout: .seconds(5)
+            )
             #expect(level.errorCode == .invalidRequest)
             #expect(level.errorMessage?.contains("replication factor is 3") == true)
             let reply = try await connection.response(to: .pong, timeout: .seconds(5))
@@ -211,5 +236,98 @@ extension WireMessage {
     var errorMessage: String? {
         if case .error(let error) = self { return error.message }
         return nil
+    }
+}
+
+/// Single-node behaviour: replica requests with bad input, graceful restart keeps data.
+@Suite(.serialized) struct NodeSingleTests {
+    @Test func badReplicaWriteFailsAloneNotItsBatch() async throws {
+        let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
+        do {
+            let connection = try await cluster.connect(0)
+            let version = Version(timestamp: HLCTimestamp(physicalMillis: 1_700_000_000_000, logical: 0), node: 1)
+            // Pipelined in one write: a bad replica write between good ones.
+            let good1 = connection.request(
+                .replicaWrite(key: Array("g1".utf8), cell: Cell(version: version, value: [1])),
+                timeout: .seconds(5)
+            )
+            let bad = connection.request(
+                .replicaWrite(key: [], cell: Cell(version: version, value: [2])),
+                timeout: .seconds(5)
+            )
+            let good2 = connection.request(
+                .replicaWrite(key: Array("g2".utf8), cell: Cell(version: version, value: [3])),
+                timeout: .seconds(5)
+            )
+            #expect(try await good1.get() == .replicaAck)
+            #expect(try await bad.get().errorCode == .invalidRequest)
+            #expect(try await good2.get() == .replicaAck)
+            let read = try await connection.response(to: .replicaRead(key: Array("g2".utf8)), timeout: .seconds(5))
+            #expect(read == .replicaReadResult(Cell(version: version, value: [3])))
+            connection.close()
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+
+    @Test func largestKeyAndValueRoundTrip() async throws {
+        let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
+        do {
+            let connection = try await cluster.connect(0)
+            let key = [UInt8](repeating: 0x6B, count: Limits.maxKeySize)
+            var value = [UInt8](repeating: 0xA5, count: Limits.maxValueSize)
+            for i in stride(from: 0, to: value.count, by: 4099) { value[i] = UInt8(truncatingIfNeeded: i / 4099) }
+            let put = try await connection.response(
+                to: .put(key: key, value: value, consistency: .one, timeoutMillis: 20_000),
+                timeout: .seconds(60)
+            )
+            guard case .writeResult = put else {
+                Issue.record("unexpected \(put)")
+                await cluster.shutdown()
+                return
+            }
+            let get = try await connection.response(
+                to: .get(key: key, consistency: .one, timeoutMillis: 20_000),
+                timeout: .seconds(60)
+            )
+            guard case .getResult(let cell?) = get else {
+                Issue.record("unexpected \(get)")
+                await cluster.shutdown()
+                return
+            }
+            #expect(cell.value == value)
+            connection.close()
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+
+    @Test func gracefulRestartKeepsAcknowledgedWrites() async throws {
+        let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
+        do {
+            let connection = try await cluster.connect(0)
+            for i in 0..<200 {
+                guard case .writeResult = try await connection.put("durable-\(i)", "value-\(i)", .one) else {
+                    Issue.record("write \(i) failed")
+                    break
+                }
+            }
+            connection.close()
+            try await cluster.stopNode(0)
+            try await cluster.startNode(0)
+            let again = try await cluster.connect(0)
+            for i in 0..<200 {
+                #expect(try value(of: try await again.get("durable-\(i)", .one)) == "value-\(i)")
+            }
+            again.close()
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
     }
 }

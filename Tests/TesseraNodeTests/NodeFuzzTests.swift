@@ -8,7 +8,10 @@ import Testing
 /// Throws thousands of malformed, truncated, oversized and mutated frames at a live node over real TCP from
 /// many concurrent connections, then checks the node still answers correctly.
 @Suite(.serialized) struct NodeFuzzTests {
-    private static let version = Version(timestamp: HLCTimestamp(physicalMillis: 1_700_000_000_000, logical: 1), node: 7)
+    private static let version = Version(
+        timestamp: HLCTimestamp(physicalMillis: 1_700_000_000_000, logical: 1),
+        node: 7
+    )
 
     private static let requests: [WireMessage] = [
         .get(key: Array("fuzz-a".utf8), consistency: .one, timeoutMillis: 500),
@@ -85,7 +88,8 @@ import Testing
             let port = cluster.members[0].port
             let workers = 16
             let casesPerWorker = 150
-            let results = try await withThrowingTaskGroup(of: (protocolErrors: Int, violations: [String]).self) { group in
+            let results = try await withThrowingTaskGroup(of: (protocolErrors: Int, violations: [String]).self) {
+                group in
                 for worker in 0..<workers {
                     group.addTask {
                         var rng = FuzzRandom(seed: UInt64(worker) &* 0x9E37_79B9 &+ 1)
@@ -105,7 +109,9 @@ import Testing
                             }
                             if reader.bufferedBytes > 0 { violations.append("node sent a partial frame") }
                             guard frames.first == WireFrame(requestID: 1, message: .pong) else {
-                                violations.append("first reply was not PONG for id 1: \(frames.first.map { "\($0)" } ?? "none") after \(payload.prefix(24))")
+                                violations.append(
+                                    "first reply was not PONG for id 1: \(frames.first.map { "\($0)" } ?? "none") after \(payload.prefix(24))"
+                                )
                                 continue
                             }
                             if let index = frames.firstIndex(where: { $0.message.errorCode == .protocolError }) {

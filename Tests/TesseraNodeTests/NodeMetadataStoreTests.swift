@@ -1,19 +1,28 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import TesseraCore
 import TesseraNode
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite struct NodeMetadataStoreTests {
     private func configuration(
-        _ directory: String, node: String = "n1", cluster: String = "alpha",
-        members: String = "n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003", vnodes: Int = 8
+        _ directory: String,
+        node: String = "n1",
+        cluster: String = "alpha",
+        members: String = "n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003",
+        vnodes: Int = 8
     ) throws -> NodeConfiguration {
         NodeConfiguration(
-            nodeID: NodeID(node), listenHost: "127.0.0.1", listenPort: 7001, dataDirectory: directory,
-            members: try MemberAddress.parseList(members), replicationFactor: 3, virtualNodes: vnodes,
+            nodeID: NodeID(node),
+            listenHost: "127.0.0.1",
+            listenPort: 7001,
+            dataDirectory: directory,
+            members: try MemberAddress.parseList(members),
+            replicationFactor: 3,
+            virtualNodes: vnodes,
             clusterName: cluster
         )
     }
@@ -64,7 +73,9 @@ import Testing
         try NodeDirectory.prepare(try configuration(directory), log: log)
         let reordered = #expect(throws: TesseraError.self) {
             try NodeDirectory.prepare(
-                try configuration(directory, members: "n2=127.0.0.1:7002,n1=127.0.0.1:7001,n3=127.0.0.1:7003"), log: log)
+                try configuration(directory, members: "n2=127.0.0.1:7002,n1=127.0.0.1:7001,n3=127.0.0.1:7003"),
+                log: log
+            )
         }
         #expect(reordered?.message.contains("membership is static") == true)
         let vnodes = #expect(throws: TesseraError.self) {
@@ -90,7 +101,9 @@ import Testing
         mkdir(data, 0o755)
         let fd = open(data + "/000001.log", O_CREAT | O_WRONLY, 0o644)
         close(fd)
-        let error = #expect(throws: TesseraError.self) { try NodeDirectory.prepare(try configuration(directory), log: log) }
+        let error = #expect(throws: TesseraError.self) {
+            try NodeDirectory.prepare(try configuration(directory), log: log)
+        }
         #expect(error?.message.contains("node.sqlite is missing") == true)
     }
 
@@ -100,7 +113,9 @@ import Testing
         #expect(throws: TesseraError.self) { try MemberAddress.parseList("bad id=127.0.0.1:7001") }
         #expect(throws: TesseraError.self) { try MemberAddress.parseList("") }
         #expect(throws: TesseraError.self) { try MemberAddress.parseList("n1=h:99999") }
-        #expect(try MemberAddress.parseList("a=[::1]:7000") == [MemberAddress(id: NodeID("a"), host: "::1", port: 7000)])
+        #expect(
+            try MemberAddress.parseList("a=[::1]:7000") == [MemberAddress(id: NodeID("a"), host: "::1", port: 7000)]
+        )
     }
 
     @Test func configurationValidationExplainsTheProblem() throws {

@@ -41,7 +41,10 @@ func removeTree(_ path: String) {
 func freePorts(_ count: Int) async throws -> [Int] {
     var channels: [any Channel] = []
     for _ in 0..<count {
-        channels.append(try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get())
+        channels.append(
+            try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0)
+                .get()
+        )
     }
     let ports = channels.map { $0.localAddress!.port! }
     for channel in channels { try await channel.close() }
@@ -65,7 +68,11 @@ final class TestCluster: Sendable {
     static func start(size: Int = 3, replicationFactor: Int = 3) async throws -> TestCluster {
         let ports = try await freePorts(size)
         let members = (0..<size).map { MemberAddress(id: NodeID("n\($0 + 1)"), host: "127.0.0.1", port: ports[$0]) }
-        let cluster = TestCluster(members: members, directory: makeTemporaryDirectory(), replicationFactor: replicationFactor)
+        let cluster = TestCluster(
+            members: members,
+            directory: makeTemporaryDirectory(),
+            replicationFactor: replicationFactor
+        )
         for index in 0..<size { try await cluster.startNode(index) }
         try await cluster.waitUntilAllUp()
         return cluster
@@ -77,7 +84,8 @@ final class TestCluster: Sendable {
         for index in running {
             let connection = try await connect(index)
             let converged = await eventually(seconds: seconds) {
-                guard case .statusResult(let status)? = try? await connection.response(to: .status, timeout: .seconds(2))
+                guard
+                    case .statusResult(let status)? = try? await connection.response(to: .status, timeout: .seconds(2))
                 else { return false }
                 return status.peersUp.count == running.count - 1
             }
@@ -99,9 +107,15 @@ final class TestCluster: Sendable {
 
     func configuration(_ index: Int) -> NodeConfiguration {
         var config = NodeConfiguration(
-            nodeID: members[index].id, listenHost: "127.0.0.1", listenPort: members[index].port,
-            dataDirectory: "\(directory)/\(members[index].id)", members: members,
-            replicationFactor: replicationFactor, virtualNodes: 8, clusterName: "test", syncPolicy: .never
+            nodeID: members[index].id,
+            listenHost: "127.0.0.1",
+            listenPort: members[index].port,
+            dataDirectory: "\(directory)/\(members[index].id)",
+            members: members,
+            replicationFactor: replicationFactor,
+            virtualNodes: 8,
+            clusterName: "test",
+            syncPolicy: .never
         )
         config.pingIntervalMillis = 100
         config.peerDownAfterMillis = 400
@@ -130,21 +144,34 @@ final class TestCluster: Sendable {
     }
 
     func connect(_ index: Int) async throws -> WireConnection {
-        try await WireConnection.connect(host: "127.0.0.1", port: members[index].port, group: MultiThreadedEventLoopGroup.singleton)
+        try await WireConnection.connect(
+            host: "127.0.0.1",
+            port: members[index].port,
+            group: MultiThreadedEventLoopGroup.singleton
+        )
     }
 }
 
 extension WireConnection {
     func put(_ key: String, _ value: String, _ level: ConsistencyLevel = .quorum) async throws -> WireMessage {
-        try await response(to: .put(key: Array(key.utf8), value: Array(value.utf8), consistency: level, timeoutMillis: 2000), timeout: .seconds(10))
+        try await response(
+            to: .put(key: Array(key.utf8), value: Array(value.utf8), consistency: level, timeoutMillis: 2000),
+            timeout: .seconds(10)
+        )
     }
 
     func get(_ key: String, _ level: ConsistencyLevel = .quorum) async throws -> WireMessage {
-        try await response(to: .get(key: Array(key.utf8), consistency: level, timeoutMillis: 2000), timeout: .seconds(10))
+        try await response(
+            to: .get(key: Array(key.utf8), consistency: level, timeoutMillis: 2000),
+            timeout: .seconds(10)
+        )
     }
 
     func delete(_ key: String, _ level: ConsistencyLevel = .quorum) async throws -> WireMessage {
-        try await response(to: .delete(key: Array(key.utf8), consistency: level, timeoutMillis: 2000), timeout: .seconds(10))
+        try await response(
+            to: .delete(key: Array(key.utf8), consistency: level, timeoutMillis: 2000),
+            timeout: .seconds(10)
+        )
     }
 }
 

@@ -9,7 +9,9 @@ import Testing
         var buffer = ByteBuffer()
         WireCodec.encode(WireFrame(requestID: 0x0102_0304_0506_0708, message: message), into: &buffer)
         let encodedSize = buffer.readableBytes
-        #expect(encodedSize <= WireCodec.encodedSizeHint(message) || { if case .error = message { true } else { false } }())
+        #expect(
+            encodedSize <= WireCodec.encodedSizeHint(message) || { if case .error = message { true } else { false } }()
+        )
         let frame = try WireCodec.decode(&buffer)
         #expect(frame == WireFrame(requestID: 0x0102_0304_0506_0708, message: message))
         #expect(buffer.readableBytes == 0)
@@ -23,7 +25,10 @@ import Testing
 
     @Test func getBodyLayoutMatchesTheDocs() {
         var buffer = ByteBuffer()
-        WireCodec.encode(WireFrame(requestID: 1, message: .get(key: [0x6B], consistency: .quorum, timeoutMillis: 258)), into: &buffer)
+        WireCodec.encode(
+            WireFrame(requestID: 1, message: .get(key: [0x6B], consistency: .quorum, timeoutMillis: 258)),
+            into: &buffer
+        )
         let bytes = Array(buffer.readableBytesView)
         // length 21 = 10 header + 4 key length + 1 key + 2 consistency + 4 timeout
         #expect(bytes[0..<4] == [0, 0, 0, 21])
@@ -44,12 +49,15 @@ import Testing
     @Test func oversizedLengthIsRejectedFromThePrefixAlone() {
         var buffer = ByteBuffer()
         buffer.writeInteger(UInt32(WireCodec.maxFrameLength + 1))
-        #expect(throws: WireError.frameTooLarge(length: WireCodec.maxFrameLength + 1, limit: WireCodec.maxFrameLength)) {
+        #expect(throws: WireError.frameTooLarge(length: WireCodec.maxFrameLength + 1, limit: WireCodec.maxFrameLength))
+        {
             try WireCodec.decode(&buffer)
         }
         var small = ByteBuffer()
         small.writeInteger(UInt32(100))
-        #expect(throws: WireError.frameTooLarge(length: 100, limit: 50)) { try WireCodec.decode(&small, maxFrameLength: 50) }
+        #expect(throws: WireError.frameTooLarge(length: 100, limit: 50)) {
+            try WireCodec.decode(&small, maxFrameLength: 50)
+        }
     }
 
     @Test func frameShorterThanHeaderIsRejected() {
@@ -66,7 +74,9 @@ import Testing
 
     @Test func keyLengthBeyondTheFrameIsMalformed() throws {
         // GET whose key claims 1000 bytes in a 21-byte frame.
-        var buffer = ByteBuffer(bytes: [0, 0, 0, 21, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0x03, 0xE8, 0x6B, 4, 0, 0, 0, 1, 2])
+        var buffer = ByteBuffer(bytes: [
+            0, 0, 0, 21, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0x03, 0xE8, 0x6B, 4, 0, 0, 0, 1, 2,
+        ])
         let error = #expect(throws: WireError.self) { try WireCodec.decode(&buffer) }
         guard case .malformedBody(0x01, 5, let reason)? = error else {
             Issue.record("unexpected error \(String(describing: error))")
@@ -82,10 +92,14 @@ import Testing
 
     @Test func badConsistencyCellKindAndUTF8AreMalformed() {
         // GET with consistency code 9.
-        var badLevel = ByteBuffer(bytes: [0, 0, 0, 21, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0x6B, 9, 0, 0, 0, 0, 1])
+        var badLevel = ByteBuffer(bytes: [
+            0, 0, 0, 21, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0x6B, 9, 0, 0, 0, 0, 1,
+        ])
         #expect(throws: WireError.self) { try WireCodec.decode(&badLevel) }
         // count level with count 0.
-        var zeroCount = ByteBuffer(bytes: [0, 0, 0, 21, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0x6B, 0, 0, 0, 0, 0, 1])
+        var zeroCount = ByteBuffer(bytes: [
+            0, 0, 0, 21, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0x6B, 0, 0, 0, 0, 0, 1,
+        ])
         #expect(throws: WireError.self) { try WireCodec.decode(&zeroCount) }
         // REPLICA_READ_RESULT with present flag 2.
         var badFlag = ByteBuffer(bytes: [0, 0, 0, 11, 1, 0xC2, 0, 0, 0, 0, 0, 0, 0, 1, 2])

@@ -54,7 +54,11 @@ private func withTestServer(_ body: (Int) async throws -> Void) async throws {
 @Suite struct WireConnectionTests {
     @Test func manyRequestsInFlightAreMatchedByID() async throws {
         try await withTestServer { port in
-            let connection = try await WireConnection.connect(host: "127.0.0.1", port: port, group: MultiThreadedEventLoopGroup.singleton)
+            let connection = try await WireConnection.connect(
+                host: "127.0.0.1",
+                port: port,
+                group: MultiThreadedEventLoopGroup.singleton
+            )
             let futures = (0..<2000).map { i in
                 connection.request(.replicaRead(key: Array("key-\(i)".utf8)), timeout: .seconds(10))
             }
@@ -74,7 +78,11 @@ private func withTestServer(_ body: (Int) async throws -> Void) async throws {
 
     @Test func concurrentCallersFromManyTasks() async throws {
         try await withTestServer { port in
-            let connection = try await WireConnection.connect(host: "127.0.0.1", port: port, group: MultiThreadedEventLoopGroup.singleton)
+            let connection = try await WireConnection.connect(
+                host: "127.0.0.1",
+                port: port,
+                group: MultiThreadedEventLoopGroup.singleton
+            )
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 for task in 0..<16 {
                     group.addTask {
@@ -94,7 +102,11 @@ private func withTestServer(_ body: (Int) async throws -> Void) async throws {
 
     @Test func unansweredRequestTimesOut() async throws {
         try await withTestServer { port in
-            let connection = try await WireConnection.connect(host: "127.0.0.1", port: port, group: MultiThreadedEventLoopGroup.singleton)
+            let connection = try await WireConnection.connect(
+                host: "127.0.0.1",
+                port: port,
+                group: MultiThreadedEventLoopGroup.singleton
+            )
             let error = await #expect(throws: TesseraError.self) {
                 try await connection.response(to: .status, timeout: .milliseconds(50))
             }
@@ -107,25 +119,40 @@ private func withTestServer(_ body: (Int) async throws -> Void) async throws {
 
     @Test func closeByPeerFailsOutstandingAndLaterRequests() async throws {
         try await withTestServer { port in
-            let connection = try await WireConnection.connect(host: "127.0.0.1", port: port, group: MultiThreadedEventLoopGroup.singleton)
+            let connection = try await WireConnection.connect(
+                host: "127.0.0.1",
+                port: port,
+                group: MultiThreadedEventLoopGroup.singleton
+            )
             let hanging = connection.request(.status, timeout: .seconds(30))
-            let error = await #expect(throws: TesseraError.self) { try await connection.response(to: .ring, timeout: .seconds(30)) }
+            let error = await #expect(throws: TesseraError.self) {
+                try await connection.response(to: .ring, timeout: .seconds(30))
+            }
             #expect(error?.code == .timeout)  // closed while in flight: outcome unknown
             await #expect(throws: TesseraError.self) { try await hanging.get() }
             try await connection.closeFuture.get()
             #expect(!connection.isActive)
-            let late = await #expect(throws: TesseraError.self) { try await connection.response(to: .ping, timeout: .seconds(1)) }
+            let late = await #expect(throws: TesseraError.self) {
+                try await connection.response(to: .ping, timeout: .seconds(1))
+            }
             #expect(late?.code == .unavailable)
         }
     }
 
     @Test func connectionRefusedIsUnavailable() async throws {
         // Bind and close a server to get a port with nothing listening.
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(
+            host: "127.0.0.1",
+            port: 0
+        ).get()
         let port = server.localAddress!.port!
         try await server.close()
         let error = await #expect(throws: TesseraError.self) {
-            _ = try await WireConnection.connect(host: "127.0.0.1", port: port, group: MultiThreadedEventLoopGroup.singleton)
+            _ = try await WireConnection.connect(
+                host: "127.0.0.1",
+                port: port,
+                group: MultiThreadedEventLoopGroup.singleton
+            )
         }
         #expect(error?.code == .unavailable)
     }

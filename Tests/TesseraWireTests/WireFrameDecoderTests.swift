@@ -14,7 +14,9 @@ import Testing
     @Test func framesSplitAcrossReadsAndBatchedInOneRead() throws {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addWireFraming()
-        let frames = WireSamples.messages.enumerated().map { WireFrame(requestID: UInt64($0.offset), message: $0.element) }
+        let frames = WireSamples.messages.enumerated().map {
+            WireFrame(requestID: UInt64($0.offset), message: $0.element)
+        }
         let bytes = Array(encoded(frames).readableBytesView)
         // Feed in chunks of 7 bytes: frames straddle reads, several frames share a read.
         var start = 0
@@ -66,7 +68,10 @@ import Testing
 
     @Test func frameReaderYieldsFramesAndKeepsPartialBytes() throws {
         var reader = WireFrameReader()
-        let bytes = Array(encoded([WireFrame(requestID: 1, message: .ping), WireFrame(requestID: 2, message: .pong)]).readableBytesView)
+        let bytes = Array(
+            encoded([WireFrame(requestID: 1, message: .ping), WireFrame(requestID: 2, message: .pong)])
+                .readableBytesView
+        )
         reader.append(ByteBuffer(bytes: bytes.prefix(20)))
         #expect(try reader.next() == WireFrame(requestID: 1, message: .ping))
         #expect(try reader.next() == nil)

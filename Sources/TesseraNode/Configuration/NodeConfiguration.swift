@@ -34,8 +34,14 @@ public struct NodeConfiguration: Sendable {
     public var storageThreads: Int = 4
 
     public init(
-        nodeID: NodeID, listenHost: String, listenPort: Int, dataDirectory: String, members: [MemberAddress],
-        replicationFactor: Int, virtualNodes: Int = 16, clusterName: String = "tessera",
+        nodeID: NodeID,
+        listenHost: String,
+        listenPort: Int,
+        dataDirectory: String,
+        members: [MemberAddress],
+        replicationFactor: Int,
+        virtualNodes: Int = 16,
+        clusterName: String = "tessera",
         syncPolicy: SyncPolicy = .group(windowMicros: 100)
     ) {
         self.nodeID = nodeID
@@ -55,7 +61,10 @@ public struct NodeConfiguration: Sendable {
     /// Throws `invalidRequest` saying what is wrong: unknown own id, bad replication factor, bad names.
     public func validate() throws(TesseraError) {
         guard NodeID.isValidName(nodeID.name) else {
-            throw TesseraError(.invalidRequest, "invalid node id '\(nodeID.name)': use 1-64 characters of [A-Za-z0-9._-]")
+            throw TesseraError(
+                .invalidRequest,
+                "invalid node id '\(nodeID.name)': use 1-64 characters of [A-Za-z0-9._-]"
+            )
         }
         guard selfMember != nil else {
             throw TesseraError(
@@ -77,7 +86,10 @@ public struct NodeConfiguration: Sendable {
             throw TesseraError(.invalidRequest, "virtual nodes \(virtualNodes) must be between 1 and 4096")
         }
         guard NodeID.isValidName(clusterName) else {
-            throw TesseraError(.invalidRequest, "invalid cluster name '\(clusterName)': use 1-64 characters of [A-Za-z0-9._-]")
+            throw TesseraError(
+                .invalidRequest,
+                "invalid cluster name '\(clusterName)': use 1-64 characters of [A-Za-z0-9._-]"
+            )
         }
         guard !dataDirectory.isEmpty else { throw TesseraError(.invalidRequest, "the data directory is empty") }
     }

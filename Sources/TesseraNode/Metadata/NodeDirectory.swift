@@ -1,11 +1,12 @@
+import Logging
+import TesseraCore
+import TesseraRing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
-import TesseraCore
-import TesseraRing
 
 /// The layout of a node's directory and the identity check made before anything else opens it.
 ///
@@ -23,9 +24,12 @@ public enum NodeDirectory {
         var tokens: [String: [Int64]] = [:]
         for member in configuration.members { tokens[member.id.name] = ring.tokens(of: member.id).sorted() }
         return NodeIdentity(
-            nodeID: configuration.nodeID.name, clusterName: configuration.clusterName,
-            replicationFactor: configuration.replicationFactor, virtualNodes: configuration.virtualNodes,
-            members: configuration.members, tokens: tokens
+            nodeID: configuration.nodeID.name,
+            clusterName: configuration.clusterName,
+            replicationFactor: configuration.replicationFactor,
+            virtualNodes: configuration.virtualNodes,
+            members: configuration.members,
+            tokens: tokens
         )
     }
 

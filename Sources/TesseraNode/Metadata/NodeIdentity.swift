@@ -12,7 +12,11 @@ public struct NodeIdentity: Sendable, Equatable {
     public var tokens: [String: [Int64]]
 
     public init(
-        nodeID: String, clusterName: String, replicationFactor: Int, virtualNodes: Int, members: [MemberAddress],
+        nodeID: String,
+        clusterName: String,
+        replicationFactor: Int,
+        virtualNodes: Int,
+        members: [MemberAddress],
         tokens: [String: [Int64]]
     ) {
         self.nodeID = nodeID

@@ -50,7 +50,10 @@ public final class NodeMetadataStore {
         guard let clusterName = meta["cluster_name"], let rf = meta["replication_factor"].flatMap(Int.init),
             let vnodes = meta["virtual_nodes"].flatMap(Int.init)
         else {
-            throw TesseraError(.storage, "\(path) is missing identity fields (cluster_name, replication_factor, virtual_nodes)")
+            throw TesseraError(
+                .storage,
+                "\(path) is missing identity fields (cluster_name, replication_factor, virtual_nodes)"
+            )
         }
         var members: [MemberAddress] = []
         try query("SELECT node_id, host, port FROM members ORDER BY position") { row in
@@ -61,7 +64,11 @@ public final class NodeMetadataStore {
             tokens[row.text(0), default: []].append(row.int(1))
         }
         return NodeIdentity(
-            nodeID: nodeID, clusterName: clusterName, replicationFactor: rf, virtualNodes: vnodes, members: members,
+            nodeID: nodeID,
+            clusterName: clusterName,
+            replicationFactor: rf,
+            virtualNodes: vnodes,
+            members: members,
             tokens: tokens
         )
     }
@@ -135,7 +142,10 @@ public final class NodeMetadataStore {
             }
             guard rc == SQLITE_OK else {
                 sqlite3_finalize(statement)
-                throw TesseraError(.storage, "\(path): cannot bind parameter \(position) of '\(sql)': \(errorMessage())")
+                throw TesseraError(
+                    .storage,
+                    "\(path): cannot bind parameter \(position) of '\(sql)': \(errorMessage())"
+                )
             }
         }
         return statement

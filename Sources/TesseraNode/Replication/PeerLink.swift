@@ -41,14 +41,19 @@ final class PeerLink {
             return
         }
         if stopped {
-            callback(.failure(TesseraError(.unavailable, "node \(member.id) is not reachable: this node is shutting down")))
+            callback(
+                .failure(TesseraError(.unavailable, "node \(member.id) is not reachable: this node is shutting down"))
+            )
             return
         }
         if !connecting {
             guard NIODeadline.now() >= nextAttempt else {
                 callback(
                     .failure(
-                        TesseraError(.unavailable, "node \(member.id) (\(member.host):\(member.port)) is unreachable; reconnecting")
+                        TesseraError(
+                            .unavailable,
+                            "node \(member.id) (\(member.host):\(member.port)) is unreachable; reconnecting"
+                        )
                     )
                 )
                 return
@@ -56,7 +61,9 @@ final class PeerLink {
             connect()
         }
         guard waiting.count < Self.maxWaiting else {
-            callback(.failure(TesseraError(.overloaded, "too many requests waiting for the connection to node \(member.id)")))
+            callback(
+                .failure(TesseraError(.overloaded, "too many requests waiting for the connection to node \(member.id)"))
+            )
             return
         }
         waiting.append((message, timeout, callback))
@@ -110,7 +117,10 @@ final class PeerLink {
                     eventLoop.assumeIsolated().scheduleTask(in: backoff) { [weak self] in self?.connectIfIdle() }
                     backoff = min(backoff * 2, Self.maxBackoff)
                     failWaiting(
-                        TesseraError(.unavailable, "cannot connect to node \(member.id) (\(member.host):\(member.port)): \(error)")
+                        TesseraError(
+                            .unavailable,
+                            "cannot connect to node \(member.id) (\(member.host):\(member.port)): \(error)"
+                        )
                     )
                     onConnectivity?(false)
                 }

@@ -13,7 +13,11 @@ final class WriteOperation {
     var finished = false
 
     init(
-        coordinator: WriteCoordinator, requestID: UInt64, sink: NodeConnectionHandler, key: [UInt8], cell: Cell,
+        coordinator: WriteCoordinator,
+        requestID: UInt64,
+        sink: NodeConnectionHandler,
+        key: [UInt8],
+        cell: Cell,
         timeout: TimeAmount
     ) {
         self.coordinator = coordinator
@@ -39,7 +43,11 @@ final class ReadOperation {
     var finished = false
 
     init(
-        coordinator: ReadCoordinator, requestID: UInt64, sink: NodeConnectionHandler, key: [UInt8], timeout: TimeAmount,
+        coordinator: ReadCoordinator,
+        requestID: UInt64,
+        sink: NodeConnectionHandler,
+        key: [UInt8],
+        timeout: TimeAmount,
         required: Int
     ) {
         self.coordinator = coordinator

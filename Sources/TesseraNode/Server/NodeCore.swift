@@ -52,7 +52,13 @@ final class NodeCore {
         case speculativeRead(ReadOperation)
     }
 
-    init(configuration: NodeConfiguration, engine: StorageEngine, pool: NIOThreadPool, eventLoop: any EventLoop, log: Logger) {
+    init(
+        configuration: NodeConfiguration,
+        engine: StorageEngine,
+        pool: NIOThreadPool,
+        eventLoop: any EventLoop,
+        log: Logger
+    ) {
         self.configuration = configuration
         self.selfID = configuration.nodeID
         self.replicationFactor = configuration.replicationFactor
@@ -82,8 +88,11 @@ final class NodeCore {
             let link = PeerLink(member: member, eventLoop: eventLoop, log: peerLog)
             let id = member.id
             link.onConnectivity = { [unowned self] connected in
-                if !connected { self.noteChange(self.failureDetector.onConnectionFailed(to: id, now: .now)) }
-                else { self.ping(id) }
+                if !connected {
+                    self.noteChange(self.failureDetector.onConnectionFailed(to: id, now: .now))
+                } else {
+                    self.ping(id)
+                }
             }
             peers[id] = link
         }
@@ -174,7 +183,11 @@ final class NodeCore {
         var up: [String] = []
         var down: [String] = []
         for member in configuration.members where member.id != selfID {
-            if failureDetector.isAlive(member.id, now: now) { up.append(member.id.name) } else { down.append(member.id.name) }
+            if failureDetector.isAlive(member.id, now: now) {
+                up.append(member.id.name)
+            } else {
+                down.append(member.id.name)
+            }
         }
         return (up, down)
     }
@@ -222,21 +235,43 @@ final class NodeCore {
         switch frame.message {
         case .get(let key, let consistency, let timeout):
             stats.gets += 1
-            coordinateRead(requestID: frame.requestID, key: key, consistency: consistency, timeoutMillis: timeout, sink: sink)
+            coordinateRead(
+                requestID: frame.requestID,
+                key: key,
+                consistency: consistency,
+                timeoutMillis: timeout,
+                sink: sink
+            )
         case .put(let key, let value, let consistency, let timeout):
             stats.puts += 1
             coordinateWrite(
-                requestID: frame.requestID, key: key, value: value, consistency: consistency, timeoutMillis: timeout,
+                requestID: frame.requestID,
+                key: key,
+                value: value,
+                consistency: consistency,
+                timeoutMillis: timeout,
                 sink: sink
             )
         case .delete(let key, let consistency, let timeout):
             stats.deletes += 1
             coordinateWrite(
-                requestID: frame.requestID, key: key, value: nil, consistency: consistency, timeoutMillis: timeout,
+                requestID: frame.requestID,
+                key: key,
+                value: nil,
+                consistency: consistency,
+                timeoutMillis: timeout,
                 sink: sink
             )
         case .replicaWrite(let key, let cell):
             stats.replicaWrites += 1
+            // Checked here, not only in storage: one bad entry would fail the whole batch it shares with others.
+            do throws(TesseraError) {
+                try Limits.checkKey(key.count)
+                try Limits.checkValue(cell.value?.count ?? 0)
+            } catch {
+                sink.reply(frame.requestID, .error(error))
+                return
+            }
             clock.observe(cell.version.timestamp, physicalMillis: WallClock.nowMillis())
             let id = frame.requestID
             local.write(key, cell) { error in
@@ -244,6 +279,10 @@ final class NodeCore {
             }
         case .replicaRead(let key):
             stats.replicaReads += 1
+            do throws(TesseraError) { try Limits.checkKey(key.count) } catch {
+                sink.reply(frame.requestID, .error(error))
+                return
+            }
             let id = frame.requestID
             local.read(key) { result in
                 switch result {
@@ -311,7 +350,11 @@ final class NodeCore {
 
     /// Checks the request before anything is sent; on failure answers with the error and returns nil.
     private func admit(
-        requestID: UInt64, key: [UInt8], value: [UInt8]?, consistency: ConsistencyLevel, sink: NodeConnectionHandler
+        requestID: UInt64,
+        key: [UInt8],
+        value: [UInt8]?,
+        consistency: ConsistencyLevel,
+        sink: NodeConnectionHandler
     ) -> Int? {
         if draining {
             fail(requestID, TesseraError(.overloaded, "node \(selfID) is shutting down; use another node"), sink)
@@ -340,7 +383,11 @@ final class NodeCore {
     // MARK: writes
 
     private func coordinateWrite(
-        requestID: UInt64, key: [UInt8], value: [UInt8]?, consistency: ConsistencyLevel, timeoutMillis: UInt32,
+        requestID: UInt64,
+        key: [UInt8],
+        value: [UInt8]?,
+        consistency: ConsistencyLevel,
+        timeoutMillis: UInt32,
         sink: NodeConnectionHandler
     ) {
         guard let required = admit(requestID: requestID, key: key, value: value, consistency: consistency, sink: sink)
@@ -350,11 +397,21 @@ final class NodeCore {
         let replicas = ring.preferenceList(for: key, replicationFactor: replicationFactor)
         let alive = aliveNodes()
         let coordinator = WriteCoordinator(
-            key: key, cell: cell, replicas: replicas, alive: alive, required: required, level: consistency
+            key: key,
+            cell: cell,
+            replicas: replicas,
+            alive: alive,
+            required: required,
+            level: consistency
         )
         let timeout = timeoutAmount(timeoutMillis)
         let op = WriteOperation(
-            coordinator: coordinator, requestID: requestID, sink: sink, key: key, cell: cell, timeout: timeout
+            coordinator: coordinator,
+            requestID: requestID,
+            sink: sink,
+            key: key,
+            cell: cell,
+            timeout: timeout
         )
         inFlight += 1
         let effects = op.coordinator.start()
@@ -407,18 +464,23 @@ final class NodeCore {
             return
         }
         link.request(.replicaWrite(key: op.key, cell: op.cell), timeout: op.timeout) { [unowned self] result in
-                switch result {
-                case .success(.replicaAck): perform(op.coordinator.onAck(from: node), op)
-                case .success(let other): perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
-                case .failure(let error): perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
-                }
+            switch result {
+            case .success(.replicaAck): perform(op.coordinator.onAck(from: node), op)
+            case .success(let other):
+                perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
+            case .failure(let error):
+                perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
             }
+        }
     }
 
     // MARK: reads
 
     private func coordinateRead(
-        requestID: UInt64, key: [UInt8], consistency: ConsistencyLevel, timeoutMillis: UInt32,
+        requestID: UInt64,
+        key: [UInt8],
+        consistency: ConsistencyLevel,
+        timeoutMillis: UInt32,
         sink: NodeConnectionHandler
     ) {
         guard let required = admit(requestID: requestID, key: key, value: nil, consistency: consistency, sink: sink)
@@ -426,13 +488,21 @@ final class NodeCore {
         let replicas = ring.preferenceList(for: key, replicationFactor: replicationFactor)
         let alive = aliveNodes()
         let coordinator = ReadCoordinator(
-            key: key, replicas: replicas, alive: alive, required: required,
+            key: key,
+            replicas: replicas,
+            alive: alive,
+            required: required,
             blockingRepair: ReadCoordinator.repairBlocks(required: required, replicationFactor: replicationFactor),
             level: consistency
         )
         let timeout = timeoutAmount(timeoutMillis)
         let op = ReadOperation(
-            coordinator: coordinator, requestID: requestID, sink: sink, key: key, timeout: timeout, required: required
+            coordinator: coordinator,
+            requestID: requestID,
+            sink: sink,
+            key: key,
+            timeout: timeout,
+            required: required
         )
         inFlight += 1
         let effects = op.coordinator.start()
@@ -513,17 +583,18 @@ final class NodeCore {
             return
         }
         link.request(.replicaRead(key: op.key), timeout: op.timeout) { [unowned self] result in
-                switch result {
-                case .success(.replicaReadResult(let cell)):
-                    perform(op.coordinator.onResponse(from: node, cell: cell), op)
-                case .success(let other):
-                    if !op.finished { sendSpareReads(op) }
-                    perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
-                case .failure(let error):
-                    if !op.finished { sendSpareReads(op) }
-                    perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
-                }
+            switch result {
+            case .success(.replicaReadResult(let cell)):
+                if let cell { clock.observe(cell.version.timestamp, physicalMillis: WallClock.nowMillis()) }
+                perform(op.coordinator.onResponse(from: node, cell: cell), op)
+            case .success(let other):
+                if !op.finished { sendSpareReads(op) }
+                perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
+            case .failure(let error):
+                if !op.finished { sendSpareReads(op) }
+                perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
             }
+        }
     }
 
     /// Sends the newest cell to a replica that answered with an older one. Blocking repairs report back to the
@@ -542,12 +613,14 @@ final class NodeCore {
         }
         guard let link = peers[node] else { return }
         link.request(.replicaWrite(key: op.key, cell: cell), timeout: op.timeout) { [unowned self] result in
-                switch result {
-                case .success(.replicaAck): perform(op.coordinator.onRepairAck(from: node), op)
-                case .success(let other): perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
-                case .failure(let error): perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
-                }
+            switch result {
+            case .success(.replicaAck): perform(op.coordinator.onRepairAck(from: node), op)
+            case .success(let other):
+                perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
+            case .failure(let error):
+                perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
             }
+        }
     }
 
     // MARK: errors

@@ -30,8 +30,14 @@ public final class TesseraNodeServer: Sendable {
     }
 
     private init(
-        configuration: NodeConfiguration, port: Int, log: Logger, group: MultiThreadedEventLoopGroup, pool: NIOThreadPool,
-        engine: StorageEngine, serverChannel: any Channel, core: NIOLoopBound<NodeCore>
+        configuration: NodeConfiguration,
+        port: Int,
+        log: Logger,
+        group: MultiThreadedEventLoopGroup,
+        pool: NIOThreadPool,
+        engine: StorageEngine,
+        serverChannel: any Channel,
+        core: NIOLoopBound<NodeCore>
     ) {
         self.configuration = configuration
         self.port = port
@@ -45,7 +51,8 @@ public final class TesseraNodeServer: Sendable {
 
     /// Starts a node. Throws `TesseraError` (invalidRequest for a bad configuration or a directory that belongs
     /// to another node or cluster, storage for storage failures, unavailable if the address cannot be bound).
-    public static func start(configuration: NodeConfiguration, logger: Logger? = nil) async throws -> TesseraNodeServer {
+    public static func start(configuration: NodeConfiguration, logger: Logger? = nil) async throws -> TesseraNodeServer
+    {
         try configuration.validate()
         var log = logger ?? Logger(label: "tessera.node")
         log[metadataKey: "node"] = "\(configuration.nodeID)"
@@ -56,9 +63,15 @@ public final class TesseraNodeServer: Sendable {
         storageOptions.syncPolicy = configuration.syncPolicy
         let engine: StorageEngine
         do {
-            engine = try StorageEngine.open(directory: NodeDirectory.dataPath(configuration.dataDirectory), options: storageOptions)
+            engine = try StorageEngine.open(
+                directory: NodeDirectory.dataPath(configuration.dataDirectory),
+                options: storageOptions
+            )
         } catch {
-            throw TesseraError(.storage, "cannot open storage in \(NodeDirectory.dataPath(configuration.dataDirectory)): \(error)")
+            throw TesseraError(
+                .storage,
+                "cannot open storage in \(NodeDirectory.dataPath(configuration.dataDirectory)): \(error)"
+            )
         }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -108,8 +121,14 @@ public final class TesseraNodeServer: Sendable {
                 ]
             )
             return TesseraNodeServer(
-                configuration: configuration, port: port, log: log, group: group, pool: pool, engine: engine,
-                serverChannel: serverChannel, core: core
+                configuration: configuration,
+                port: port,
+                log: log,
+                group: group,
+                pool: pool,
+                engine: engine,
+                serverChannel: serverChannel,
+                core: core
             )
         } catch {
             try? engine.close()

@@ -222,7 +222,9 @@ public final class StorageEngine: @unchecked Sendable {
             x.error = failure
         }
         s.lastGroupSize = group.count
-        lock.broadcast()
+        // Wake the next leader (or close(), waiting for the queue to drain). Skipping the broadcast when nobody
+        // can be waiting for it keeps a single writer from waking the background thread on every write.
+        if !s.writers.isEmpty || s.closing || walFailed { lock.broadcast() }
         lock.unlock()
         if let failure { throw failure }
     }
@@ -309,8 +311,8 @@ public final class StorageEngine: @unchecked Sendable {
         let tables = s.tables
         lock.unlock()
         if let imm, let c = imm.get(key), best == nil || c.version > best!.version { best = c }
-        for t in tables.candidates(for: key) {
-            if let b = best, t.reader.properties.maxVersion <= b.version { continue }
+        try tables.forEachCandidate(for: key) { t throws(StorageError) in
+            if let b = best, t.reader.properties.maxVersion <= b.version { return }
             if let c = try t.reader.get(key), best == nil || c.version > best!.version { best = c }
         }
         return best
@@ -357,7 +359,7 @@ public final class StorageEngine: @unchecked Sendable {
         try it.seek(start)
         while it.isValid {
             let key = it.key
-            if let end, !key.lexicographicallyPrecedes(end) { break }
+            if let end, !KeyComparison.less(key, end) { break }
             let cell = it.cell
             if includeTombstones || !cell.isTombstone {
                 if !body(key, cell) { break }
