@@ -79,7 +79,9 @@ let package = Package(
 
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
         .testTarget(name: "TesseraRingTests", dependencies: ["TesseraRing"]),
-        .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage"]),
+        // A tiny writer process that the storage SIGKILL test kills at random moments.
+        .executableTarget(name: "tessera-storage-writer", dependencies: ["TesseraStorage", "TesseraCore"], path: "Tests/StorageWriter"),
+        .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage", "tessera-storage-writer"]),
         .testTarget(name: "TesseraBenchTests", dependencies: ["TesseraBench", "TesseraStorage"]),
         .testTarget(name: "TesseraClusterTests", dependencies: ["TesseraCluster"]),
         .testTarget(

@@ -38,11 +38,30 @@ final class TableSet: Sendable {
             var hi = files.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if files[mid].meta.largest.lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
+                if KeyComparison.less(files[mid].meta.largest, key) { lo = mid + 1 } else { hi = mid }
             }
-            if lo < files.count, !key.lexicographicallyPrecedes(files[lo].meta.smallest) { out.append(files[lo]) }
+            if lo < files.count, !KeyComparison.less(key, files[lo].meta.smallest) { out.append(files[lo]) }
         }
         return out
+    }
+
+    /// Calls `body` with each table that may hold `key` (as `candidates`, without building an array).
+    @inline(__always)
+    func forEachCandidate(
+        for key: [UInt8], _ body: (LiveTable) throws(StorageError) -> Void
+    ) throws(StorageError) {
+        for t in levels[0] where t.meta.overlaps(key, key) { try body(t) }
+        for level in 1..<levels.count {
+            let files = levels[level]
+            if files.isEmpty { continue }
+            var lo = 0
+            var hi = files.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if KeyComparison.less(files[mid].meta.largest, key) { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < files.count, !KeyComparison.less(key, files[lo].meta.smallest) { try body(files[lo]) }
+        }
     }
 
     /// The set after an edit; `opened` holds readers for the added files.
@@ -90,7 +109,7 @@ struct LevelIterator: StorageIterator {
         var hi = tables.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if tables[mid].meta.largest.lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
+            if KeyComparison.less(tables[mid].meta.largest, key) { lo = mid + 1 } else { hi = mid }
         }
         index = lo
         current = nil

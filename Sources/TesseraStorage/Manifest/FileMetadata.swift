@@ -8,8 +8,8 @@ struct FileMetadata: Sendable, Hashable {
 
     /// True if the table's key range intersects [start, end] (both inclusive; nil = unbounded).
     func overlaps(_ start: [UInt8]?, _ end: [UInt8]?) -> Bool {
-        if let start, largest.lexicographicallyPrecedes(start) { return false }
-        if let end, end.lexicographicallyPrecedes(smallest) { return false }
+        if let start, KeyComparison.less(largest, start) { return false }
+        if let end, KeyComparison.less(end, smallest) { return false }
         return true
     }
 }

@@ -76,7 +76,7 @@ final class ManifestStore {
         var state = LevelState()
         var records = 0
         var offset = 0
-        _ = try LogReader.read(fileSystem: fileSystem, path: manifestPath) { payload throws(StorageError) in
+        _ = try LogReader.read(fileSystem: fileSystem, path: manifestPath, strict: true) { payload throws(StorageError) in
             let edit = try VersionEdit.decode(payload, path: manifestPath, offset: offset)
             try state.apply(edit, path: manifestPath)
             records += 1

@@ -33,29 +33,3 @@ struct MemtableIterator: StorageIterator {
     var cell: Cell { memtable.table.cell(at: node) }
     mutating func next() throws(StorageError) { node = memtable.table.next(node) }
 }
-
-/// Iterates a sorted array of entries (a copy taken from the mutable memtable under the engine lock).
-struct ArrayIterator: StorageIterator {
-    private let items: [(key: [UInt8], cell: Cell)]
-    private var index: Int
-
-    init(_ items: [(key: [UInt8], cell: Cell)]) {
-        self.items = items
-        self.index = items.count
-    }
-
-    mutating func seekToFirst() throws(StorageError) { index = 0 }
-    mutating func seek(_ key: [UInt8]) throws(StorageError) {
-        var lo = 0
-        var hi = items.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if items[mid].key.lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
-        }
-        index = lo
-    }
-    var isValid: Bool { index < items.count }
-    var key: [UInt8] { items[index].key }
-    var cell: Cell { items[index].cell }
-    mutating func next() throws(StorageError) { index += 1 }
-}

@@ -4,6 +4,9 @@
 /// does not match its checksum, or a run of zero bytes) ends the log: `Result.tornTailAt` says where, and the
 /// caller truncates the file there. Damage followed by more data is corruption: it throws
 /// `StorageError.corruption` naming the file and the offset of the bad record, never skipping it.
+///
+/// `strict` (used for the manifest, whose every record is synced before anything depends on it) treats a
+/// complete last record with a bad checksum as corruption too: only a record cut short is a torn tail.
 enum LogReader {
     struct Result {
         /// Number of good records read.
@@ -20,24 +23,26 @@ enum LogReader {
     static func read(
         fileSystem: any FileSystem,
         path: String,
+        strict: Bool = false,
         _ body: (UnsafeRawBufferPointer) throws(StorageError) -> Void
     ) throws(StorageError) -> Result {
         let file = try fileSystem.openRandomAccess(path)
         defer { file.close() }
         let bytes = try file.read(at: 0, count: file.size, path: path)
-        return try parse(bytes, path: path, body)
+        return try parse(bytes, path: path, strict: strict, body)
     }
 
     /// Parses an in-memory log image (see `read`).
     static func parse(
         _ bytes: [UInt8],
         path: String,
+        strict: Bool = false,
         _ body: (UnsafeRawBufferPointer) throws(StorageError) -> Void
     ) throws(StorageError) -> Result {
         var failure: StorageError?
         let result = bytes.withUnsafeBytes { raw -> Result in
             do throws(StorageError) {
-                return try parse(raw, path: path, body)
+                return try parse(raw, path: path, strict: strict, body)
             } catch {
                 failure = error
                 return Result(records: 0, validLength: 0, tornTailAt: nil, fileSize: raw.count)
@@ -59,6 +64,7 @@ enum LogReader {
     private static func parse(
         _ raw: UnsafeRawBufferPointer,
         path: String,
+        strict: Bool,
         _ body: (UnsafeRawBufferPointer) throws(StorageError) -> Void
     ) throws(StorageError) -> Result {
         let size = raw.count
@@ -72,7 +78,7 @@ enum LogReader {
             let headerCRC = CRC32C.mask(
                 CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[(offset + 4)..<(offset + LogFormat.headerSize)])))
             if storedHeaderCRC != headerCRC {
-                if allZero(raw, from: offset) { return torn(offset) }
+                if !strict && allZero(raw, from: offset) { return torn(offset) }
                 throw .corruption(file: path, offset: offset, reason: "log record header checksum mismatch")
             }
             let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
@@ -85,7 +91,7 @@ enum LogReader {
             if length > size - start { return torn(offset) }
             let payload = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
             if CRC32C.mask(CRC32C.checksum(payload)) != storedPayloadCRC {
-                if start + length == size || allZero(raw, from: start + length) { return torn(offset) }
+                if !strict && (start + length == size || allZero(raw, from: start + length)) { return torn(offset) }
                 throw .corruption(file: path, offset: offset, reason: "log record payload checksum mismatch")
             }
             try body(payload)
