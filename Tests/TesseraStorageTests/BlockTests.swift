@@ -136,4 +136,30 @@ import Testing
         var it = BlockIterator(block)
         #expect(throws: BlockCorruption.self) { try it.seekToFirst() }
     }
+
+    @Test func allocationFreeSearchAgreesWithIteratorSeek() throws {
+        var rng = TableTestRNG(seed: 21)
+        // Random short keys over a tiny alphabet: many shared prefixes, prefixes of each other.
+        var keySet = Set<[UInt8]>()
+        while keySet.count < 400 { keySet.insert((0..<Int(rng.next() % 8)).map { _ in UInt8(0x61 + rng.next() % 3) }) }
+        let keys = keySet.sorted { KeyComparison.less($0, $1) }
+        var targets = keys
+        for _ in 0..<400 { targets.append((0..<Int(rng.next() % 7)).map { _ in UInt8(0x60 + rng.next() % 5) }) }
+        for interval in [1, 2, 3, 16, 1000] {
+            let entries = keys.enumerated().map { ($0.element, tkey("v\($0.offset)")) }
+            let block = try build(entries, restartInterval: interval)
+            var it = BlockIterator(block)
+            for target in targets {
+                try it.seek(target)
+                let hit = try block.search(target)
+                #expect((hit != nil) == it.isValid, "interval \(interval) target \(target)")
+                if let hit, it.isValid {
+                    #expect(hit.exact == (it.key == target))
+                    #expect(hit.valueOffset == it.valueOffset && hit.valueLength == it.valueLength)
+                }
+            }
+        }
+        let empty = try build([])
+        #expect(try empty.search(tkey("a")) == nil)
+    }
 }

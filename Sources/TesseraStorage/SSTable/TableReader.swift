@@ -79,17 +79,20 @@ public final class TableReader: Sendable {
     /// The cell stored for `key`, or nil. Checks the bloom filter first.
     public func get(_ key: [UInt8]) throws(StorageError) -> Cell? {
         if let filter, !filter.mayContain(key) { return nil }
-        var indexIter = BlockIterator(index)
-        do { try indexIter.seek(key) } catch { throw indexCorruption(error) }
-        guard indexIter.isValid else { return nil }
-        let handle = try handleAt(indexIter)
+        let indexHit: BlockSearchResult?
+        do { indexHit = try index.search(key) } catch { throw indexCorruption(error) }
+        guard let indexHit else { return nil }
+        let handle = try handle(atValueOffset: indexHit.valueOffset, length: indexHit.valueLength)
         let block = try dataBlock(handle)
-        var it = BlockIterator(block)
-        do { try it.seek(key) } catch {
+        let hit: BlockSearchResult?
+        do { hit = try block.search(key) } catch {
             throw StorageError.corruption(file: path, offset: handle.offset, reason: "data block: \(error.reason) at \(error.offset)")
         }
-        guard it.isValid, it.key == key else { return nil }
-        guard let cell = it.withValue({ CellEncoding.decode($0.baseAddress!, count: $0.count) }) else {
+        guard let hit, hit.exact else { return nil }
+        let cell = block.data.withUnsafeBytes { raw in
+            CellEncoding.decode(raw.baseAddress! + hit.valueOffset, count: hit.valueLength)
+        }
+        guard let cell else {
             throw StorageError.corruption(file: path, offset: handle.offset, reason: "malformed cell for a key in a data block")
         }
         return cell
@@ -106,9 +109,14 @@ public final class TableReader: Sendable {
 
     /// Decodes the block handle stored as the value of the current index entry.
     func handleAt(_ indexIter: BlockIterator) throws(StorageError) -> BlockHandle {
-        let handle = indexIter.withValue { raw -> BlockHandle? in
-            guard raw.count > 0 else { return nil }
-            return BlockHandle.decode(raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: raw.count)
+        try handle(atValueOffset: indexIter.valueOffset, length: indexIter.valueLength)
+    }
+
+    /// Decodes the block handle stored in the index block at `offset`.
+    func handle(atValueOffset offset: Int, length: Int) throws(StorageError) -> BlockHandle {
+        let handle: BlockHandle? = index.data.withUnsafeBytes { raw in
+            guard length > 0, offset + length <= index.restartsOffset else { return nil }
+            return BlockHandle.decode(raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset, count: length)
         }
         guard let handle, handle.offset + handle.size + TableFormat.trailerSize <= file.size - Footer.size else {
             throw StorageError.corruption(file: path, offset: indexHandle.offset, reason: "index entry holds a bad block handle")
