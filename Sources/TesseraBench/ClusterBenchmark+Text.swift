@@ -5,15 +5,19 @@ extension ClusterBenchmark.Report {
         let c = configuration
         lines.append(
             "cluster bench: \(c.operations) ops per phase, \(c.concurrency) in flight, consistency \(c.consistency), "
-                + "\(c.valueSize)-byte values, \(c.keys) keys, hosts \(hosts.joined(separator: ","))")
+                + "\(c.valueSize)-byte values, \(c.keys) keys, hosts \(hosts.joined(separator: ","))"
+        )
         for phase in phases {
             lines.append(
-                "\(phase.phase): \(Self.format(phase.opsPerSecond)) ops/s  (\(phase.operations) ok, \(phase.errors) errors"
+                "\(phase.phase): \(Self.format(phase.opsPerSecond)) ops/s  "
+                    + "(\(phase.operations) ok, \(phase.errors) errors"
                     + (phase.phase == "get" ? ", \(phase.notFound) not found" : "")
-                    + " in \(Self.format(phase.seconds, decimals: 2)) s)")
+                    + " in \(Self.format(phase.seconds, decimals: 2)) s)"
+            )
             lines.append(
                 "  latency us: p50 \(phase.p50Micros)  p99 \(phase.p99Micros)  p999 \(phase.p999Micros)  "
-                    + "max \(phase.maxMicros)  mean \(Self.format(phase.meanMicros))")
+                    + "max \(phase.maxMicros)  mean \(Self.format(phase.meanMicros))"
+            )
             if !phase.errorsByCode.isEmpty {
                 let codes = phase.errorsByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
                 lines.append("  errors: " + codes.joined(separator: ", "))

@@ -29,8 +29,13 @@ public struct ClusterBenchmark: Sendable {
         public var phases: [String]
 
         public init(
-            operations: Int = 100_000, concurrency: Int = 64, consistency: String = "QUORUM", valueSize: Int = 100,
-            keys: Int = 100_000, timeoutMillis: Int = 5000, phases: [String] = ["put", "get"]
+            operations: Int = 100_000,
+            concurrency: Int = 64,
+            consistency: String = "QUORUM",
+            valueSize: Int = 100,
+            keys: Int = 100_000,
+            timeoutMillis: Int = 5000,
+            phases: [String] = ["put", "get"]
         ) {
             self.operations = operations
             self.concurrency = concurrency
@@ -169,14 +174,20 @@ public struct ClusterBenchmark: Sendable {
         let histogram = merged.histogram
         let hasData = histogram.totalCount > 0
         return PhaseResult(
-            phase: phase, operations: merged.operations, errors: merged.errorsByCode.values.reduce(0, +),
-            notFound: merged.notFound, seconds: seconds,
+            phase: phase,
+            operations: merged.operations,
+            errors: merged.errorsByCode.values.reduce(0, +),
+            notFound: merged.notFound,
+            seconds: seconds,
             opsPerSecond: seconds > 0 ? Double(merged.operations) / seconds : 0,
             p50Micros: hasData ? histogram.valueAtPercentile(50) : 0,
             p99Micros: hasData ? histogram.valueAtPercentile(99) : 0,
             p999Micros: hasData ? histogram.valueAtPercentile(99.9) : 0,
-            maxMicros: hasData ? histogram.max : 0, meanMicros: hasData ? histogram.mean : 0,
-            errorsByCode: merged.errorsByCode, errorSamples: merged.errorSamples)
+            maxMicros: hasData ? histogram.max : 0,
+            meanMicros: hasData ? histogram.mean : 0,
+            errorsByCode: merged.errorsByCode,
+            errorSamples: merged.errorSamples
+        )
     }
 
     /// The key of operation index `i`: `bench-00000042`.

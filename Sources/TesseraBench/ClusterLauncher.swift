@@ -4,9 +4,9 @@ public import TesseraClient
 public import TesseraCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Starts and stops a local cluster of real `tessera server` processes on 127.0.0.1, one port each.
@@ -51,8 +51,13 @@ public final class ClusterLauncher: Sendable {
     ///   - dataDirectory: parent of the nodes' data directories; created if missing.
     ///   - replicationFactor: N, at most `nodeCount`.
     public init(
-        executable: String, nodeCount: Int, basePort: Int? = nil, dataDirectory: String, replicationFactor: Int,
-        virtualNodes: Int? = nil, extraServerArguments: [String] = []
+        executable: String,
+        nodeCount: Int,
+        basePort: Int? = nil,
+        dataDirectory: String,
+        replicationFactor: Int,
+        virtualNodes: Int? = nil,
+        extraServerArguments: [String] = []
     ) throws(ClusterLauncherError) {
         guard (1...32).contains(nodeCount) else {
             throw .badSetting("the node count is \(nodeCount); use 1 to 32")
@@ -84,8 +89,11 @@ public final class ClusterLauncher: Sendable {
         self.nodes = ports.enumerated().map { index, port in
             let name = "n\(index + 1)"
             return Node(
-                id: NodeID(name), address: HostAddress(host: "127.0.0.1", port: port),
-                dataDirectory: dataDirectory + "/" + name, logPath: dataDirectory + "/" + name + ".log")
+                id: NodeID(name),
+                address: HostAddress(host: "127.0.0.1", port: port),
+                dataDirectory: dataDirectory + "/" + name,
+                logPath: dataDirectory + "/" + name + ".log"
+            )
         }
     }
 
@@ -130,7 +138,10 @@ public final class ClusterLauncher: Sendable {
                 processes[name] = nil
             }
             processes[name] = try ClusterNodeProcess.spawn(
-                executable: executable, arguments: serverArguments(for: node), logPath: node.logPath)
+                executable: executable,
+                arguments: serverArguments(for: node),
+                logPath: node.logPath
+            )
         }
     }
 
@@ -154,6 +165,26 @@ public final class ClusterLauncher: Sendable {
     /// The pid of `name`'s process while it runs.
     public func pid(of name: String) -> Int32? {
         processes.withLock { $0[name].map { Int32($0.pid) } }
+    }
+
+    /// SIGSTOPs `name`: it keeps its sockets (connections open, the kernel still accepts new ones) but answers
+    /// nothing until `resume`. Returns false if it was not running.
+    @discardableResult
+    public func pause(_ name: String) throws(ClusterLauncherError) -> Bool {
+        try signal(name, SIGSTOP)
+    }
+
+    /// SIGCONTs a paused node. Returns false if it was not running.
+    @discardableResult
+    public func resume(_ name: String) throws(ClusterLauncherError) -> Bool {
+        try signal(name, SIGCONT)
+    }
+
+    private func signal(_ name: String, _ signal: Int32) throws(ClusterLauncherError) -> Bool {
+        _ = try node(named: name)
+        guard let process = processes.withLock({ $0[name] }) else { return false }
+        process.send(signal)
+        return true
     }
 
     /// SIGKILLs `name` (a crash: no shutdown, no flush) and reaps it. Returns false if it was not running.
@@ -181,7 +212,10 @@ public final class ClusterLauncher: Sendable {
             processes = [:]
             return all
         }
-        for process in all where process.poll() == nil { process.send(SIGTERM) }
+        for process in all where process.poll() == nil {
+            process.send(SIGTERM)
+            process.send(SIGCONT)  // a paused node handles SIGTERM only once it runs again
+        }
         let deadline = ContinuousClock.now + grace
         var left = all.filter { $0.poll() == nil }
         while !left.isEmpty && ContinuousClock.now < deadline {
@@ -220,27 +254,35 @@ public final class ClusterLauncher: Sendable {
                 if (try? await client.ping(node.address, timeout: Duration.milliseconds(500))) != nil { break }
                 if ContinuousClock.now > deadline {
                     throw ClusterLauncherError.notReady(
-                        node: node.id.name, address: node.address.description,
-                        waitedMillis: (ContinuousClock.now - start).components.seconds * 1000, logPath: node.logPath)
+                        node: node.id.name,
+                        address: node.address.description,
+                        waitedMillis: (ContinuousClock.now - start).components.seconds * 1000,
+                        logPath: node.logPath
+                    )
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
         while true {
+            for node in wanted { try checkAlive(node) }
             let running = Set(nodes.map(\.id.name).filter { isRunning($0) })
             if let statuses = try? await client.status(timeout: .seconds(1)) {
-                let views = statuses.filter { running.contains($0.id.name) }
+                // Match address too: a port this cluster picked could meanwhile serve another cluster.
+                let ours = Set(nodes.map { "\($0.id.name)@\($0.address)" })
+                let views = statuses.filter {
+                    running.contains($0.id.name) && ours.contains("\($0.id.name)@\($0.address)")
+                }
                 if views.count == running.count
                     && views.allSatisfy({ $0.isUp && Set($0.peersDown).isDisjoint(with: running) })
                 {
                     return
                 }
             }
-            for node in wanted { try checkAlive(node) }
             if ContinuousClock.now > deadline {
                 throw ClusterLauncherError.peersNotConnected(
                     "the nodes did not all see each other up within "
-                        + "\((ContinuousClock.now - start).components.seconds) s; see the logs in \(dataDirectory)")
+                        + "\((ContinuousClock.now - start).components.seconds) s; see the logs in \(dataDirectory)"
+                )
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -255,7 +297,11 @@ public final class ClusterLauncher: Sendable {
         }
         if let exit {
             throw .exitedDuringStartup(
-                node: node.id.name, exit: exit.description, logPath: node.logPath, logTail: Self.tail(of: node.logPath))
+                node: node.id.name,
+                exit: exit.description,
+                logPath: node.logPath,
+                logTail: Self.tail(of: node.logPath)
+            )
         }
     }
 
@@ -291,9 +337,9 @@ public final class ClusterLauncher: Sendable {
 
     private static func bindLoopback(port: Int) throws(ClusterLauncherError) -> Int32 {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw .noFreePort(reason: String(cString: strerror(errno))) }
         var address = sockaddr_in()

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One child process started with `posix_spawn`: its pid, and how to signal, wait for and reap it.
@@ -75,12 +75,18 @@ struct ClusterNodeProcess: Sendable {
     private static let addCloseFrom:
         (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
             #if os(Linux)
-            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
-            else { return nil }
-            return unsafeBitCast(
-                symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+                guard
+                    let symbol = dlsym(
+                        UnsafeMutableRawPointer(bitPattern: 0),
+                        "posix_spawn_file_actions_addclosefrom_np"
+                    )
+                else { return nil }
+                return unsafeBitCast(
+                    symbol,
+                    to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self
+                )
             #else
-            return nil
+                return nil
             #endif
         }()
 

@@ -29,7 +29,10 @@ public struct HostAddress: Hashable, Sendable, CustomStringConvertible {
             portPart = trimmed[trimmed.index(close, offsetBy: 2)...]
         } else {
             guard let colon = trimmed.lastIndex(of: ":") else {
-                throw TesseraError(.invalidRequest, "invalid address '\(text)': expected HOST:PORT, e.g. 127.0.0.1:7001")
+                throw TesseraError(
+                    .invalidRequest,
+                    "invalid address '\(text)': expected HOST:PORT, e.g. 127.0.0.1:7001"
+                )
             }
             hostPart = trimmed[..<colon]
             portPart = trimmed[trimmed.index(after: colon)...]

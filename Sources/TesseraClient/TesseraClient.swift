@@ -1,5 +1,5 @@
-public import TesseraCore
 import Synchronization
+public import TesseraCore
 
 /// The Tessera client: async get, put and delete with a consistency level per call.
 ///
@@ -65,7 +65,9 @@ public final class TesseraClient: Sendable {
     ///   - consistency: how many replicas must answer (default `options.defaultConsistency`).
     ///   - timeout: the deadline for the whole call (default `options.defaultTimeout`).
     public func get(
-        _ key: [UInt8], consistency: ConsistencyLevel? = nil, timeout: Duration? = nil
+        _ key: [UInt8],
+        consistency: ConsistencyLevel? = nil,
+        timeout: Duration? = nil
     ) async throws(TesseraError) -> VersionedValue? {
         try Limits.checkKey(key.count)
         let level = consistency ?? options.defaultConsistency
@@ -81,7 +83,9 @@ public final class TesseraClient: Sendable {
 
     /// Reads a UTF-8 key. See `get(_:consistency:timeout:)`.
     public func get(
-        _ key: String, consistency: ConsistencyLevel? = nil, timeout: Duration? = nil
+        _ key: String,
+        consistency: ConsistencyLevel? = nil,
+        timeout: Duration? = nil
     ) async throws(TesseraError) -> VersionedValue? {
         try await get(Array(key.utf8), consistency: consistency, timeout: timeout)
     }
@@ -92,7 +96,10 @@ public final class TesseraClient: Sendable {
     /// been applied: read the key to find out.
     @discardableResult
     public func put(
-        _ key: [UInt8], _ value: [UInt8], consistency: ConsistencyLevel? = nil, timeout: Duration? = nil
+        _ key: [UInt8],
+        _ value: [UInt8],
+        consistency: ConsistencyLevel? = nil,
+        timeout: Duration? = nil
     ) async throws(TesseraError) -> Version {
         try Limits.checkKey(key.count)
         try Limits.checkValue(value.count)
@@ -107,7 +114,10 @@ public final class TesseraClient: Sendable {
     /// Stores a UTF-8 value under a UTF-8 key. See `put(_:_:consistency:timeout:)`.
     @discardableResult
     public func put(
-        _ key: String, _ value: String, consistency: ConsistencyLevel? = nil, timeout: Duration? = nil
+        _ key: String,
+        _ value: String,
+        consistency: ConsistencyLevel? = nil,
+        timeout: Duration? = nil
     ) async throws(TesseraError) -> Version {
         try await put(Array(key.utf8), Array(value.utf8), consistency: consistency, timeout: timeout)
     }
@@ -116,7 +126,9 @@ public final class TesseraClient: Sendable {
     /// succeeds. Timeouts are indeterminate, as for `put`.
     @discardableResult
     public func delete(
-        _ key: [UInt8], consistency: ConsistencyLevel? = nil, timeout: Duration? = nil
+        _ key: [UInt8],
+        consistency: ConsistencyLevel? = nil,
+        timeout: Duration? = nil
     ) async throws(TesseraError) -> Version {
         try Limits.checkKey(key.count)
         let level = consistency ?? options.defaultConsistency
@@ -130,7 +142,9 @@ public final class TesseraClient: Sendable {
     /// Deletes a UTF-8 key. See `delete(_:consistency:timeout:)`.
     @discardableResult
     public func delete(
-        _ key: String, consistency: ConsistencyLevel? = nil, timeout: Duration? = nil
+        _ key: String,
+        consistency: ConsistencyLevel? = nil,
+        timeout: Duration? = nil
     ) async throws(TesseraError) -> Version {
         try await delete(Array(key.utf8), consistency: consistency, timeout: timeout)
     }
@@ -164,8 +178,11 @@ public final class TesseraClient: Sendable {
                             return NodeStatus(id: member.id, address: member.address, isUp: false, error: error.message)
                         default:
                             return NodeStatus(
-                                id: member.id, address: member.address, isUp: false,
-                                error: Self.unexpected(response, for: "status").message)
+                                id: member.id,
+                                address: member.address,
+                                isUp: false,
+                                error: Self.unexpected(response, for: "status").message
+                            )
                         }
                     } catch {
                         return NodeStatus(id: member.id, address: member.address, isUp: false, error: error.message)
@@ -214,7 +231,9 @@ public final class TesseraClient: Sendable {
 
     /// Routes a keyed request: makes sure the ring is known, checks the level, then tries candidates.
     private func perform(
-        key: [UInt8], timeout: Duration?, level: ConsistencyLevel,
+        key: [UInt8],
+        timeout: Duration?,
+        level: ConsistencyLevel,
         makeRequest: (Duration) -> ClientRequest
     ) async throws(TesseraError) -> ClientResponse {
         let timeout = timeout ?? options.defaultTimeout
@@ -228,13 +247,22 @@ public final class TesseraClient: Sendable {
             refreshInBackgroundIfDue()
         }
         if let n = routing.replicationFactor { _ = try level.required(replicationFactor: n) }
-        return try await execute(key: key, deadline: deadline, timeout: timeout, routing: routing, makeRequest: makeRequest)
+        return try await execute(
+            key: key,
+            deadline: deadline,
+            timeout: timeout,
+            routing: routing,
+            makeRequest: makeRequest
+        )
     }
 
     /// Tries the candidates in order until one answers. Only failures that leave the outcome known (nothing was
     /// sent) or harmless to repeat move on to the next node.
     private func execute(
-        key: [UInt8]?, deadline: ContinuousClock.Instant, timeout: Duration, routing: RoutingTable,
+        key: [UInt8]?,
+        deadline: ContinuousClock.Instant,
+        timeout: Duration,
+        routing: RoutingTable,
         makeRequest: (Duration) -> ClientRequest
     ) async throws(TesseraError) -> ClientResponse {
         let now = ContinuousClock.now
@@ -252,16 +280,24 @@ public final class TesseraClient: Sendable {
             first = preferred
             lastTarget = preferred
             if let response = try await attemptOrContinue(
-                preferred, deadline: deadline, timeout: timeout, failures: &failures, makeRequest: makeRequest)
-            {
+                preferred,
+                deadline: deadline,
+                timeout: timeout,
+                failures: &failures,
+                makeRequest: makeRequest
+            ) {
                 return response
             }
         }
         for target in routing.candidates(for: key, rotation: turn, isDown: isDown) where target != first {
             lastTarget = target
             if let response = try await attemptOrContinue(
-                target, deadline: deadline, timeout: timeout, failures: &failures, makeRequest: makeRequest)
-            {
+                target,
+                deadline: deadline,
+                timeout: timeout,
+                failures: &failures,
+                makeRequest: makeRequest
+            ) {
                 return response
             }
         }
@@ -270,14 +306,18 @@ public final class TesseraClient: Sendable {
         }
         throw TesseraError(
             .unavailable,
-            "no node could be reached (tried \(failures.count)): " + failures.joined(separator: "; "))
+            "no node could be reached (tried \(failures.count)): " + failures.joined(separator: "; ")
+        )
     }
 
     /// Tries one node: returns its answer, or nil (after noting why in `failures`) when the next node may be
     /// tried; throws when the request must not go further (deadline, a write whose outcome became unknown).
     private func attemptOrContinue(
-        _ target: RoutingTable.Target, deadline: ContinuousClock.Instant, timeout: Duration,
-        failures: inout [String], makeRequest: (Duration) -> ClientRequest
+        _ target: RoutingTable.Target,
+        deadline: ContinuousClock.Instant,
+        timeout: Duration,
+        failures: inout [String],
+        makeRequest: (Duration) -> ClientRequest
     ) async throws(TesseraError) -> ClientResponse? {
         let remaining = deadline - ContinuousClock.now
         // The coordinator gets a slightly shorter deadline, so its own timeout error (which says how many
@@ -300,7 +340,8 @@ public final class TesseraClient: Sendable {
                     throw TesseraError(
                         .internalError,
                         "the connection to \(target) closed before it answered (\(reason)); "
-                            + "the \(request.name) may or may not have been applied")
+                            + "the \(request.name) may or may not have been applied"
+                    )
                 }
                 failures.append("\(target): \(reason)")
                 return nil
@@ -318,7 +359,9 @@ public final class TesseraClient: Sendable {
 
     /// One request to one node, with the bookkeeping that follows (mark down, refresh the ring).
     private func attempt(
-        _ request: ClientRequest, on target: RoutingTable.Target, deadline: ContinuousClock.Instant
+        _ request: ClientRequest,
+        on target: RoutingTable.Target,
+        deadline: ContinuousClock.Instant
     ) async throws(AttemptFailure) -> ClientResponse {
         let remaining = deadline - ContinuousClock.now
         guard remaining > .zero else { throw .deadline }
@@ -343,7 +386,9 @@ public final class TesseraClient: Sendable {
 
     /// Sends a request to one given node, without fail-over (STATUS, PING).
     private func send(
-        _ request: ClientRequest, to target: RoutingTable.Target, deadline: ContinuousClock.Instant
+        _ request: ClientRequest,
+        to target: RoutingTable.Target,
+        deadline: ContinuousClock.Instant
     ) async throws(TesseraError) -> ClientResponse {
         do throws(AttemptFailure) {
             return try await attempt(request, on: target, deadline: deadline)
@@ -419,7 +464,10 @@ public final class TesseraClient: Sendable {
         let routing = state.withLock { $0.routing }
         do throws(TesseraError) {
             let response = try await execute(
-                key: nil, deadline: ContinuousClock.now + timeout, timeout: timeout, routing: routing
+                key: nil,
+                deadline: ContinuousClock.now + timeout,
+                timeout: timeout,
+                routing: routing
             ) { _ in .ring }
             switch response {
             case .topology(let topology):
@@ -450,7 +498,8 @@ public final class TesseraClient: Sendable {
             return TesseraError(
                 .timeout,
                 "\(request.name) timed out after \(ms) ms waiting for \(target); "
-                    + "the write may or may not have been applied (indeterminate)")
+                    + "the write may or may not have been applied (indeterminate)"
+            )
         }
         return TesseraError(.timeout, "\(request.name) timed out after \(ms) ms waiting for \(target)")
     }

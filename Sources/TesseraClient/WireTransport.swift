@@ -1,6 +1,6 @@
 import NIOCore
-import Synchronization
 import NIOPosix
+import Synchronization
 import TesseraCore
 import TesseraWire
 
@@ -21,7 +21,11 @@ struct WireTransport: ClientTransport {
     func connect(to address: HostAddress, timeout: Duration) async throws(TransportFailure) -> any ClientConnection {
         do {
             let connection = try await WireConnection.connect(
-                host: address.host, port: address.port, group: group, connectTimeout: Self.timeAmount(timeout))
+                host: address.host,
+                port: address.port,
+                group: group,
+                connectTimeout: Self.timeAmount(timeout)
+            )
             return WireClientConnection(connection)
         } catch {
             throw .connectFailed(Self.connectFailureReason(error))
@@ -57,10 +61,12 @@ struct WireTransport: ClientTransport {
 /// event-loop wake-up (an eventfd write and a context switch) per request into one per batch, which was the
 /// largest cost on the client side in profiles (docs/benchmarks.md, "Cluster").
 final class WireClientConnection: ClientConnection {
+    typealias Completion = @Sendable (Result<WireMessage, TesseraError>) -> Void
+
     private struct Queued {
         var message: WireMessage
         var timeout: TimeAmount
-        var promise: EventLoopPromise<WireMessage>
+        var completion: Completion
     }
 
     private struct Queue {
@@ -78,10 +84,18 @@ final class WireClientConnection: ClientConnection {
     var isActive: Bool { connection.isActive }
 
     func send(_ request: ClientRequest, timeout: Duration) async throws(TransportFailure) -> ClientResponse {
-        let reply: WireMessage
-        do {
-            reply = try await enqueue(Self.message(for: request), timeout: WireTransport.timeAmount(timeout)).get()
-        } catch let error as TesseraError {
+        let message = Self.message(for: request)
+        let amount = WireTransport.timeAmount(timeout)
+        // Unsafe continuation: resumed exactly once, by the connection's completion (reply, error, timeout or
+        // close all complete it).
+        let result = await withUnsafeContinuation {
+            (continuation: UnsafeContinuation<Result<WireMessage, TesseraError>, Never>) in
+            enqueue(message, timeout: amount) { continuation.resume(returning: $0) }
+        }
+        switch result {
+        case .success(let reply):
+            return Self.response(from: reply, to: request)
+        case .failure(let error):
             switch error.code {
             case .unavailable:
                 // The connection was closed before the request went out: nothing was sent.
@@ -92,24 +106,22 @@ final class WireClientConnection: ClientConnection {
                 // Closed (or garbled) while the request was in flight: it may have been applied.
                 throw .connectionLost(error.message)
             }
-        } catch {
-            throw .connectionLost("\(error)")
         }
-        return Self.response(from: reply, to: request)
     }
 
-    private func enqueue(_ message: WireMessage, timeout: TimeAmount) -> EventLoopFuture<WireMessage> {
+    private func enqueue(_ message: WireMessage, timeout: TimeAmount, completion: @escaping Completion) {
         let loop = connection.eventLoop
-        if loop.inEventLoop { return connection.request(message, timeout: timeout) }
-        let promise = loop.makePromise(of: WireMessage.self)
+        if loop.inEventLoop {
+            connection.request(message, timeout: timeout, callback: completion)
+            return
+        }
         let schedule = queue.withLock { queue -> Bool in
-            queue.items.append(Queued(message: message, timeout: timeout, promise: promise))
+            queue.items.append(Queued(message: message, timeout: timeout, completion: completion))
             guard !queue.drainScheduled else { return false }
             queue.drainScheduled = true
             return true
         }
         if schedule { loop.execute { self.drain() } }
-        return promise.futureResult
     }
 
     /// Runs on the event loop: sends every queued request (each goes straight to the handler, which writes
@@ -123,7 +135,7 @@ final class WireClientConnection: ClientConnection {
             return items
         }
         for item in items {
-            connection.request(item.message, timeout: item.timeout).cascade(to: item.promise)
+            connection.request(item.message, timeout: item.timeout, callback: item.completion)
         }
     }
 
@@ -155,13 +167,19 @@ final class WireClientConnection: ClientConnection {
         case .ringResult(let ring):
             let members = ring.members.map { member in
                 ClusterTopology.Member(
-                    id: NodeID(member.nodeID), address: HostAddress(host: member.host, port: member.port),
-                    tokens: member.tokens)
+                    id: NodeID(member.nodeID),
+                    address: HostAddress(host: member.host, port: member.port),
+                    tokens: member.tokens
+                )
             }
             return .topology(
                 ClusterTopology(
-                    members: members, replicationFactor: ring.replicationFactor, clusterName: ring.clusterName,
-                    virtualNodes: ring.virtualNodes))
+                    members: members,
+                    replicationFactor: ring.replicationFactor,
+                    clusterName: ring.clusterName,
+                    virtualNodes: ring.virtualNodes
+                )
+            )
         case .statusResult(let wire):
             var status = NodeStatus(id: NodeID(wire.nodeID), address: HostAddress(host: "", port: 0), isUp: true)
             status.uptimeMillis = wire.uptimeMillis

@@ -21,13 +21,21 @@ struct BenchCluster: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Nodes to contact, HOST:PORT[,HOST:PORT...] (ignored with --local).",
-        valueName: "hosts"))
+    @Option(
+        help: ArgumentHelp(
+            "Nodes to contact, HOST:PORT[,HOST:PORT...] (ignored with --local).",
+            valueName: "hosts"
+        )
+    )
     var hosts = "127.0.0.1:7001"
     @Option(help: "Operations per phase.") var ops = 100_000
     @Option(help: "Requests in flight.") var concurrency = 64
-    @Option(help: ArgumentHelp("Level of every request: ONE, TWO, THREE, QUORUM, ALL or a number.",
-        valueName: "level"))
+    @Option(
+        help: ArgumentHelp(
+            "Level of every request: ONE, TWO, THREE, QUORUM, ALL or a number.",
+            valueName: "level"
+        )
+    )
     var consistency = "QUORUM"
     @Option(help: ArgumentHelp("Bytes per value.", valueName: "bytes")) var valueSize = 100
     @Option(help: "Distinct keys.") var keys = 100_000
@@ -44,8 +52,14 @@ struct BenchCluster: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = ClusterBenchmark.Configuration(
-            operations: ops, concurrency: concurrency, consistency: consistency, valueSize: valueSize, keys: keys,
-            timeoutMillis: timeout, phases: phases.split(separator: ",").map { String($0) })
+            operations: ops,
+            concurrency: concurrency,
+            consistency: consistency,
+            valueSize: valueSize,
+            keys: keys,
+            timeoutMillis: timeout,
+            phases: phases.split(separator: ",").map { String($0) }
+        )
         let benchmark: ClusterBenchmark
         do {
             benchmark = try ClusterBenchmark(configuration: configuration)
@@ -94,8 +108,12 @@ struct BenchCluster: AsyncParsableCommand {
         do {
             let directory = try ClusterLauncher.makeTemporaryDirectory(prefix: "tessera-bench")
             let launcher = try ClusterLauncher(
-                executable: try DemoExecutable.path(), nodeCount: nodes, dataDirectory: directory,
-                replicationFactor: replication ?? min(3, nodes), extraServerArguments: serverArg)
+                executable: try DemoExecutable.path(),
+                nodeCount: nodes,
+                dataDirectory: directory,
+                replicationFactor: replication ?? min(3, nodes),
+                extraServerArguments: serverArg
+            )
             let cleanup = DemoCleanup(launcher: launcher, removeDirectory: directory)
             do {
                 try launcher.startAll()

@@ -7,13 +7,17 @@ struct ClientCommandOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Nodes to contact first, as HOST:PORT[,HOST:PORT...]. The client learns the rest of the ring from them.",
-            valueName: "hosts"))
+            valueName: "hosts"
+        )
+    )
     var hosts = "127.0.0.1:7001"
 
     @Option(
         help: ArgumentHelp(
             "How many replicas must answer: ONE, TWO, THREE, QUORUM, ALL or a number (at most the replication factor).",
-            valueName: "level"))
+            valueName: "level"
+        )
+    )
     var consistency = "QUORUM"
 
     @Option(help: ArgumentHelp("Deadline of the whole request in milliseconds.", valueName: "ms"))
@@ -31,12 +35,17 @@ struct ClientCommandOptions: ParsableArguments {
     /// A client for `--hosts` with `--consistency` and `--timeout` as its defaults.
     func makeClient() throws(TesseraError) -> TesseraClient {
         let options = TesseraClient.Options(
-            defaultConsistency: try level(), defaultTimeout: try deadline(), connectionsPerNode: 1)
+            defaultConsistency: try level(),
+            defaultTimeout: try deadline(),
+            connectionsPerNode: 1
+        )
         return try TesseraClient(seeds: try HostAddress.parseList(hosts), options: options)
     }
 
     /// Runs `body` with a client for these options and closes the client afterwards.
-    func withClient<T: Sendable>(_ body: (TesseraClient) async throws(TesseraError) -> T) async throws(TesseraError) -> T {
+    func withClient<T: Sendable>(_ body: (TesseraClient) async throws(TesseraError) -> T) async throws(TesseraError)
+        -> T
+    {
         let client = try makeClient()
         do {
             let result = try await body(client)

@@ -5,9 +5,9 @@ import TesseraClient
 import TesseraCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `tessera demo`: a local cluster of real node processes and a shell to use it.
@@ -29,11 +29,19 @@ struct DemoCommand: AsyncParsableCommand {
     )
 
     @Option(help: "How many nodes to start (1 to 32).") var nodes = 3
-    @Option(help: ArgumentHelp("Directory for the nodes' data and logs (default: a fresh temporary directory).",
-        valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Directory for the nodes' data and logs (default: a fresh temporary directory).",
+            valueName: "dir"
+        )
+    )
     var data: String?
-    @Option(help: ArgumentHelp("Node i listens on base-port + i - 1 (default: 7001 if free, else free ports).",
-        valueName: "port"))
+    @Option(
+        help: ArgumentHelp(
+            "Node i listens on base-port + i - 1 (default: 7001 if free, else free ports).",
+            valueName: "port"
+        )
+    )
     var basePort: Int?
     @Option(help: "Replicas per key, N (default: min(3, nodes)).") var replication: Int?
     @Option(help: "Virtual nodes (tokens) per node (default: the server's).") var vnodes: Int?
@@ -62,8 +70,13 @@ struct DemoCommand: AsyncParsableCommand {
         let launcher: ClusterLauncher
         do {
             launcher = try ClusterLauncher(
-                executable: executable, nodeCount: nodes, basePort: port, dataDirectory: dataDirectory,
-                replicationFactor: replication ?? min(3, nodes), virtualNodes: vnodes)
+                executable: executable,
+                nodeCount: nodes,
+                basePort: port,
+                dataDirectory: dataDirectory,
+                replicationFactor: replication ?? min(3, nodes),
+                virtualNodes: vnodes
+            )
         } catch {
             if removeData { try? FileManager.default.removeItem(atPath: dataDirectory) }
             Console.error("error: \(error)")
@@ -120,11 +133,11 @@ struct DemoCommand: AsyncParsableCommand {
 enum DemoExecutable {
     static func path() throws -> String {
         #if os(Linux)
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        if length > 0 {
-            return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+            if length > 0 {
+                return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
         #endif
         if let path = Bundle.main.executablePath { return path }
         let argument0 = CommandLine.arguments[0]

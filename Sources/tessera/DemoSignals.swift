@@ -1,9 +1,9 @@
 import Dispatch
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Catches SIGINT, SIGTERM and SIGHUP while the demo runs: stops every node, then exits with 128 + signal.

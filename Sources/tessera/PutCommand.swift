@@ -3,9 +3,9 @@ import TesseraClient
 import TesseraCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `tessera put KEY VALUE`: stores a value.

@@ -7,7 +7,8 @@ import Testing
     func client(_ fake: FakeTransport, configure: (inout TesseraClient.Options) -> Void = { _ in }) throws
         -> TesseraClient
     {
-        var options = TesseraClient.Options(defaultTimeout: .seconds(2))
+        // Generous: the whole test run shares two cores, and a starved task must not turn into a timeout.
+        var options = TesseraClient.Options(defaultTimeout: .seconds(60))
         configure(&options)
         return try TesseraClient(seeds: [fake.addresses[0]], options: options, transport: fake)
     }
@@ -109,7 +110,7 @@ import Testing
     @Test func unknownSeedHostsGiveUnavailableWithTheReason() async throws {
         let fake = FakeTransport(nodes: 1, replicationFactor: 1)
         let unknown = HostAddress(host: "no-such-host.invalid", port: 7001)
-        let client = try TesseraClient(seeds: [unknown], options: .init(), transport: fake)
+        let client = try TesseraClient(seeds: [unknown], options: .init(defaultTimeout: .seconds(60)), transport: fake)
         let error = await #expect(throws: TesseraError.self) { try await client.put("a", "1") }
         #expect(error?.code == .unavailable)
         #expect(error?.message.contains("no-such-host.invalid:7001") == true)

@@ -7,7 +7,8 @@ import Testing
     let fake = FakeTransport(nodes: 3, replicationFactor: 3)
 
     func expectInvalid(
-        _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation,
+        _ fragment: String,
+        sourceLocation: SourceLocation = #_sourceLocation,
         _ body: () async throws -> Void
     ) async {
         let error = await #expect(throws: TesseraError.self, sourceLocation: sourceLocation) { try await body() }
@@ -16,7 +17,11 @@ import Testing
     }
 
     @Test func badKeysValuesAndLevelsFailBeforeAnythingIsSent() async throws {
-        let client = try TesseraClient(seeds: fake.addresses, options: .init(), transport: fake)
+        let client = try TesseraClient(
+            seeds: fake.addresses,
+            options: .init(defaultTimeout: .seconds(60)),
+            transport: fake
+        )
         let bigKey = [UInt8](repeating: 1, count: Limits.maxKeySize + 1)
         let bigValue = [UInt8](repeating: 1, count: Limits.maxValueSize + 1)
         await expectInvalid("key is empty") { try await client.put([], [1]) }
@@ -35,7 +40,11 @@ import Testing
 
     @Test func levelsAboveASmallerReplicationFactorAreRejected() async throws {
         let fake = FakeTransport(nodes: 3, replicationFactor: 2)
-        let client = try TesseraClient(seeds: fake.addresses, options: .init(), transport: fake)
+        let client = try TesseraClient(
+            seeds: fake.addresses,
+            options: .init(defaultTimeout: .seconds(60)),
+            transport: fake
+        )
         await expectInvalid("needs 3 replicas but the replication factor is 2") {
             _ = try await client.get("a", consistency: .three)
         }
@@ -48,6 +57,8 @@ import Testing
         #expect(throws: TesseraError.self) { try TesseraClient(seeds: [], options: .init(), transport: fake) }
         var options = TesseraClient.Options()
         options.connectionsPerNode = 0
-        #expect(throws: TesseraError.self) { try TesseraClient(seeds: fake.addresses, options: options, transport: fake) }
+        #expect(throws: TesseraError.self) {
+            try TesseraClient(seeds: fake.addresses, options: options, transport: fake)
+        }
     }
 }

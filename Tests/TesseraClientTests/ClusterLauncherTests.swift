@@ -3,7 +3,7 @@ import TesseraBench
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The process control of `ClusterLauncher`, with a shell script standing in for `tessera server`.
@@ -26,8 +26,12 @@ import Glibc
         let (directory, script) = try makeScript("echo \"$@\"; exec sleep 30")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let launcher = try ClusterLauncher(
-            executable: script, nodeCount: 3, dataDirectory: directory + "/data", replicationFactor: 2,
-            virtualNodes: 4)
+            executable: script,
+            nodeCount: 3,
+            dataDirectory: directory + "/data",
+            replicationFactor: 2,
+            virtualNodes: 4
+        )
         defer { launcher.stopAll(grace: .seconds(1)) }
         #expect(Set(launcher.addresses.map(\.port)).count == 3)
         try launcher.startAll()
@@ -58,7 +62,11 @@ import Glibc
         let (directory, script) = try makeScript("trap '' TERM; exec sleep 30")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let launcher = try ClusterLauncher(
-            executable: script, nodeCount: 1, dataDirectory: directory + "/data", replicationFactor: 1)
+            executable: script,
+            nodeCount: 1,
+            dataDirectory: directory + "/data",
+            replicationFactor: 1
+        )
         try launcher.startAll()
         let pid = try #require(launcher.pid(of: "n1"))
         usleep(100_000)  // let the shell install its trap
@@ -72,10 +80,14 @@ import Glibc
         let (directory, script) = try makeScript("echo 'cannot bind: address in use' >&2; exit 3")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let launcher = try ClusterLauncher(
-            executable: script, nodeCount: 1, dataDirectory: directory + "/data", replicationFactor: 1)
+            executable: script,
+            nodeCount: 1,
+            dataDirectory: directory + "/data",
+            replicationFactor: 1
+        )
         try launcher.startAll()
         let error = await #expect(throws: ClusterLauncherError.self) {
-            try await launcher.waitUntilReady(timeout: .seconds(20))
+            try await launcher.waitUntilReady(timeout: .seconds(60))
         }
         #expect(error?.description.contains("n1 exited with status 3") == true, "\(String(describing: error))")
         #expect(error?.description.contains("cannot bind: address in use") == true)
@@ -89,7 +101,12 @@ import Glibc
             try ClusterLauncher(executable: "/bin/sh", nodeCount: 2, dataDirectory: "/tmp/x", replicationFactor: 3)
         }
         #expect(throws: ClusterLauncherError.executableNotFound("/no/such/tessera")) {
-            try ClusterLauncher(executable: "/no/such/tessera", nodeCount: 1, dataDirectory: "/tmp/x", replicationFactor: 1)
+            try ClusterLauncher(
+                executable: "/no/such/tessera",
+                nodeCount: 1,
+                dataDirectory: "/tmp/x",
+                replicationFactor: 1
+            )
         }
     }
 }

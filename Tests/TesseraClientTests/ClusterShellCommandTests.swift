@@ -21,8 +21,11 @@ import Testing
     @Test func quotedWordsKeepTheirSpaces() throws {
         #expect(
             try ClusterShellCommand.parse(#"put greeting "hello world" TWO"#)
-                == .put(key: "greeting", value: "hello world", level: "TWO"))
-        #expect(try ClusterShellCommand.parse(#"put k "say \"hi\"""#) == .put(key: "k", value: #"say "hi""#, level: nil))
+                == .put(key: "greeting", value: "hello world", level: "TWO")
+        )
+        #expect(
+            try ClusterShellCommand.parse(#"put k "say \"hi\"""#) == .put(key: "k", value: #"say "hi""#, level: nil)
+        )
         #expect(try ClusterShellCommand.parse(#"put k """#) == .put(key: "k", value: "", level: nil))
     }
 

@@ -58,7 +58,7 @@ import Testing
                 do {
                     _ = try await client.get("key-999", consistency: .all, timeout: .seconds(2))
                     break
-                } catch where ContinuousClock.now < back {
+                } catch  where ContinuousClock.now < back {
                     try await Task.sleep(for: .milliseconds(200))
                 }
             }
@@ -92,13 +92,20 @@ import Testing
             try await client.put("k", "v")
 
             func expectError(
-                _ code: TesseraError.Code, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation,
+                _ code: TesseraError.Code,
+                _ fragment: String,
+                sourceLocation: SourceLocation = #_sourceLocation,
                 _ body: () async throws -> Void
             ) async {
-                let error = await #expect(throws: TesseraError.self, sourceLocation: sourceLocation) { try await body() }
+                let error = await #expect(throws: TesseraError.self, sourceLocation: sourceLocation) {
+                    try await body()
+                }
                 #expect(error?.code == code, "\(String(describing: error))", sourceLocation: sourceLocation)
                 #expect(
-                    error?.message.contains(fragment) == true, "\(error?.message ?? "")", sourceLocation: sourceLocation)
+                    error?.message.contains(fragment) == true,
+                    "\(error?.message ?? "")",
+                    sourceLocation: sourceLocation
+                )
             }
 
             // Levels above N=2 and zero, checked by the client against the ring...
@@ -113,7 +120,10 @@ import Testing
             }
             // ...and by the server for a client that skips the check.
             let raw = try await WireTransport().connect(to: cluster.addresses[0], timeout: .seconds(5))
-            let answer = try await raw.send(.get(key: Array("k".utf8), consistency: .three, timeout: .seconds(2)), timeout: .seconds(5))
+            let answer = try await raw.send(
+                .get(key: Array("k".utf8), consistency: .three, timeout: .seconds(2)),
+                timeout: .seconds(5)
+            )
             guard case .error(let serverError) = answer else {
                 Issue.record("the server accepted R=3 with N=2: \(answer)")
                 return
@@ -193,7 +203,9 @@ import Testing
                 #expect(phase.errors == 0, "\(phase.errorSamples)")
                 #expect(phase.notFound == 0)
                 #expect(phase.opsPerSecond > 0)
-                #expect(phase.p50Micros > 0 && phase.p50Micros <= phase.p99Micros && phase.p99Micros <= phase.p999Micros)
+                #expect(
+                    phase.p50Micros > 0 && phase.p50Micros <= phase.p99Micros && phase.p99Micros <= phase.p999Micros
+                )
             }
         }
     }
@@ -201,7 +213,9 @@ import Testing
 
 /// Runs `body` for every element, at most `width` at a time.
 func forEachConcurrently<T: Sendable>(
-    _ items: [T], width: Int, _ body: @escaping @Sendable (T) async throws -> Void
+    _ items: [T],
+    width: Int,
+    _ body: @escaping @Sendable (T) async throws -> Void
 ) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         var next = 0
@@ -216,6 +230,84 @@ func forEachConcurrently<T: Sendable>(
                 group.addTask { try await body(item) }
                 next += 1
             }
+        }
+    }
+}
+
+/// The command-line client against real nodes: output and the documented exit codes (docs/client.md).
+@Suite(.serialized) struct EndToEndCommandLineTests {
+    @Test(.timeLimit(.minutes(2)))
+    func commandsPrintResultsAndExitWithTheDocumentedCodes() async throws {
+        try await LocalCluster.with(nodes: 3, replicationFactor: 3) { cluster in
+            let hosts = cluster.addresses.map(\.description).joined(separator: ",")
+            let put = try await LocalCluster.run(["put", "greeting", "hello world", "--hosts", hosts])
+            #expect(put.status == 0 && put.stdout == "OK\n", "\(put)")
+            let get = try await LocalCluster.run(["get", "greeting", "--hosts", hosts, "--consistency", "ALL"])
+            #expect(get.status == 0 && get.stdout == "hello world\n", "\(get)")
+            let missing = try await LocalCluster.run(["get", "nothing-here", "--hosts", hosts])
+            #expect(missing.status == 4 && missing.stdout.isEmpty, "\(missing)")
+            #expect(missing.stderr == "not found: nothing-here\n")
+            let tooMany = try await LocalCluster.run(["put", "k", "v", "--hosts", hosts, "--consistency", "4"])
+            #expect(tooMany.status == 5, "\(tooMany)")
+            #expect(tooMany.stderr.hasPrefix("error: consistency level 4 needs 4 replicas"))
+            let badLevel = try await LocalCluster.run(["get", "k", "--hosts", hosts, "--consistency", "MOST"])
+            #expect(badLevel.status == 5 && badLevel.stderr.contains("invalid consistency level 'MOST'"))
+            let closedPort = try ClusterLauncher.freePorts(count: 1)[0]
+            let down = try await LocalCluster.run(["get", "k", "--hosts", "127.0.0.1:\(closedPort)"])
+            #expect(down.status == 2 && down.stderr.contains("connection refused"), "\(down)")
+            let deleted = try await LocalCluster.run(["delete", "greeting", "--hosts", hosts])
+            #expect(deleted.status == 0 && deleted.stdout == "OK\n")
+            let gone = try await LocalCluster.run(["get", "greeting", "--hosts", hosts])
+            #expect(gone.status == 4)
+
+            let status = try await LocalCluster.run(["status", "--hosts", hosts])
+            #expect(status.status == 0 && status.stdout.contains("3 of 3 members up"), "\(status)")
+            let ring = try await LocalCluster.run(["ring", "--hosts", hosts])
+            #expect(ring.status == 0 && ring.stdout.contains("replication factor 3, 3 members"), "\(ring)")
+            #expect(ring.stdout.split(separator: "\n").filter { $0.hasPrefix("n") }.count == 3)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aWriteThatTimesOutIsReportedAsIndeterminate() async throws {
+        try await LocalCluster.with(nodes: 3, replicationFactor: 3) { cluster in
+            let n1 = cluster.addresses[0]
+            let client = try LocalCluster.client(cluster)
+            _ = try await client.topology()
+            defer {
+                for name in ["n1", "n2", "n3"] { _ = try? cluster.resume(name) }
+            }
+            // n2 and n3 stop answering (SIGSTOP) but their sockets stay open, so n1 cannot tell them from slow
+            // nodes at first: a QUORUM write coordinated by n1 gets 1 of the 2 acknowledgements it needs, then
+            // times out, and the server says so.
+            try cluster.pause("n2")
+            try cluster.pause("n3")
+            let raw = try await WireTransport().connect(to: n1, timeout: .seconds(5))
+            let answer = try await raw.send(
+                .put(key: Array("k".utf8), value: [1], consistency: .quorum, timeout: .milliseconds(300)),
+                timeout: .seconds(10)
+            )
+            raw.close()
+            guard case .error(let error) = answer else {
+                Issue.record("expected a timeout error from n1, got \(answer)")
+                return
+            }
+            #expect(error.code == .timeout, "\(error)")
+            #expect(error.message.contains("1 of 2 acks"), "\(error)")
+            #expect(error.isIndeterminate)
+
+            // Every node paused: the client's request reaches a replica's socket and no answer comes. A timeout,
+            // indeterminate, sent once; the command line exits 3.
+            try cluster.pause("n1")
+            let thrown = await #expect(throws: TesseraError.self) {
+                try await client.put("k", "v", consistency: .quorum, timeout: .milliseconds(500))
+            }
+            #expect(thrown?.code == .timeout && thrown?.isIndeterminate == true, "\(String(describing: thrown))")
+            #expect(thrown?.message.contains("may or may not have been applied") == true)
+            await client.shutdown()
+            let cli = try await LocalCluster.run(["put", "k", "v", "--hosts", n1.description, "--timeout", "500"])
+            #expect(cli.status == 3, "\(cli)")
+            #expect(cli.stderr.hasPrefix("error: "))
         }
     }
 }

@@ -35,7 +35,10 @@ final class FakeTransport: ClientTransport {
         let ring = Ring(members: ids, virtualNodes: virtualNodes)
         let members = ids.enumerated().map { index, id in
             ClusterTopology.Member(
-                id: id, address: HostAddress(host: "127.0.0.1", port: 7001 + index), tokens: ring.tokens(of: id))
+                id: id,
+                address: HostAddress(host: "127.0.0.1", port: 7001 + index),
+                tokens: ring.tokens(of: id)
+            )
         }
         topology = ClusterTopology(members: members, replicationFactor: replicationFactor, clusterName: "fake")
         behaviors = Mutex(Dictionary(uniqueKeysWithValues: members.map { ($0.address, Behavior.up) }))

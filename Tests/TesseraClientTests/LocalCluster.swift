@@ -4,7 +4,7 @@ import TesseraClient
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Helpers for the end-to-end tests: find the built `tessera` binary and run real node processes.
@@ -26,28 +26,49 @@ enum LocalCluster {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             directory.deleteLastPathComponent()
         }
-        Issue.record(
-            "cannot find the tessera executable next to \(exe); run `swift build --build-tests` first or set TESSERA_BINARY")
+        let message =
+            "cannot find the tessera executable next to \(exe); "
+            + "run `swift build --build-tests` first or set TESSERA_BINARY"
+        Issue.record(Comment(rawValue: message))
         throw ClusterLauncherError.executableNotFound(exe)
     }
 
     /// Starts `nodes` servers on free loopback ports, runs `body`, and always stops them and removes their data.
     static func with<T>(
-        nodes: Int, replicationFactor: Int, _ body: (ClusterLauncher) async throws -> T
+        nodes: Int,
+        replicationFactor: Int,
+        _ body: (ClusterLauncher) async throws -> T
     ) async throws -> T {
         let directory = try ClusterLauncher.makeTemporaryDirectory(prefix: "tessera-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let launcher = try ClusterLauncher(
-            executable: try binary(), nodeCount: nodes, dataDirectory: directory, replicationFactor: replicationFactor)
-        defer { launcher.stopAll(grace: .seconds(3)) }
-        try launcher.startAll()
-        try await launcher.waitUntilReady(timeout: .seconds(30))
-        return try await body(launcher)
+        // Free ports are picked, released, then bound by the nodes: another test may take one in between, and
+        // the node then exits at startup. One more attempt on fresh ports covers that race.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let launcher = try ClusterLauncher(
+                executable: try binary(),
+                nodeCount: nodes,
+                dataDirectory: directory + "/\(attempt)",
+                replicationFactor: replicationFactor
+            )
+            defer { launcher.stopAll(grace: .seconds(3)) }
+            do {
+                try launcher.startAll()
+                try await launcher.waitUntilReady(timeout: .seconds(60))
+            } catch ClusterLauncherError.exitedDuringStartup(let node, let exit, _, let log) where attempt < 2 {
+                print("retrying the cluster start: \(node) \(exit): \(log)")
+                continue
+            }
+            return try await body(launcher)
+        }
     }
 
     /// A client for every node of `launcher`, with a generous deadline for debug builds on a loaded machine.
     static func client(
-        _ launcher: ClusterLauncher, seeds: [HostAddress]? = nil, timeout: Duration = .seconds(10)
+        _ launcher: ClusterLauncher,
+        seeds: [HostAddress]? = nil,
+        timeout: Duration = .seconds(10)
     ) throws -> TesseraClient {
         var options = TesseraClient.Options(defaultTimeout: timeout)
         options.downNodeBackoff = .milliseconds(200)
@@ -57,7 +78,9 @@ enum LocalCluster {
     /// Runs `tessera ARGUMENTS` with `input` on stdin; returns its exit status and output. Kills it after
     /// `timeout`.
     static func run(
-        _ arguments: [String], input: String = "", timeout: Duration = .seconds(60)
+        _ arguments: [String],
+        input: String = "",
+        timeout: Duration = .seconds(60)
     ) async throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try binary())

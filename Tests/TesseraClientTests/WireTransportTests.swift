@@ -18,14 +18,22 @@ import Testing
             let frame = unwrapInboundIn(data)
             switch frame.message {
             case .ping:
-                context.writeAndFlush(wrapOutboundOut(WireFrame(requestID: frame.requestID, message: .pong)), promise: nil)
+                context.writeAndFlush(
+                    wrapOutboundOut(WireFrame(requestID: frame.requestID, message: .pong)),
+                    promise: nil
+                )
             case .ring:
                 let port = context.localAddress?.port ?? 0
                 let ring = WireRing(
-                    clusterName: "scripted", replicationFactor: 1, virtualNodes: 1,
-                    members: [WireMember(nodeID: "n1", host: "127.0.0.1", port: port, tokens: [0])])
+                    clusterName: "scripted",
+                    replicationFactor: 1,
+                    virtualNodes: 1,
+                    members: [WireMember(nodeID: "n1", host: "127.0.0.1", port: port, tokens: [0])]
+                )
                 context.writeAndFlush(
-                    wrapOutboundOut(WireFrame(requestID: frame.requestID, message: .ringResult(ring))), promise: nil)
+                    wrapOutboundOut(WireFrame(requestID: frame.requestID, message: .ringResult(ring))),
+                    promise: nil
+                )
             case .put:
                 context.close(promise: nil)
             default:
@@ -72,14 +80,18 @@ import Testing
             // No answer: a timeout while the connection stays open.
             await #expect(throws: TransportFailure.timedOut) {
                 _ = try await connection.send(
-                    .get(key: [1], consistency: .one, timeout: .seconds(1)), timeout: .milliseconds(100))
+                    .get(key: [1], consistency: .one, timeout: .seconds(1)),
+                    timeout: .milliseconds(100)
+                )
             }
             #expect(connection.isActive)
 
             // Closed while in flight: the request may have been applied.
             let lost = await #expect(throws: TransportFailure.self) {
                 _ = try await connection.send(
-                    .put(key: [1], value: [2], consistency: .one, timeout: .seconds(1)), timeout: .seconds(5))
+                    .put(key: [1], value: [2], consistency: .one, timeout: .seconds(1)),
+                    timeout: .seconds(5)
+                )
             }
             guard case .connectionLost = lost else {
                 Issue.record("expected connectionLost, got \(String(describing: lost))")
@@ -105,7 +117,9 @@ import Testing
         #expect("\(String(describing: refused))".contains("connection refused"))
         let unknown = await #expect(throws: TransportFailure.self) {
             _ = try await WireTransport().connect(
-                to: HostAddress(host: "no-such-host.invalid", port: 7001), timeout: .seconds(5))
+                to: HostAddress(host: "no-such-host.invalid", port: 7001),
+                timeout: .seconds(5)
+            )
         }
         guard case .connectFailed(let reason) = unknown else {
             Issue.record("expected connectFailed, got \(String(describing: unknown))")
