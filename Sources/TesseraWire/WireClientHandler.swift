@@ -89,9 +89,11 @@ final class WireClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func flushNow() {
         flushScheduled = false
         guard let context, outbound.readableBytes > 0 else { return }
-        let bytes = outbound
-        outbound = context.channel.allocator.buffer(capacity: 4096)
-        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
+        // Usually the socket took the bytes during the flush and released the buffer: then `clear()` reuses its
+        // storage (no allocation per flush). If a write is still pending, it copies on write.
+        outbound.clear()
+        if outbound.capacity > 1 << 20 { outbound = context.channel.allocator.buffer(capacity: 4096) }
     }
 
     private func scheduleSweep(context: ChannelHandlerContext) {

@@ -55,14 +55,16 @@ struct Server: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
-    func run() async throws {
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+    /// Checks every flag before anything starts, so errors come with this command's usage.
+    func validate() throws {
+        _ = try makeConfiguration()
+        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
+            throw ValidationError("unknown log level '\(logLevel)': use trace, debug, info, notice, warning, error or critical")
         }
-        let configuration: NodeConfiguration
+    }
+
+    /// The node configuration the flags describe; `ValidationError` saying what is wrong otherwise.
+    func makeConfiguration() throws -> NodeConfiguration {
         do {
             let (host, port) = try MemberAddress.parseHostPort(listen)
             var config = NodeConfiguration(
@@ -78,10 +80,20 @@ struct Server: AsyncParsableCommand {
             )
             config.defaultTimeoutMillis = timeoutMillis
             try config.validate()
-            configuration = config
+            return config
         } catch {
             throw ValidationError(error.message)
         }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let configuration = try makeConfiguration()
 
         let node: TesseraNodeServer
         do {

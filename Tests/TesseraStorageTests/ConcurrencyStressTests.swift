@@ -107,6 +107,45 @@ import TesseraCore
     }
 }
 
+extension ConcurrencyStressTests {
+    @Test func closeWhileWritersAreBusyEndsCleanlyAndKeepsAcknowledgedWrites() throws {
+        let fs = InMemoryFileSystem()
+        var o = T.smallOptions(fs, sync: .group(windowMicros: 20))
+        o.memtableSizeBytes = 8 << 10
+        let db = try StorageEngine.open(directory: "/db", options: o)
+        let shared = StressState(keys: 4 * 1000)
+        let group = DispatchGroup()
+        for w in 0..<4 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                for n in 0..<1000 {
+                    let k = w * 1000 + n
+                    do {
+                        try db.put(T.key(k), Self.value(k, 1), version: T.v(1))
+                        shared.acked.withLock { $0[k] = 1 }
+                    } catch StorageError.closed {
+                        return
+                    } catch {
+                        shared.record("unexpected error \(error)")
+                        return
+                    }
+                }
+            }.start()
+        }
+        usleepMs(30)
+        try db.close()
+        #expect(group.wait(timeout: .now() + 30) == .success, "writers finished after close")
+        #expect(shared.failures.withLock { $0 }.isEmpty)
+        let reopened = try StorageEngine.open(directory: "/db", options: o)
+        let acked = shared.acked.withLock { $0 }
+        for k in acked.indices where acked[k] == 1 {
+            #expect(try reopened.get(T.key(k))?.value == Self.value(k, 1), "acknowledged key \(k)")
+        }
+        try reopened.close()
+    }
+}
+
 /// State shared by the stress test's threads.
 final class StressState: Sendable {
     let acked: Mutex<[UInt64]>

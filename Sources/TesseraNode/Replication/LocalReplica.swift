@@ -96,9 +96,15 @@ final class LocalReplica {
         for entry in queuedWrites.prefix(count) { building.apply(entry.key, entry.cell) }
         let batch = building
         let callbacks = Array(queuedWriteCallbacks.prefix(count))
-        queuedWrites.removeFirst(count)
-        queuedWriteCallbacks.removeFirst(count)
-        queuedWriteBytes = queuedWrites.reduce(0) { $0 + $1.key.count + ($1.cell.value?.count ?? 0) + 32 }
+        if count == queuedWrites.count {
+            queuedWrites.removeAll(keepingCapacity: true)
+            queuedWriteCallbacks.removeAll(keepingCapacity: true)
+            queuedWriteBytes = 0
+        } else {
+            queuedWrites.removeFirst(count)
+            queuedWriteCallbacks.removeFirst(count)
+            queuedWriteBytes = queuedWrites.reduce(0) { $0 + $1.key.count + ($1.cell.value?.count ?? 0) + 32 }
+        }
         writeBatchesInFlight += 1
         writeBatches += 1
         let engine = self.engine

@@ -82,6 +82,15 @@ final class PeerLink {
         connect()
     }
 
+    /// Tries to connect now, skipping any backoff: something suggests the peer may be back (for example a new
+    /// inbound connection to this node).
+    func connectSoon() {
+        guard !stopped, !connecting, !isConnected else { return }
+        nextAttempt = .now()
+        backoff = Self.minBackoff
+        connect()
+    }
+
     private func connect() {
         connecting = true
         WireConnection.connect(host: member.host, port: member.port, group: eventLoop, connectTimeout: .seconds(1))

@@ -7,8 +7,9 @@ import TesseraWire
 /// Replies produced while reading are flushed once in `channelReadComplete`; replies that complete later (after
 /// replica answers or storage calls) are gathered and flushed once per event-loop tick. A frame that cannot be
 /// decoded gets one ERROR (`protocolError`) and the connection is closed. Confined to the channel's event loop.
-final class NodeConnectionHandler: ChannelInboundHandler {
+final class NodeConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let core: NodeCore
@@ -18,6 +19,8 @@ final class NodeConnectionHandler: ChannelInboundHandler {
     private var reading = false
     private var flushScheduled = false
     private var broken = false
+    /// A read was held back because the peer is not taking our replies (the channel is not writable).
+    private var readHeld = false
 
     init(core: NodeCore) {
         self.core = core
@@ -61,6 +64,25 @@ final class NodeConnectionHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// Backpressure: while replies pile up unsent (the channel is over its write high-water mark), stop reading
+    /// new requests from this connection; resume when it drains. Keeps a client that sends but never reads
+    /// from growing the node's memory.
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable && readHeld {
+            readHeld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // I/O errors (connection reset and the like): nothing to answer, just close.
         context.close(promise: nil)
@@ -84,9 +106,11 @@ final class NodeConnectionHandler: ChannelInboundHandler {
 
     private func flushNow() {
         guard let context, outbound.readableBytes > 0 else { return }
-        let bytes = outbound
-        outbound = context.channel.allocator.buffer(capacity: 4096)
-        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
+        // Usually the socket took the bytes during the flush and released the buffer: then `clear()` reuses its
+        // storage (no allocation per flush). If a write is still pending, it copies on write.
+        outbound.clear()
+        if outbound.capacity > 1 << 20 { outbound = context.channel.allocator.buffer(capacity: 4096) }
     }
 
     private func protocolError(_ error: WireError, context: ChannelHandlerContext) {

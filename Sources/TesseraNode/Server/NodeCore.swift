@@ -32,6 +32,7 @@ final class NodeCore {
     private(set) var inFlight = 0
     private(set) var draining = false
     private var stopped = false
+    private var lastReconnectHint = NIODeadline.uptimeNanoseconds(0)
     private var pinger: Scheduled<Void>?
     private var connections: [ObjectIdentifier: NodeConnectionHandler] = [:]
     /// Request deadlines and speculative-read times, swept every `sweepInterval`.
@@ -136,6 +137,14 @@ final class NodeCore {
     func register(_ handler: NodeConnectionHandler) {
         connections[ObjectIdentifier(handler)] = handler
         stats.connectionsAccepted += 1
+        // A new inbound connection may come from a peer that just started: reconnect to peers we cannot reach
+        // now instead of waiting for the backoff (at most every 50 ms), so a cluster that starts together
+        // converges in milliseconds and a restarted node is seen up at once.
+        let now = NIODeadline.now()
+        if now >= lastReconnectHint + .milliseconds(50) {
+            lastReconnectHint = now
+            for link in peers.values where !link.isConnected { link.connectSoon() }
+        }
     }
 
     func unregister(_ handler: NodeConnectionHandler) {

@@ -137,7 +137,7 @@ public final class StorageEngine: @unchecked Sendable {
     func enqueue(batch: WriteBatch?, sync: Bool, forceSwitch: Bool) throws(StorageError) {
         let w = Writer(batch: batch, sync: sync, forceSwitch: forceSwitch)
         lock.lock()
-        if s.closed || (s.closing && batch != nil) {
+        if s.closed || s.closing {
             lock.unlock()
             throw .closed("the engine is closed")
         }
@@ -248,6 +248,8 @@ public final class StorageEngine: @unchecked Sendable {
         let compactionOn = options.backgroundCompaction
         while true {
             if let e = s.bgError { throw e }
+            // The background thread stops at close: nobody would end a stall.
+            if s.closing { throw .closed("the engine is closing") }
             let l0 = s.tables.levels[0].count
             if compactionOn && allowDelay && l0 >= options.level0CompactionTrigger * 2 {
                 // Slow writers down a little instead of stopping them dead later (LevelDB's slowdown).
@@ -375,8 +377,9 @@ public final class StorageEngine: @unchecked Sendable {
         try enqueue(batch: nil, sync: false, forceSwitch: true)
         lock.lock()
         defer { lock.unlock() }
-        while s.imm != nil && s.bgError == nil && !s.closed { lock.wait() }
+        while s.imm != nil && s.bgError == nil && !s.closing { lock.wait() }
         if let e = s.bgError { throw e }
+        if s.imm != nil { throw .closed("the engine closed before the flush finished") }
     }
 
     /// Flushes, then compacts every table into one sorted run (dropping overwritten versions and tombstones
@@ -424,6 +427,7 @@ public final class StorageEngine: @unchecked Sendable {
         }
         s.closing = true
         closingFlag.store(true, ordering: .releasing)
+        lock.broadcast()  // a leader stalled for room gives up; the background thread winds down
         while !s.writers.isEmpty { lock.wait() }
         var firstError: StorageError?
         if let wal = s.wal {

@@ -8,9 +8,11 @@ public struct TableIterator: StorageIterator {
     private var indexIter: BlockIterator
     private var dataIter: BlockIterator?
     private var dataOffset = 0
+    private let fillCache: Bool
 
-    init(table: TableReader) {
+    init(table: TableReader, fillCache: Bool) {
         self.table = table
+        self.fillCache = fillCache
         indexIter = BlockIterator(table.index)
     }
 
@@ -64,28 +66,28 @@ public struct TableIterator: StorageIterator {
         }
         let handle = try table.handleAt(indexIter)
         dataOffset = handle.offset
-        dataIter = BlockIterator(try table.dataBlock(handle))
+        dataIter = BlockIterator(try table.dataBlock(handle, fillCache: fillCache))
     }
 
     /// Moves past data blocks that have no more entries, then validates the entry it stops on.
+    /// (Tests `dataIter` in place: binding it with `if let` would copy the block iterator per entry.)
     private mutating func skipExhaustedBlocks() throws(StorageError) {
-        while let d = dataIter, !d.isValid {
+        while dataIter != nil && !dataIter!.isValid {
             do { try indexIter.next() } catch { throw table.indexCorruption(error) }
             try loadDataBlock()
             if dataIter != nil {
                 do { try dataIter!.seekToFirst() } catch { throw dataCorruption(error) }
             }
         }
-        if let d = dataIter, d.isValid {
-            let ok = d.withValue { raw -> Bool in
-                guard raw.count >= CellEncoding.headerSize else { return false }
-                let kind = raw[CellEncoding.headerSize - 1]
-                return kind == CellEncoding.kindValue || (kind == CellEncoding.kindTombstone && raw.count == CellEncoding.headerSize)
-            }
-            guard ok else {
-                dataIter = nil
-                throw StorageError.corruption(file: table.path, offset: dataOffset, reason: "malformed cell in a data block")
-            }
+        guard dataIter != nil else { return }
+        let ok = dataIter!.withValue { raw -> Bool in
+            guard raw.count >= CellEncoding.headerSize else { return false }
+            let kind = raw[CellEncoding.headerSize - 1]
+            return kind == CellEncoding.kindValue || (kind == CellEncoding.kindTombstone && raw.count == CellEncoding.headerSize)
+        }
+        guard ok else {
+            dataIter = nil
+            throw StorageError.corruption(file: table.path, offset: dataOffset, reason: "malformed cell in a data block")
         }
     }
 
