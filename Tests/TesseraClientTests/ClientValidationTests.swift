@@ -63,7 +63,11 @@ import Testing
     }
 
     @Test func callsAfterShutdownFailWithoutConnecting() async throws {
-        let client = try TesseraClient(seeds: fake.addresses, options: .init(defaultTimeout: .seconds(60)), transport: fake)
+        let client = try TesseraClient(
+            seeds: fake.addresses,
+            options: .init(defaultTimeout: .seconds(60)),
+            transport: fake
+        )
         try await client.put("a", "1")
         await client.shutdown()
         let connections = fake.connectionCounts
