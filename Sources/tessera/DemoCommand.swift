@@ -109,7 +109,7 @@ struct DemoCommand: AsyncParsableCommand {
         await shell.run(input: DemoLineReader(prompt: isatty(0) == 1 ? "tessera> " : nil))
         await client.shutdown()
         signals.cancel()
-        Console.print("stopping \(launcher.nodes.count) nodes")
+        Console.print("stopping \(launcher.nodes.count) node" + (launcher.nodes.count == 1 ? "" : "s"))
         cleanup.run()
     }
 
