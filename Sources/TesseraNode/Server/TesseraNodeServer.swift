@@ -94,6 +94,12 @@ public final class TesseraNodeServer: Sendable {
                     .serverChannelOption(.backlog, value: 256)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    // Backpressure threshold (NodeConnectionHandler stops reading above it): high enough that a
+                    // momentarily slow reader does not throttle replica traffic, low enough to bound memory.
+                    .childChannelOption(
+                        .writeBufferWaterMark,
+                        value: ChannelOptions.Types.WriteBufferWaterMark(low: 1 << 20, high: 8 << 20)
+                    )
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(NodeConnectionHandler(core: core.value))
