@@ -34,7 +34,11 @@ let package = Package(
         // Frames, messages, codec.
         .target(
             name: "TesseraWire",
-            dependencies: ["TesseraCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "TesseraCore", .product(name: "NIOCore", package: "swift-nio"),
+                // WireConnection.connect (ClientBootstrap); the codec itself uses NIOCore only.
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         // The node process: listeners, peer transport, replica service, node metadata (SQLite).
         .target(
@@ -79,7 +83,10 @@ let package = Package(
 
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
         .testTarget(name: "TesseraRingTests", dependencies: ["TesseraRing"]),
-        .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage"]),
+        // A tiny writer process that the storage SIGKILL test kills at random moments.
+        .executableTarget(name: "tessera-storage-writer", dependencies: ["TesseraStorage", "TesseraCore"], path: "Tests/StorageWriter"),
+        .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage", "tessera-storage-writer"]),
+        .testTarget(name: "TesseraBenchTests", dependencies: ["TesseraBench", "TesseraStorage"]),
         .testTarget(name: "TesseraClusterTests", dependencies: ["TesseraCluster"]),
         .testTarget(
             name: "TesseraWireTests",
@@ -87,12 +94,26 @@ let package = Package(
                 "TesseraWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "TesseraNodeTests",
-            dependencies: ["TesseraNode", "TesseraClient", "TesseraRing"]
+            dependencies: [
+                "TesseraNode", "TesseraClient", "TesseraRing", "TesseraWire", "TesseraStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
+        .testTarget(
+            name: "TesseraClientTests",
+            dependencies: [
+                "TesseraClient", "TesseraBench", "TesseraCore", "TesseraRing", "TesseraWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ]
 )

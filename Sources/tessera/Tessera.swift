@@ -14,6 +14,13 @@ struct Tessera: AsyncParsableCommand {
             """,
         subcommands: [
             Bench.self,
+            Server.self,
+            PutCommand.self,
+            GetCommand.self,
+            DeleteCommand.self,
+            StatusCommand.self,
+            RingCommand.self,
+            DemoCommand.self,
             CheckCommand.self,
         ]
     )
@@ -24,6 +31,8 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and print throughput and latency.",
         subcommands: [
+            BenchCluster.self,
+            BenchStorage.self,
         ]
     )
 }

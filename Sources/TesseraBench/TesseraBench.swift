@@ -1,1 +1,0 @@
-// TesseraBench: see docs/architecture.md for what this module owns.

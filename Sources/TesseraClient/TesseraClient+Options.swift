@@ -1,0 +1,54 @@
+public import TesseraCore
+
+extension TesseraClient {
+    /// Settings of a client. Every field has a default; change what you need.
+    public struct Options: Sendable {
+        /// The consistency level of a call that does not name one.
+        public var defaultConsistency: ConsistencyLevel = .quorum
+        /// The deadline of a call that does not give one, covering routing, fail-over and the answer.
+        public var defaultTimeout: Duration = .seconds(2)
+        /// Pipelined connections per node, used round-robin. Each carries many requests at once.
+        public var connectionsPerNode: Int = 2
+        /// The longest wait for a TCP connection to open before trying the next node.
+        public var connectTimeout: Duration = .seconds(1)
+        /// How often the client asks for the ring again (it also does after a node stops answering).
+        public var ringRefreshInterval: Duration = .seconds(10)
+        /// How long a node that refused a connection is tried only as a last resort.
+        public var downNodeBackoff: Duration = .seconds(1)
+        /// Whether a put or delete whose connection closed after it was sent is sent again to another node.
+        ///
+        /// The first attempt may have been applied. Sending it again applies the same value with a newer
+        /// version, which is harmless unless another client wrote the same key in between. When false, such a
+        /// write fails with an indeterminate error (`isIndeterminate`), as a timed-out write always does.
+        public var retryWritesAfterConnectionLoss: Bool = true
+
+        public init(
+            defaultConsistency: ConsistencyLevel = .quorum,
+            defaultTimeout: Duration = .seconds(2),
+            connectionsPerNode: Int = 2
+        ) {
+            self.defaultConsistency = defaultConsistency
+            self.defaultTimeout = defaultTimeout
+            self.connectionsPerNode = connectionsPerNode
+        }
+
+        /// Throws `invalidRequest` for settings that cannot work (no connections, a non-positive timeout).
+        func validate() throws(TesseraError) {
+            guard connectionsPerNode >= 1 && connectionsPerNode <= 64 else {
+                throw TesseraError(
+                    .invalidRequest,
+                    "connectionsPerNode is \(connectionsPerNode); use 1 to 64"
+                )
+            }
+            try Self.checkTimeout(defaultTimeout)
+            try Self.checkTimeout(connectTimeout)
+        }
+
+        /// Throws `invalidRequest` unless `timeout` is positive and at most one hour.
+        static func checkTimeout(_ timeout: Duration) throws(TesseraError) {
+            guard timeout > .zero && timeout <= .seconds(3600) else {
+                throw TesseraError(.invalidRequest, "timeout is \(timeout); use more than 0 and at most 1 hour")
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import NIOCore
+import NIOPosix
+import TesseraCore
+import TesseraStorage
+
+/// This node's replica: storage calls batched onto a thread pool, results delivered back on the event loop.
+///
+/// Writes queued during one event-loop tick (or while earlier batches are being committed) go to storage as
+/// one `WriteBatch`, so they share one WAL append and one fsync (group commit); at most `maxBatchesInFlight`
+/// write batches and as many read batches run at once. Reads are batched the same way.
+///
+/// Confined to `eventLoop`: every method must be called there, and every callback runs there.
+final class LocalReplica {
+    typealias WriteCallback = (TesseraError?) -> Void
+    typealias ReadCallback = (Result<Cell?, TesseraError>) -> Void
+
+    let engine: StorageEngine
+    let pool: NIOThreadPool
+    let eventLoop: any EventLoop
+    let maxBatchesInFlight: Int
+    /// A batch is cut at this many entries or bytes.
+    let maxBatchEntries = 4096
+    let maxBatchBytes = 8 << 20
+
+    private var queuedWrites: [(key: [UInt8], cell: Cell)] = []
+    private var queuedWriteCallbacks: [WriteCallback] = []
+    private var queuedWriteBytes = 0
+    private var writeBatchesInFlight = 0
+    private var writeSubmitScheduled = false
+
+    private var queuedReads: [[UInt8]] = []
+    private var queuedReadCallbacks: [ReadCallback] = []
+    private var readBatchesInFlight = 0
+    private var readSubmitScheduled = false
+
+    /// Write and read batches sent to storage so far (for STATUS).
+    private(set) var writeBatches = 0
+    private(set) var readBatches = 0
+
+    init(engine: StorageEngine, pool: NIOThreadPool, eventLoop: any EventLoop, maxBatchesInFlight: Int = 2) {
+        self.engine = engine
+        self.pool = pool
+        self.eventLoop = eventLoop
+        self.maxBatchesInFlight = maxBatchesInFlight
+    }
+
+    /// A second write batch overlaps a running one only when enough writes are waiting: fewer, larger batches
+    /// mean fewer fsyncs, and an fsync costs far more CPU than the writes it covers (measured: about 16 µs of
+    /// CPU per replicated put at 20 writes per sync).
+    let overlapThreshold = 32
+
+    private var canStartWriteBatch: Bool {
+        writeBatchesInFlight == 0
+            || (writeBatchesInFlight < maxBatchesInFlight && queuedWrites.count >= overlapThreshold)
+    }
+
+    /// True while any storage call is queued or running.
+    var isIdle: Bool {
+        queuedWrites.isEmpty && queuedReads.isEmpty && writeBatchesInFlight == 0 && readBatchesInFlight == 0
+    }
+
+    /// Stores `cell` (if newer than what storage has); `done` gets nil once it is durable per the sync policy.
+    func write(_ key: [UInt8], _ cell: Cell, _ done: @escaping WriteCallback) {
+        queuedWrites.append((key, cell))
+        queuedWriteCallbacks.append(done)
+        queuedWriteBytes += key.count + (cell.value?.count ?? 0) + 32
+        if queuedWrites.count >= maxBatchEntries || queuedWriteBytes >= maxBatchBytes {
+            if canStartWriteBatch { submitWrites() }
+        } else if !writeSubmitScheduled && writeBatchesInFlight < maxBatchesInFlight {
+            // Submit at the end of this tick, so everything queued by this tick's reads shares the batch.
+            writeSubmitScheduled = true
+            eventLoop.assumeIsolated().execute { [self] in
+                writeSubmitScheduled = false
+                if canStartWriteBatch { submitWrites() }
+            }
+        }
+    }
+
+    /// Reads the newest cell of `key`.
+    func read(_ key: [UInt8], _ done: @escaping ReadCallback) {
+        queuedReads.append(key)
+        queuedReadCallbacks.append(done)
+        if !readSubmitScheduled && readBatchesInFlight < maxBatchesInFlight {
+            readSubmitScheduled = true
+            eventLoop.assumeIsolated().execute { [self] in
+                readSubmitScheduled = false
+                if readBatchesInFlight < maxBatchesInFlight { submitReads() }
+            }
+        }
+    }
+
+    private func submitWrites() {
+        guard !queuedWrites.isEmpty else { return }
+        let count = min(queuedWrites.count, maxBatchEntries)
+        var building = WriteBatch()
+        for entry in queuedWrites.prefix(count) { building.apply(entry.key, entry.cell) }
+        let batch = building
+        let callbacks = Array(queuedWriteCallbacks.prefix(count))
+        if count == queuedWrites.count {
+            queuedWrites.removeAll(keepingCapacity: true)
+            queuedWriteCallbacks.removeAll(keepingCapacity: true)
+            queuedWriteBytes = 0
+        } else {
+            queuedWrites.removeFirst(count)
+            queuedWriteCallbacks.removeFirst(count)
+            queuedWriteBytes = queuedWrites.reduce(0) { $0 + $1.key.count + ($1.cell.value?.count ?? 0) + 32 }
+        }
+        writeBatchesInFlight += 1
+        writeBatches += 1
+        let engine = self.engine
+        pool.runIfActive(eventLoop: eventLoop) { try engine.write(batch) }
+            .assumeIsolated()
+            .whenComplete { [self] result in
+                writeBatchesInFlight -= 1
+                let error: TesseraError?
+                switch result {
+                case .success: error = nil
+                case .failure(let failure): error = Self.storageError(failure)
+                }
+                for callback in callbacks { callback(error) }
+                if !queuedWrites.isEmpty && canStartWriteBatch { submitWrites() }
+            }
+    }
+
+    private func submitReads() {
+        guard !queuedReads.isEmpty else { return }
+        let keys = queuedReads
+        let callbacks = queuedReadCallbacks
+        queuedReads = []
+        queuedReadCallbacks = []
+        readBatchesInFlight += 1
+        readBatches += 1
+        let engine = self.engine
+        pool.runIfActive(eventLoop: eventLoop) { () -> [Result<Cell?, StorageError>] in
+            keys.map { key in Result { () throws(StorageError) -> Cell? in try engine.get(key) } }
+        }
+        .assumeIsolated()
+        .whenComplete { [self] result in
+            readBatchesInFlight -= 1
+            switch result {
+            case .success(let results):
+                for (callback, cellResult) in zip(callbacks, results) {
+                    callback(cellResult.mapError { Self.storageError($0) })
+                }
+            case .failure(let failure):
+                let error = Self.storageError(failure)
+                for callback in callbacks { callback(.failure(error)) }
+            }
+            if !queuedReads.isEmpty && readBatchesInFlight < maxBatchesInFlight { submitReads() }
+        }
+    }
+
+    static func storageError(_ error: any Error) -> TesseraError {
+        if let error = error as? TesseraError { return error }
+        if let error = error as? StorageError {
+            switch error {
+            case .closed: return TesseraError(.overloaded, "replica storage is closed (the node is shutting down)")
+            case .invalidArgument(let message): return TesseraError(.invalidRequest, message)
+            case .corruption, .ioError, .notFound: return TesseraError(.storage, "replica storage failed: \(error)")
+            }
+        }
+        return TesseraError(.internalError, "replica storage failed: \(error)")
+    }
+}

@@ -1,0 +1,60 @@
+import NIOCore
+import TesseraCluster
+import TesseraCore
+
+/// One client write in flight on its coordinator: the pure `WriteCoordinator` plus where to answer.
+final class WriteOperation {
+    var coordinator: WriteCoordinator
+    let requestID: UInt64
+    let sink: NodeConnectionHandler
+    let key: [UInt8]
+    let cell: Cell
+    let timeout: TimeAmount
+    var finished = false
+
+    init(
+        coordinator: WriteCoordinator,
+        requestID: UInt64,
+        sink: NodeConnectionHandler,
+        key: [UInt8],
+        cell: Cell,
+        timeout: TimeAmount
+    ) {
+        self.coordinator = coordinator
+        self.requestID = requestID
+        self.sink = sink
+        self.key = key
+        self.cell = cell
+        self.timeout = timeout
+    }
+}
+
+/// One client read in flight on its coordinator.
+final class ReadOperation {
+    var coordinator: ReadCoordinator
+    let requestID: UInt64
+    let sink: NodeConnectionHandler
+    let key: [UInt8]
+    let timeout: TimeAmount
+    /// Responses needed (R).
+    let required: Int
+    /// Live replicas not asked yet (asked when a replica fails or the read is slow).
+    var spares: [NodeID] = []
+    var finished = false
+
+    init(
+        coordinator: ReadCoordinator,
+        requestID: UInt64,
+        sink: NodeConnectionHandler,
+        key: [UInt8],
+        timeout: TimeAmount,
+        required: Int
+    ) {
+        self.coordinator = coordinator
+        self.requestID = requestID
+        self.sink = sink
+        self.key = key
+        self.timeout = timeout
+        self.required = required
+    }
+}

@@ -1,0 +1,197 @@
+public import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import TesseraCore
+import TesseraStorage
+
+/// A running Tessera node: a TCP listener speaking the wire protocol, its storage engine, links to its peers.
+///
+/// `start` checks the data directory's identity, opens storage, binds, and starts pinging peers. `shutdown`
+/// stops accepting, lets in-flight requests finish (up to `shutdownGraceMillis`), closes connections and
+/// storage (flushing the WAL). The node runs on one event loop thread plus a small storage thread pool.
+public final class TesseraNodeServer: Sendable {
+    public let configuration: NodeConfiguration
+    /// The port the node listens on (the kernel's choice if the configuration said 0).
+    public let port: Int
+    public let log: Logger
+
+    private let group: MultiThreadedEventLoopGroup
+    private let pool: NIOThreadPool
+    private let engine: StorageEngine
+    private let serverChannel: any Channel
+    private let core: NIOLoopBound<NodeCore>
+    private let state = Mutex<LifecycleState>(LifecycleState())
+
+    private struct LifecycleState {
+        var shuttingDown = false
+        var stopped = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private init(
+        configuration: NodeConfiguration,
+        port: Int,
+        log: Logger,
+        group: MultiThreadedEventLoopGroup,
+        pool: NIOThreadPool,
+        engine: StorageEngine,
+        serverChannel: any Channel,
+        core: NIOLoopBound<NodeCore>
+    ) {
+        self.configuration = configuration
+        self.port = port
+        self.log = log
+        self.group = group
+        self.pool = pool
+        self.engine = engine
+        self.serverChannel = serverChannel
+        self.core = core
+    }
+
+    /// Starts a node. Throws `TesseraError` (invalidRequest for a bad configuration or a directory that belongs
+    /// to another node or cluster, storage for storage failures, unavailable if the address cannot be bound).
+    public static func start(configuration: NodeConfiguration, logger: Logger? = nil) async throws -> TesseraNodeServer
+    {
+        try configuration.validate()
+        var log = logger ?? Logger(label: "tessera.node")
+        log[metadataKey: "node"] = "\(configuration.nodeID)"
+        log[metadataKey: "component"] = "node"
+
+        try NodeDirectory.prepare(configuration, log: log)
+        var storageOptions = configuration.storageOptions
+        storageOptions.syncPolicy = configuration.syncPolicy
+        let engine: StorageEngine
+        do {
+            engine = try StorageEngine.open(
+                directory: NodeDirectory.dataPath(configuration.dataDirectory),
+                options: storageOptions
+            )
+        } catch {
+            throw TesseraError(
+                .storage,
+                "cannot open storage in \(NodeDirectory.dataPath(configuration.dataDirectory)): \(error)"
+            )
+        }
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: max(1, configuration.storageThreads))
+        pool.start()
+        let loop = group.next()
+        do {
+            var componentLog = log
+            componentLog[metadataKey: "component"] = "coordinator"
+            let coreLog = componentLog
+            let core = try await loop.submit {
+                NIOLoopBound(
+                    NodeCore(configuration: configuration, engine: engine, pool: pool, eventLoop: loop, log: coreLog),
+                    eventLoop: loop
+                )
+            }.get()
+            let serverChannel: any Channel
+            do {
+                serverChannel = try await ServerBootstrap(group: loop)
+                    .serverChannelOption(.backlog, value: 256)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    // Backpressure threshold (NodeConnectionHandler stops reading above it): high enough that a
+                    // momentarily slow reader does not throttle replica traffic, low enough to bound memory.
+                    .childChannelOption(
+                        .writeBufferWaterMark,
+                        value: ChannelOptions.Types.WriteBufferWaterMark(low: 1 << 20, high: 8 << 20)
+                    )
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(NodeConnectionHandler(core: core.value))
+                        }
+                    }
+                    .bind(host: configuration.listenHost, port: configuration.listenPort)
+                    .get()
+            } catch {
+                throw TesseraError(
+                    .unavailable,
+                    "cannot listen on \(configuration.listenHost):\(configuration.listenPort): \(error)"
+                )
+            }
+            let port = serverChannel.localAddress?.port ?? configuration.listenPort
+            loop.execute { core.value.start() }
+            log.info(
+                "node started",
+                metadata: [
+                    "listen": "\(configuration.listenHost):\(port)",
+                    "cluster": "\(configuration.clusterName)",
+                    "members": "\(configuration.members.map(\.description).joined(separator: ","))",
+                    "replication": "\(configuration.replicationFactor)",
+                    "vnodes": "\(configuration.virtualNodes)",
+                    "sync": "\(configuration.syncPolicy)",
+                ]
+            )
+            return TesseraNodeServer(
+                configuration: configuration,
+                port: port,
+                log: log,
+                group: group,
+                pool: pool,
+                engine: engine,
+                serverChannel: serverChannel,
+                core: core
+            )
+        } catch {
+            try? engine.close()
+            try? await pool.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Stops the node gracefully: stop accepting, finish in-flight requests (bounded by
+    /// `shutdownGraceMillis`), close connections, close storage (syncs the WAL). Idempotent; concurrent callers
+    /// all return when the node has stopped.
+    public func shutdown() async throws {
+        let first = state.withLock { state -> Bool in
+            if state.shuttingDown { return false }
+            state.shuttingDown = true
+            return true
+        }
+        guard first else {
+            await waitUntilStopped()
+            return
+        }
+        log.info("shutting down: no new connections, finishing in-flight requests")
+        try? await serverChannel.close()
+        let core = self.core
+        let grace = TimeAmount.milliseconds(Int64(configuration.shutdownGraceMillis))
+        try? await core.eventLoop.flatSubmit { core.value.drain(grace: grace) }.get()
+        try? await core.eventLoop.flatSubmit { core.value.stop() }.get()
+        var storageError: (any Error)?
+        do {
+            try await pool.runIfActive { [engine] in try engine.close() }
+        } catch {
+            storageError = error
+            log.error("closing storage failed", metadata: ["error": "\(error)"])
+        }
+        try? await pool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.stopped = true
+            let waiters = state.waiters
+            state.waiters = []
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+        log.info("node stopped")
+        if let storageError { throw TesseraError(.storage, "closing storage failed: \(storageError)") }
+    }
+
+    /// Returns when `shutdown` has completed.
+    public func waitUntilStopped() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.stopped { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// TesseraNode: see docs/architecture.md for what this module owns.

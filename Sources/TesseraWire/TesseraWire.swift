@@ -1,1 +1,0 @@
-// TesseraWire: see docs/architecture.md for what this module owns.

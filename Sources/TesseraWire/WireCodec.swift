@@ -1,0 +1,323 @@
+public import NIOCore
+import TesseraCore
+
+/// Encodes and decodes frames. Byte layouts: docs/wire-protocol.md; everything is big-endian.
+///
+/// Frame: `u32 length` (of what follows) | `u8 version` (1) | `u8 opcode` | `u64 requestID` | body.
+/// The decoder checks the announced length against `maxFrameLength` before it buffers or allocates anything,
+/// and every length inside a body against the bytes that remain in the frame.
+public enum WireCodec {
+    /// The protocol version this build speaks. DO NOT CHANGE: on the wire.
+    public static let protocolVersion: UInt8 = 1
+    /// Bytes after the length prefix that every frame has: version, opcode, request id.
+    public static let headerSize = 10
+    /// The largest frame (the value of the length prefix) accepted: the largest key and value plus 64 KiB of
+    /// headroom for the other fields.
+    public static let maxFrameLength = Limits.maxValueSize + Limits.maxKeySize + 64 * 1024
+
+    // MARK: encoding
+
+    /// Appends `frame`, length prefix included, to `buffer`.
+    public static func encode(_ frame: WireFrame, into buffer: inout ByteBuffer) {
+        encode(requestID: frame.requestID, message: frame.message, into: &buffer)
+    }
+
+    /// Appends one frame, length prefix included, to `buffer`.
+    public static func encode(requestID: UInt64, message: WireMessage, into buffer: inout ByteBuffer) {
+        let start = buffer.writerIndex
+        buffer.writeInteger(UInt32(0))  // patched below
+        buffer.writeInteger(protocolVersion)
+        buffer.writeInteger(message.opcode.rawValue)
+        buffer.writeInteger(requestID)
+        encodeBody(message, into: &buffer)
+        let length = buffer.writerIndex - start - 4
+        buffer.setInteger(UInt32(truncatingIfNeeded: length), at: start)
+    }
+
+    /// The encoded size of `message` in bytes, length prefix included (an upper bound for `error` messages).
+    public static func encodedSizeHint(_ message: WireMessage) -> Int {
+        switch message {
+        case .get(let key, _, _), .delete(let key, _, _), .replicaRead(let key): return 30 + key.count
+        case .put(let key, let value, _, _): return 34 + key.count + value.count
+        case .replicaWrite(let key, let cell): return 40 + key.count + (cell.value?.count ?? 0)
+        case .getResult(let cell), .replicaReadResult(let cell): return 36 + (cell?.value?.count ?? 0)
+        case .error(let error): return 24 + error.message.utf8.count
+        case .ring, .status, .ping, .pong, .replicaAck, .writeResult: return 32
+        case .ringResult(let ring): return 64 + ring.members.count * (48 + ring.virtualNodes * 8)
+        case .statusResult(let status): return 256 + (status.peersUp.count + status.peersDown.count) * 24
+        }
+    }
+
+    private static func encodeBody(_ message: WireMessage, into buffer: inout ByteBuffer) {
+        switch message {
+        case .get(let key, let consistency, let timeout):
+            buffer.writeBytes32(key)
+            buffer.writeConsistency(consistency)
+            buffer.writeInteger(timeout)
+        case .put(let key, let value, let consistency, let timeout):
+            buffer.writeBytes32(key)
+            buffer.writeBytes32(value)
+            buffer.writeConsistency(consistency)
+            buffer.writeInteger(timeout)
+        case .delete(let key, let consistency, let timeout):
+            buffer.writeBytes32(key)
+            buffer.writeConsistency(consistency)
+            buffer.writeInteger(timeout)
+        case .ring, .status, .ping, .pong, .replicaAck:
+            break
+        case .getResult(let cell), .replicaReadResult(let cell):
+            buffer.writeOptionalCell(cell)
+        case .writeResult(let version, let acks):
+            buffer.writeVersion(version)
+            buffer.writeInteger(UInt16(clamping: acks))
+        case .ringResult(let ring):
+            buffer.writeString16(ring.clusterName)
+            buffer.writeInteger(UInt16(clamping: ring.replicationFactor))
+            buffer.writeInteger(UInt16(clamping: ring.virtualNodes))
+            buffer.writeInteger(UInt16(clamping: ring.members.count))
+            for member in ring.members.prefix(Int(UInt16.max)) {
+                buffer.writeString16(member.nodeID)
+                buffer.writeString16(member.host)
+                buffer.writeInteger(UInt16(clamping: member.port))
+                buffer.writeInteger(UInt32(member.tokens.count))
+                for token in member.tokens { buffer.writeInteger(token) }
+            }
+        case .statusResult(let status):
+            buffer.writeString16(status.nodeID)
+            buffer.writeString16(status.clusterName)
+            buffer.writeInteger(status.uptimeMillis)
+            buffer.writeStringList16(status.peersUp)
+            buffer.writeStringList16(status.peersDown)
+            buffer.writeInteger(status.keysEstimate)
+            buffer.writeInteger(status.diskBytes)
+            buffer.writeInteger(status.gets)
+            buffer.writeInteger(status.puts)
+            buffer.writeInteger(status.deletes)
+            buffer.writeInteger(status.failedRequests)
+            buffer.writeInteger(status.replicaWrites)
+            buffer.writeInteger(status.replicaReads)
+            buffer.writeInteger(UInt16(clamping: status.counters.count))
+            for counter in status.counters.prefix(Int(UInt16.max)) {
+                buffer.writeString16(counter.name)
+                buffer.writeInteger(counter.value)
+            }
+        case .error(let error):
+            buffer.writeInteger(error.code.rawValue)
+            var message = error.message
+            if message.utf8.count > maxErrorMessageBytes {
+                message = String(decoding: message.utf8.prefix(maxErrorMessageBytes), as: UTF8.self)
+            }
+            buffer.writeInteger(UInt32(message.utf8.count))
+            buffer.writeString(message)
+        case .replicaWrite(let key, let cell):
+            buffer.writeBytes32(key)
+            buffer.writeCell(cell)
+        case .replicaRead(let key):
+            buffer.writeBytes32(key)
+        }
+    }
+
+    /// Error messages longer than this are cut (at a byte boundary, repaired to valid UTF-8) when encoded.
+    static let maxErrorMessageBytes = 16 * 1024
+
+    // MARK: decoding
+
+    /// Reads one complete frame from the front of `buffer`, or returns nil (consuming nothing) if the frame is
+    /// not complete yet.
+    ///
+    /// Throws when the length prefix exceeds `maxFrameLength` (checked as soon as 4 bytes are there, before
+    /// waiting for the rest) or the frame is malformed. A malformed frame is consumed; the stream cannot be
+    /// trusted after a throw and should be closed.
+    public static func decode(
+        _ buffer: inout ByteBuffer,
+        maxFrameLength: Int = WireCodec.maxFrameLength
+    ) throws(WireError) -> WireFrame? {
+        guard let length32 = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
+        let length = Int(length32)
+        guard length <= maxFrameLength else { throw .frameTooLarge(length: length, limit: maxFrameLength) }
+        guard length >= headerSize else { throw .frameTooShort(length: length) }
+        guard buffer.readableBytes >= 4 + length else { return nil }
+        buffer.moveReaderIndex(forwardBy: 4)
+        var payload = buffer.readSlice(length: length)!
+        return try decodePayload(&payload)
+    }
+
+    /// Decodes a frame without its length prefix (version, opcode, request id, body) that fills `payload`.
+    public static func decodePayload(_ payload: inout ByteBuffer) throws(WireError) -> WireFrame {
+        guard payload.readableBytes >= headerSize else { throw .frameTooShort(length: payload.readableBytes) }
+        let version: UInt8 = payload.readInteger()!
+        let opcodeByte: UInt8 = payload.readInteger()!
+        let requestID: UInt64 = payload.readInteger()!
+        guard version == protocolVersion else { throw .unsupportedVersion(version, requestID: requestID) }
+        guard let opcode = WireOpcode(rawValue: opcodeByte) else {
+            throw .unknownOpcode(opcodeByte, requestID: requestID)
+        }
+        var reader = WireBodyReader(buffer: payload, opcode: opcodeByte, requestID: requestID)
+        let message = try decodeBody(opcode, &reader)
+        try reader.expectEnd()
+        return WireFrame(requestID: requestID, message: message)
+    }
+
+    private static func decodeBody(_ opcode: WireOpcode, _ r: inout WireBodyReader) throws(WireError) -> WireMessage {
+        switch opcode {
+        case .get:
+            let key = try r.bytes32()
+            let consistency = try r.consistency()
+            return .get(key: key, consistency: consistency, timeoutMillis: try r.u32())
+        case .put:
+            let key = try r.bytes32()
+            let value = try r.bytes32()
+            let consistency = try r.consistency()
+            return .put(key: key, value: value, consistency: consistency, timeoutMillis: try r.u32())
+        case .delete:
+            let key = try r.bytes32()
+            let consistency = try r.consistency()
+            return .delete(key: key, consistency: consistency, timeoutMillis: try r.u32())
+        case .ring: return .ring
+        case .status: return .status
+        case .ping: return .ping
+        case .pong: return .pong
+        case .replicaAck: return .replicaAck
+        case .getResult: return .getResult(try r.optionalCell())
+        case .replicaReadResult: return .replicaReadResult(try r.optionalCell())
+        case .writeResult:
+            let version = try r.version()
+            return .writeResult(version: version, acks: Int(try r.u16()))
+        case .ringResult:
+            let clusterName = try r.string16()
+            let replicationFactor = Int(try r.u16())
+            let virtualNodes = Int(try r.u16())
+            let memberCount = Int(try r.u16())
+            var members: [WireMember] = []
+            members.reserveCapacity(min(memberCount, r.remaining / 9))
+            for _ in 0..<memberCount {
+                let nodeID = try r.string16()
+                let host = try r.string16()
+                let port = Int(try r.u16())
+                let tokenCount = Int(try r.u32())
+                guard tokenCount <= r.remaining / 8 else {
+                    throw r.malformed("member \(nodeID) announces \(tokenCount) tokens but \(r.remaining) bytes remain")
+                }
+                var tokens: [Int64] = []
+                tokens.reserveCapacity(tokenCount)
+                for _ in 0..<tokenCount { tokens.append(Int64(bitPattern: try r.u64())) }
+                members.append(WireMember(nodeID: nodeID, host: host, port: port, tokens: tokens))
+            }
+            return .ringResult(
+                WireRing(
+                    clusterName: clusterName,
+                    replicationFactor: replicationFactor,
+                    virtualNodes: virtualNodes,
+                    members: members
+                )
+            )
+        case .statusResult:
+            let nodeID = try r.string16()
+            let clusterName = try r.string16()
+            let uptime = try r.u64()
+            let up = try r.stringList16()
+            let down = try r.stringList16()
+            let keys = try r.u64()
+            let disk = try r.u64()
+            let gets = try r.u64()
+            let puts = try r.u64()
+            let deletes = try r.u64()
+            let failed = try r.u64()
+            let replicaWrites = try r.u64()
+            let replicaReads = try r.u64()
+            let counterCount = Int(try r.u16())
+            var counters: [WireCounter] = []
+            for _ in 0..<counterCount {
+                let name = try r.string16()
+                counters.append(WireCounter(name: name, value: try r.u64()))
+            }
+            return .statusResult(
+                WireStatus(
+                    nodeID: nodeID,
+                    clusterName: clusterName,
+                    uptimeMillis: uptime,
+                    peersUp: up,
+                    peersDown: down,
+                    keysEstimate: keys,
+                    diskBytes: disk,
+                    gets: gets,
+                    puts: puts,
+                    deletes: deletes,
+                    failedRequests: failed,
+                    replicaWrites: replicaWrites,
+                    replicaReads: replicaReads,
+                    counters: counters
+                )
+            )
+        case .error:
+            let rawCode = try r.u16()
+            let length = Int(try r.u32())
+            let message = try r.utf8(length: length)
+            if let code = TesseraError.Code(rawValue: rawCode) {
+                return .error(TesseraError(code, message))
+            }
+            return .error(TesseraError(.internalError, "unknown error code \(rawCode): \(message)"))
+        case .replicaWrite:
+            let key = try r.bytes32()
+            return .replicaWrite(key: key, cell: try r.cell())
+        case .replicaRead:
+            return .replicaRead(key: try r.bytes32())
+        }
+    }
+}
+
+extension ByteBuffer {
+    @inline(__always)
+    mutating func writeBytes32(_ bytes: [UInt8]) {
+        writeInteger(UInt32(truncatingIfNeeded: bytes.count))
+        writeBytes(bytes)
+    }
+
+    mutating func writeString16(_ string: String) {
+        var string = string
+        if string.utf8.count > Int(UInt16.max) {
+            string = String(decoding: string.utf8.prefix(Int(UInt16.max) - 3), as: UTF8.self)
+        }
+        writeInteger(UInt16(string.utf8.count))
+        writeString(string)
+    }
+
+    mutating func writeStringList16(_ strings: [String]) {
+        writeInteger(UInt16(clamping: strings.count))
+        for string in strings.prefix(Int(UInt16.max)) { writeString16(string) }
+    }
+
+    @inline(__always)
+    mutating func writeConsistency(_ level: ConsistencyLevel) {
+        let wire = level.wireCode
+        writeInteger(wire.code)
+        writeInteger(wire.count)
+    }
+
+    @inline(__always)
+    mutating func writeVersion(_ version: Version) {
+        writeInteger(version.timestamp.rawValue)
+        writeInteger(version.node)
+    }
+
+    @inline(__always)
+    mutating func writeCell(_ cell: Cell) {
+        writeVersion(cell.version)
+        if let value = cell.value {
+            writeInteger(UInt8(0))
+            writeBytes32(value)
+        } else {
+            writeInteger(UInt8(1))
+        }
+    }
+
+    @inline(__always)
+    mutating func writeOptionalCell(_ cell: Cell?) {
+        if let cell {
+            writeInteger(UInt8(1))
+            writeCell(cell)
+        } else {
+            writeInteger(UInt8(0))
+        }
+    }
+}

@@ -1,0 +1,163 @@
+public import TesseraCore
+
+/// Every message of the protocol, for clients and node-to-node traffic alike. Byte layouts:
+/// docs/wire-protocol.md.
+public enum WireMessage: Sendable, Equatable {
+    // client -> node
+    /// Read `key`, answered by `getResult` or `error`.
+    case get(key: [UInt8], consistency: ConsistencyLevel, timeoutMillis: UInt32)
+    /// Write `value` under `key`, answered by `writeResult` or `error`.
+    case put(key: [UInt8], value: [UInt8], consistency: ConsistencyLevel, timeoutMillis: UInt32)
+    /// Delete `key` (write a tombstone), answered by `writeResult` or `error`.
+    case delete(key: [UInt8], consistency: ConsistencyLevel, timeoutMillis: UInt32)
+    /// Ask for the cluster's members and tokens, answered by `ringResult`.
+    case ring
+    /// Ask for the node's counters, answered by `statusResult`.
+    case status
+    /// Liveness check, answered by `pong`.
+    case ping
+
+    // node -> client
+    /// The newest cell of the key among the replicas that answered: `nil` if none holds the key, a tombstone
+    /// if it was deleted.
+    case getResult(Cell?)
+    /// The version the coordinator assigned to the write and how many replicas acknowledged it.
+    case writeResult(version: Version, acks: Int)
+    case ringResult(WireRing)
+    case statusResult(WireStatus)
+    case pong
+    /// The request failed; `code` is a stable `TesseraError.Code`.
+    case error(TesseraError)
+
+    // node -> node
+    /// Store `cell` for `key` if it is newer than what the replica holds; answered by `replicaAck`.
+    case replicaWrite(key: [UInt8], cell: Cell)
+    case replicaAck
+    /// Return the replica's newest cell for `key`; answered by `replicaReadResult`.
+    case replicaRead(key: [UInt8])
+    case replicaReadResult(Cell?)
+
+    /// The opcode this message is sent with.
+    public var opcode: WireOpcode {
+        switch self {
+        case .get: return .get
+        case .put: return .put
+        case .delete: return .delete
+        case .ring: return .ring
+        case .status: return .status
+        case .ping: return .ping
+        case .getResult: return .getResult
+        case .writeResult: return .writeResult
+        case .ringResult: return .ringResult
+        case .statusResult: return .statusResult
+        case .pong: return .pong
+        case .error: return .error
+        case .replicaWrite: return .replicaWrite
+        case .replicaAck: return .replicaAck
+        case .replicaRead: return .replicaRead
+        case .replicaReadResult: return .replicaReadResult
+        }
+    }
+}
+
+/// A cluster member as RING_RESULT describes it.
+public struct WireMember: Sendable, Hashable {
+    /// The node id (`--node-id`).
+    public var nodeID: String
+    /// The address clients and peers connect to.
+    public var host: String
+    public var port: Int
+    /// The member's tokens on the ring (Murmur3 tokens, signed 64-bit), ascending.
+    public var tokens: [Int64]
+
+    public init(nodeID: String, host: String, port: Int, tokens: [Int64]) {
+        self.nodeID = nodeID
+        self.host = host
+        self.port = port
+        self.tokens = tokens
+    }
+}
+
+/// The cluster as one node sees it (RING_RESULT): enough for a client to route requests to replicas.
+public struct WireRing: Sendable, Hashable {
+    public var clusterName: String
+    public var replicationFactor: Int
+    /// Virtual nodes (tokens) per member.
+    public var virtualNodes: Int
+    /// Members in member-list order.
+    public var members: [WireMember]
+
+    public init(clusterName: String, replicationFactor: Int, virtualNodes: Int, members: [WireMember]) {
+        self.clusterName = clusterName
+        self.replicationFactor = replicationFactor
+        self.virtualNodes = virtualNodes
+        self.members = members
+    }
+}
+
+/// A node's counters (STATUS_RESULT).
+public struct WireStatus: Sendable, Hashable {
+    public var nodeID: String
+    public var clusterName: String
+    /// Milliseconds since the node started serving.
+    public var uptimeMillis: UInt64
+    /// Peers the failure detector considers up / down (node ids, not counting this node).
+    public var peersUp: [String]
+    public var peersDown: [String]
+    /// Storage's estimate of live keys and its bytes on disk.
+    public var keysEstimate: UInt64
+    public var diskBytes: UInt64
+    /// Client requests this node coordinated, by kind, and how many of them failed.
+    public var gets: UInt64
+    public var puts: UInt64
+    public var deletes: UInt64
+    public var failedRequests: UInt64
+    /// Replica requests this node served for coordinators (including itself).
+    public var replicaWrites: UInt64
+    public var replicaReads: UInt64
+    /// Further named counters (for example `readRepairs`); later versions may add names.
+    public var counters: [WireCounter]
+
+    public init(
+        nodeID: String,
+        clusterName: String,
+        uptimeMillis: UInt64,
+        peersUp: [String],
+        peersDown: [String],
+        keysEstimate: UInt64,
+        diskBytes: UInt64,
+        gets: UInt64,
+        puts: UInt64,
+        deletes: UInt64,
+        failedRequests: UInt64,
+        replicaWrites: UInt64,
+        replicaReads: UInt64,
+        counters: [WireCounter] = []
+    ) {
+        self.nodeID = nodeID
+        self.clusterName = clusterName
+        self.uptimeMillis = uptimeMillis
+        self.peersUp = peersUp
+        self.peersDown = peersDown
+        self.keysEstimate = keysEstimate
+        self.diskBytes = diskBytes
+        self.gets = gets
+        self.puts = puts
+        self.deletes = deletes
+        self.failedRequests = failedRequests
+        self.replicaWrites = replicaWrites
+        self.replicaReads = replicaReads
+        self.counters = counters
+    }
+}
+
+/// A named counter in STATUS_RESULT.
+public struct WireCounter: Sendable, Hashable {
+    public var name: String
+    public var value: UInt64
+
+    public init(name: String, value: UInt64) {
+        self.name = name
+        self.value = value
+    }
+}

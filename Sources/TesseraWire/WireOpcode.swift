@@ -1,0 +1,28 @@
+/// The opcode byte of a frame. DO NOT CHANGE existing values: they are on the wire (docs/wire-protocol.md).
+///
+/// Ranges: 0x01-0x3F client requests, 0x40-0x7F replies to clients (a reply's opcode is its request's
+/// opcode + 0x40, ERROR is 0x7F), 0x80-0xBF node-to-node requests, 0xC0-0xFF node-to-node replies
+/// (request + 0x40). Reserved for later: 0x90-0x9F hinted handoff, 0xA0-0xAF membership/gossip,
+/// 0xB0-0xBF anti-entropy.
+public enum WireOpcode: UInt8, Sendable, CaseIterable {
+    case get = 0x01
+    case put = 0x02
+    case delete = 0x03
+    case ring = 0x04
+    case status = 0x05
+    case ping = 0x06
+
+    case getResult = 0x41
+    /// The reply to PUT and DELETE.
+    case writeResult = 0x42
+    case ringResult = 0x44
+    case statusResult = 0x45
+    case pong = 0x46
+    case error = 0x7F
+
+    case replicaWrite = 0x81
+    case replicaRead = 0x82
+
+    case replicaAck = 0xC1
+    case replicaReadResult = 0xC2
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import TesseraBench
+import TesseraClient
+import TesseraCore
+
+/// `tessera bench cluster`: put then get throughput and latency against a cluster.
+struct BenchCluster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "Measure put and get throughput and latency against a cluster.",
+        discussion: """
+            Runs a put phase, then a get phase of --ops operations each, with --concurrency requests in flight \
+            (pipelined over --connections connections per node, not one thread each). Operation i uses key \
+            bench-<i mod --keys>. Prints ops/s and p50/p99/p999 latency (HdrHistogram); --json prints the same \
+            as JSON. Errors are counted and reported, never retried.
+
+            --local N starts an N-node cluster of `tessera server` processes on free loopback ports first \
+            (in a temporary directory, removed afterwards) and stops it at the end; scripts/bench-cluster uses it.
+            Numbers depend on the machine and its load: see docs/benchmarks.md, "Cluster".
+            """
+    )
+
+    @Option(
+        help: ArgumentHelp(
+            "Nodes to contact, HOST:PORT[,HOST:PORT...] (ignored with --local).",
+            valueName: "hosts"
+        )
+    )
+    var hosts = "127.0.0.1:7001"
+    @Option(help: "Operations per phase.") var ops = 100_000
+    @Option(help: "Requests in flight.") var concurrency = 64
+    @Option(
+        help: ArgumentHelp(
+            "Level of every request: ONE, TWO, THREE, QUORUM, ALL or a number.",
+            valueName: "level"
+        )
+    )
+    var consistency = "QUORUM"
+    @Option(help: ArgumentHelp("Bytes per value.", valueName: "bytes")) var valueSize = 100
+    @Option(help: "Distinct keys.") var keys = 100_000
+    @Option(help: ArgumentHelp("Per-request deadline in milliseconds.", valueName: "ms")) var timeout = 5000
+    @Option(help: "Pipelined connections per node.") var connections = 2
+    @Option(help: ArgumentHelp("Phases to run, comma-separated: put, get.", valueName: "phases"))
+    var phases = "put,get"
+    @Flag(help: "Print the report as JSON.") var json = false
+    @Option(help: ArgumentHelp("Start an N-node local cluster for the run and stop it afterwards.", valueName: "N"))
+    var local: Int?
+    @Option(help: "Replication factor of the --local cluster (default: min(3, N)).") var replication: Int?
+    @Option(help: "Extra argument for each --local server (repeatable), e.g. --server-arg=--sync=group.")
+    var serverArg: [String] = []
+
+    func run() async throws {
+        let configuration = ClusterBenchmark.Configuration(
+            operations: ops,
+            concurrency: concurrency,
+            consistency: consistency,
+            valueSize: valueSize,
+            keys: keys,
+            timeoutMillis: timeout,
+            phases: phases.split(separator: ",").map { String($0) }
+        )
+        let benchmark: ClusterBenchmark
+        do {
+            benchmark = try ClusterBenchmark(configuration: configuration)
+        } catch {
+            throw ClientExitCode.report(error)
+        }
+        var cleanup: DemoCleanup?
+        var seeds: [HostAddress]
+        do {
+            seeds = try HostAddress.parseList(hosts)
+        } catch {
+            throw ClientExitCode.report(error)
+        }
+        if let local {
+            let started = try await startLocalCluster(nodes: local)
+            cleanup = started
+            seeds = started.launcher.addresses
+        }
+        let signals = cleanup.map { DemoSignals(cleanup: $0) }
+        defer {
+            signals?.cancel()
+            cleanup?.run()
+        }
+        var options = TesseraClient.Options(defaultTimeout: .milliseconds(timeout), connectionsPerNode: connections)
+        options.retryWritesAfterConnectionLoss = false
+        do {
+            let client = try TesseraClient(seeds: seeds, options: options)
+            // Learn the ring before timing anything.
+            _ = try await client.topology()
+            let report = try await benchmark.run(client: client)
+            await client.shutdown()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                let data = try encoder.encode(report)
+                Console.print(String(decoding: data, as: UTF8.self))
+            } else {
+                Console.print(report.text)
+            }
+        } catch let error as TesseraError {
+            throw ClientExitCode.report(error)
+        }
+    }
+
+    private func startLocalCluster(nodes: Int) async throws -> DemoCleanup {
+        do {
+            let directory = try ClusterLauncher.makeTemporaryDirectory(prefix: "tessera-bench")
+            let launcher = try ClusterLauncher(
+                executable: try DemoExecutable.path(),
+                nodeCount: nodes,
+                dataDirectory: directory,
+                replicationFactor: replication ?? min(3, nodes),
+                extraServerArguments: serverArg
+            )
+            let cleanup = DemoCleanup(launcher: launcher, removeDirectory: directory)
+            do {
+                try launcher.startAll()
+                try await launcher.waitUntilReady(timeout: .seconds(60))
+            } catch {
+                cleanup.run()
+                throw error
+            }
+            if !json {
+                Console.error("started \(nodes) local nodes: \(launcher.memberList)")
+            }
+            return cleanup
+        } catch {
+            Console.error("error: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}

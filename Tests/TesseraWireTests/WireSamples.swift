@@ -1,0 +1,63 @@
+import TesseraCore
+import TesseraWire
+
+/// One or more examples of every message, for round-trip and fuzz tests.
+enum WireSamples {
+    static let version = Version(
+        timestamp: HLCTimestamp(physicalMillis: 1_734_000_000_123, logical: 7),
+        node: 0xDEAD_BEEF
+    )
+
+    static let messages: [WireMessage] = [
+        .get(key: Array("user:42".utf8), consistency: .quorum, timeoutMillis: 2000),
+        .get(key: [0], consistency: .count(7), timeoutMillis: 0),
+        .put(key: Array("k".utf8), value: Array(repeating: 0xAB, count: 1000), consistency: .one, timeoutMillis: 1),
+        .put(key: [1, 2, 3], value: [], consistency: .all, timeoutMillis: .max),
+        .delete(key: Array("gone".utf8), consistency: .two, timeoutMillis: 500),
+        .delete(key: [0xFF], consistency: .three, timeoutMillis: 5),
+        .ring, .status, .ping, .pong, .replicaAck,
+        .getResult(nil),
+        .getResult(Cell(version: version, value: Array("hello".utf8))),
+        .getResult(Cell(version: version, value: [])),
+        .getResult(.tombstone(version)),
+        .writeResult(version: version, acks: 3),
+        .writeResult(version: .zero, acks: 0),
+        .ringResult(
+            WireRing(
+                clusterName: "prod-eu",
+                replicationFactor: 3,
+                virtualNodes: 2,
+                members: [
+                    WireMember(nodeID: "n1", host: "127.0.0.11", port: 7001, tokens: [Int64.min + 1, -5]),
+                    WireMember(nodeID: "n2", host: "127.0.0.12", port: 7002, tokens: [0, Int64.max]),
+                ]
+            )
+        ),
+        .ringResult(WireRing(clusterName: "", replicationFactor: 1, virtualNodes: 0, members: [])),
+        .statusResult(
+            WireStatus(
+                nodeID: "n1",
+                clusterName: "tessera",
+                uptimeMillis: 123_456,
+                peersUp: ["n2"],
+                peersDown: ["n3"],
+                keysEstimate: 1_000_000,
+                diskBytes: 1 << 40,
+                gets: 1,
+                puts: 2,
+                deletes: 3,
+                failedRequests: 4,
+                replicaWrites: 5,
+                replicaReads: 6,
+                counters: [WireCounter(name: "readRepairs", value: 9)]
+            )
+        ),
+        .error(TesseraError(.unavailable, "needed 2 replicas, 1 alive")),
+        .error(TesseraError(.protocolError, "ünïcödé ✓")),
+        .replicaWrite(key: Array("k1".utf8), cell: Cell(version: version, value: [1, 2, 3])),
+        .replicaWrite(key: Array("k1".utf8), cell: .tombstone(version)),
+        .replicaRead(key: Array("k2".utf8)),
+        .replicaReadResult(nil),
+        .replicaReadResult(Cell(version: version, value: [9])),
+    ]
+}
