@@ -342,6 +342,9 @@ public final class ClusterLauncher: Sendable {
             let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw .noFreePort(reason: String(cString: strerror(errno))) }
+        // As the node's listener does: connections of an earlier run in TIME_WAIT must not make a port look taken.
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian

@@ -239,7 +239,9 @@ public final class TesseraClient: Sendable {
         let timeout = timeout ?? options.defaultTimeout
         try Options.checkTimeout(timeout)
         let deadline = ContinuousClock.now + timeout
-        var routing = state.withLock { $0.routing }
+        let (current, isShutdown) = state.withLock { ($0.routing, $0.isShutdown) }
+        guard !isShutdown else { throw TesseraError(.unavailable, "the client was shut down") }
+        var routing = current
         if routing.topology == nil {
             _ = try await refreshTopology(timeout: timeout)
             routing = state.withLock { $0.routing }

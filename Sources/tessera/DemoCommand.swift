@@ -109,7 +109,7 @@ struct DemoCommand: AsyncParsableCommand {
         await shell.run(input: DemoLineReader(prompt: isatty(0) == 1 ? "tessera> " : nil))
         await client.shutdown()
         signals.cancel()
-        Console.print("stopping \(launcher.nodes.count) nodes")
+        Console.print("stopping \(launcher.nodes.count) node" + (launcher.nodes.count == 1 ? "" : "s"))
         cleanup.run()
     }
 
@@ -123,7 +123,7 @@ struct DemoCommand: AsyncParsableCommand {
             lines.append("  \(node.id.name)  \(node.address)  \(pid)  log \(node.logPath)")
         }
         let hosts = launcher.addresses.map(\.description).joined(separator: ",")
-        lines.append("other terminals: tessera get KEY --hosts \(hosts)")
+        lines.append("other terminals: \(launcher.executable) get KEY --hosts \(hosts)")
         lines.append("type help for commands; quit or Ctrl-D stops the cluster")
         Console.print(lines.joined(separator: "\n"))
     }

@@ -139,4 +139,50 @@ import Testing
         #expect(status[2].error?.contains("connection refused") == true)
         await client.shutdown()
     }
+
+    @Test func theRingIsFetchedAgainPeriodicallyAndAfterANodeRefuses() async throws {
+        let fake = FakeTransport(nodes: 3, replicationFactor: 3)
+        let client = try client(fake) { $0.ringRefreshInterval = .milliseconds(50) }
+        try await client.put("a", "1")
+        #expect(fake.records(named: "ring").count == 1)
+        try await Task.sleep(for: .milliseconds(100))
+        try await client.put("a", "2")  // due: starts a refresh in the background
+        try await waitUntil { fake.records(named: "ring").count >= 2 }
+
+        let slow = try self.client(fake) { $0.ringRefreshInterval = .seconds(3600) }
+        try await slow.put("a", "3")
+        let before = fake.records(named: "ring").count
+        fake.set("n1", .refuse)
+        fake.set("n2", .refuse)
+        // Three calls for one key start at its three replicas in turn, so at least one meets a refusal, which
+        // triggers a refresh.
+        for _ in 0..<3 { try await slow.put("b", "4") }
+        try await waitUntil { fake.records(named: "ring").count > before }
+        await client.shutdown()
+        await slow.shutdown()
+    }
+
+    @Test func concurrentCallsShareAFewPipelinedConnectionsPerNode() async throws {
+        let fake = FakeTransport(nodes: 3, replicationFactor: 3)
+        let client = try client(fake) { $0.connectionsPerNode = 2 }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<200 { group.addTask { try await client.put("k\(i)", "v") } }
+            try await group.waitForAll()
+        }
+        #expect(fake.records(named: "put").count == 200)
+        for (address, count) in fake.connectionCounts { #expect(count <= 2, "\(address): \(count) connections") }
+        await client.shutdown()
+    }
+
+    /// Polls `condition` for up to 10 s.
+    func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("condition not met within 10 s")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
 }

@@ -61,4 +61,18 @@ import Testing
             try TesseraClient(seeds: fake.addresses, options: options, transport: fake)
         }
     }
+
+    @Test func callsAfterShutdownFailWithoutConnecting() async throws {
+        let client = try TesseraClient(
+            seeds: fake.addresses,
+            options: .init(defaultTimeout: .seconds(60)),
+            transport: fake
+        )
+        try await client.put("a", "1")
+        await client.shutdown()
+        let connections = fake.connectionCounts
+        let error = await #expect(throws: TesseraError.self) { _ = try await client.get("a") }
+        #expect(error?.code == .unavailable && error?.message.contains("shut down") == true)
+        #expect(fake.connectionCounts == connections)
+    }
 }

@@ -84,7 +84,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(2)))
     func badInputGetsTheRightErrorCodeAndAClearMessage() async throws {
         try await LocalCluster.with(nodes: 3, replicationFactor: 2) { cluster in
             let client = try LocalCluster.client(cluster, timeout: .seconds(5))

@@ -25,6 +25,7 @@ final class FakeTransport: ClientTransport {
     let topology: ClusterTopology
     private let behaviors: Mutex<[HostAddress: Behavior]>
     private let log = Mutex<[Record]>([])
+    private let connects = Mutex<[HostAddress: Int]>([:])
     private let store = Mutex<[[UInt8]: VersionedValue]>([:])
     private let clock = Atomic<UInt64>(1)
     /// An error every data request gets instead of its answer, when set.
@@ -63,7 +64,11 @@ final class FakeTransport: ClientTransport {
 
     func resetRecords() { log.withLock { $0 = [] } }
 
+    /// How many connections were opened to each address.
+    var connectionCounts: [HostAddress: Int] { connects.withLock { $0 } }
+
     func connect(to address: HostAddress, timeout: Duration) async throws(TransportFailure) -> any ClientConnection {
+        connects.withLock { $0[address, default: 0] += 1 }
         switch behavior(of: address) {
         case .none: throw .connectFailed("could not resolve \(address.host)")
         case .refuse: throw .connectFailed("connection refused")
