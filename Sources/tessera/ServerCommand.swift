@@ -55,6 +55,12 @@ struct Server: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Flag(
+        name: .customLong("exit-with-parent"),
+        help: "Shut down cleanly when the process that started this node exits (used by demo, bench and tests)."
+    )
+    var exitWithParent = false
+
     /// Checks every flag before anything starts, so errors come with this command's usage.
     func validate() throws {
         _ = try makeConfiguration()
@@ -116,8 +122,25 @@ struct Server: AsyncParsableCommand {
             source.resume()
             sources.append(source)
         }
+        // --exit-with-parent: a launcher killed with SIGKILL cannot stop its nodes, so each node watches for
+        // being re-parented (getppid changes) and shuts down the same way as on SIGTERM.
+        var parentWatch: (any DispatchSourceTimer)?
+        if exitWithParent {
+            let parent = getppid()
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: .now() + .milliseconds(500), repeating: .milliseconds(500))
+            timer.setEventHandler {
+                guard getppid() != parent else { return }
+                node.log.notice("parent process \(parent) exited; shutting down (--exit-with-parent)")
+                timer.cancel()
+                Task { try? await node.shutdown() }
+            }
+            timer.resume()
+            parentWatch = timer
+        }
         await node.waitUntilStopped()
         for source in sources { source.cancel() }
+        parentWatch?.cancel()
     }
 }
 
