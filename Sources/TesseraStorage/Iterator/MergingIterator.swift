@@ -34,12 +34,14 @@ public struct MergingIterator: StorageIterator {
 
     public var cell: Cell {
         precondition(currentIndex >= 0, "cell of an invalid iterator")
-        return currentCell!
+        if let currentCell { return currentCell }
+        return Self.cellOf(children[currentIndex])
     }
 
     public var version: Version {
         precondition(currentIndex >= 0, "version of an invalid iterator")
-        return currentCell!.version
+        if let currentCell { return currentCell.version }
+        return Self.versionOf(children[currentIndex])
     }
 
     public mutating func seekToFirst() throws(StorageError) {
@@ -56,8 +58,8 @@ public struct MergingIterator: StorageIterator {
         precondition(currentIndex >= 0, "next() on an invalid iterator")
         for i in atCurrent {
             try children[i].next()
-            if let k = currentKey(ofChild: i) {
-                keys[i] = k
+            if Self.isValid(children[i]) {
+                keys[i] = Self.keyOf(children[i])
                 push(i)
             }
         }
@@ -68,11 +70,9 @@ public struct MergingIterator: StorageIterator {
     private mutating func rebuild() {
         heap.removeAll(keepingCapacity: true)
         atCurrent.removeAll(keepingCapacity: true)
-        for i in children.indices {
-            if let k = currentKey(ofChild: i) {
-                keys[i] = k
-                push(i)
-            }
+        for i in children.indices where Self.isValid(children[i]) {
+            keys[i] = Self.keyOf(children[i])
+            push(i)
         }
         settle()
     }
@@ -91,43 +91,26 @@ public struct MergingIterator: StorageIterator {
             atCurrent.append(next)
         }
         currentIndex = top
-        if atCurrent.count == 1 {
-            // Decoded here, in place: every caller reads the cell, and the non-mutating `cell` getter would
-            // have to copy the child out of the array to ask it.
-            currentCell = childCell(top)
-            return
-        }
+        if atCurrent.count == 1 { return }
         // Several children hold the key: the highest version wins, a tie goes to the later child.
         var best = atCurrent[0]
-        var bestVersion = childVersion(best)
+        var bestVersion = children[best].version
         for i in atCurrent.dropFirst() {
-            let v = childVersion(i)
+            let v = Self.versionOf(children[i])
             if v > bestVersion || (v == bestVersion && i > best) {
                 best = i
                 bestVersion = v
             }
         }
         currentIndex = best
-        currentCell = childCell(best)
+        currentCell = children[best].cell
     }
 
-    /// The child's key, or nil if it is exhausted. Reads the child in place through a pointer: reading an
-    /// existential out of the array (`children[i].key`) copied the child first (perf: a box retain/release
-    /// per call).
-    @inline(__always)
-    private mutating func currentKey(ofChild i: Int) -> [UInt8]? {
-        children.withUnsafeMutableBufferPointer { p in p[i].isValid ? p[i].key : nil }
-    }
-
-    @inline(__always)
-    private mutating func childCell(_ i: Int) -> Cell {
-        children.withUnsafeMutableBufferPointer { p in p[i].cell }
-    }
-
-    @inline(__always)
-    private mutating func childVersion(_ i: Int) -> Version {
-        children.withUnsafeMutableBufferPointer { p in p[i].version }
-    }
+    // Existentials are opened through generic functions, which borrow the child instead of copying it.
+    @inline(__always) private static func isValid(_ it: some StorageIterator) -> Bool { it.isValid }
+    @inline(__always) private static func keyOf(_ it: some StorageIterator) -> [UInt8] { it.key }
+    @inline(__always) private static func cellOf(_ it: some StorageIterator) -> Cell { it.cell }
+    @inline(__always) private static func versionOf(_ it: some StorageIterator) -> Version { it.version }
 
     /// Orders children by key, then by index (for a deterministic order among equal keys).
     @inline(__always)
