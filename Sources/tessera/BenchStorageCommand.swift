@@ -66,16 +66,17 @@ struct BenchStorage: ParsableCommand {
             print(table.header)
         }
         var lastProgress = -1.0
+        let showProgress = isatty(2) != 0  // a progress line only on a terminal, not in logs
         let results = try runner.run(
             progress: { p in
                 // At most about four progress updates a second, on stderr.
-                guard p.seconds - lastProgress >= 0.25 else { return }
+                guard showProgress, p.seconds - lastProgress >= 0.25 else { return }
                 lastProgress = p.seconds
                 let rate = p.seconds > 0 ? Double(p.done) / p.seconds : 0
                 writeStderr("\r\(p.phase.rawValue): \(p.done)/\(p.total) (\(p.done * 100 / max(1, p.total))%) \(Int(rate)) ops/s   ")
             },
             onPhase: { r in
-                writeStderr("\r\u{1B}[K")
+                if showProgress { writeStderr("\r\u{1B}[K") }
                 lastProgress = -1
                 print(asJSON ? r.json : table.row(r))
             })

@@ -129,10 +129,22 @@ struct BlockIterator {
             current = restartsOffset
             throw BlockCorruption(offset: entry, reason: "bad entry header")
         }
-        if parsed.shared < keyCount { key.removeLast(keyCount - parsed.shared) }
-        block.data.withUnsafeBytes { raw in
-            key.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[parsed.keyStart..<parsed.keyStart + parsed.nonShared]))
+        // Build the next key in a new array of exactly its size: callers usually still hold the previous key
+        // (a merge keeps it), so editing it in place would copy it first (copy-on-write) and then grow it.
+        let newCount = parsed.shared + parsed.nonShared
+        let next = newCount == 0 ? [] : [UInt8](unsafeUninitializedCapacity: newCount) { out, initialized in
+            let dst = UnsafeMutableRawPointer(out.baseAddress!)
+            if parsed.shared > 0 {
+                key.withUnsafeBytes { dst.copyMemory(from: $0.baseAddress!, byteCount: parsed.shared) }
+            }
+            if parsed.nonShared > 0 {
+                block.data.withUnsafeBytes { raw in
+                    (dst + parsed.shared).copyMemory(from: raw.baseAddress! + parsed.keyStart, byteCount: parsed.nonShared)
+                }
+            }
+            initialized = newCount
         }
+        key = next
         valueOffset = parsed.keyStart + parsed.nonShared
         valueLength = parsed.valueLength
         nextOffset = valueOffset + valueLength

@@ -99,7 +99,9 @@ public final class TableReader: Sendable {
     }
 
     /// An iterator over the whole table in key order (unpositioned: call `seekToFirst` or `seek`).
-    public func makeIterator() -> TableIterator { TableIterator(table: self) }
+    /// `fillCache: false` (for compaction) still uses cached blocks but does not add the blocks it reads,
+    /// so a one-time sequential pass does not evict the hot blocks of readers (LevelDB's `fill_cache`).
+    public func makeIterator(fillCache: Bool = true) -> TableIterator { TableIterator(table: self, fillCache: fillCache) }
 
     // MARK: - Block access
 
@@ -125,7 +127,7 @@ public final class TableReader: Sendable {
     }
 
     /// A data block, from the cache or read, verified and decompressed.
-    func dataBlock(_ handle: BlockHandle) throws(StorageError) -> Block {
+    func dataBlock(_ handle: BlockHandle, fillCache: Bool = true) throws(StorageError) -> Block {
         if let cache, let block = cache.lookup(fileNumber: fileNumber, offset: handle.offset) { return block }
         let (data, size) = try Self.readBlockContents(file: file, path: path, handle: handle)
         let block: Block
@@ -133,7 +135,7 @@ public final class TableReader: Sendable {
         case .success(let b): block = b
         case .failure(let e): throw StorageError.corruption(file: path, offset: handle.offset, reason: "data block: \(e.reason)")
         }
-        cache?.insert(fileNumber: fileNumber, offset: handle.offset, block: block)
+        if fillCache { cache?.insert(fileNumber: fileNumber, offset: handle.offset, block: block) }
         return block
     }
 
