@@ -48,6 +48,9 @@ public final class StorageEngine: @unchecked Sendable {
         var manifest: ManifestStore?
         var writers: [Writer] = []
         var lastGroupSize = 1
+        /// Positive while writers have recently found the queue busy: the group window applies only then, so
+        /// a lone writer never waits.
+        var contentionCredits = 0
         var bgError: StorageError?
         var closing = false
         var closed = false
@@ -141,6 +144,7 @@ public final class StorageEngine: @unchecked Sendable {
             lock.unlock()
             throw .closed("the engine is closed")
         }
+        if !s.writers.isEmpty { s.contentionCredits = 64 }
         s.writers.append(w)
         while !w.done && s.writers.first !== w { lock.wait() }
         if w.done {
@@ -154,7 +158,8 @@ public final class StorageEngine: @unchecked Sendable {
         } catch {
             failure = error
         }
-        if failure == nil, case .group(let window) = options.syncPolicy, window > 0, s.lastGroupSize > 1 {
+        if failure == nil, case .group(let window) = options.syncPolicy, window > 0, s.contentionCredits > 0 {
+            s.contentionCredits -= 1
             lock.unlock()
             usleep(UInt32(window))
             lock.lock()
@@ -222,9 +227,10 @@ public final class StorageEngine: @unchecked Sendable {
             x.error = failure
         }
         s.lastGroupSize = group.count
-        // Wake the next leader (or close(), waiting for the queue to drain). Skipping the broadcast when nobody
-        // can be waiting for it keeps a single writer from waking the background thread on every write.
-        if !s.writers.isEmpty || s.closing || walFailed { lock.broadcast() }
+        // Wake the followers of this group (done now), the next leader, or close() waiting for the queue to
+        // drain. Skipping the broadcast when nobody can be waiting for it keeps a single writer from waking the
+        // background thread on every write.
+        if group.count > 1 || !s.writers.isEmpty || s.closing || walFailed { lock.broadcast() }
         lock.unlock()
         if let failure { throw failure }
     }

@@ -17,12 +17,13 @@ import Darwin
 ///
 /// Errors can be injected: `failAppendsAfter(bytes:)` makes appends fail with ENOSPC once that many more bytes
 /// were written (a full disk; the part that fits is written, as `write(2)` would), `failSyncs` makes syncs fail
-/// with EIO.
+/// with EIO; `setSyncLatency(micros:)` makes syncs slow, like a real disk.
 public final class FaultInjectingFileSystem: FileSystem {
     struct Faults {
         var dead = false
         var appendBudget: Int?
         var failSyncs = false
+        var syncLatencyMicros = 0
         var bytesAppended = 0
         var syncs = 0
         var writeEvents = 0
@@ -49,6 +50,11 @@ public final class FaultInjectingFileSystem: FileSystem {
     /// Syncs (file and directory) fail with EIO while this is true.
     public func setFailSyncs(_ fail: Bool) {
         faults.withLock { $0.failSyncs = fail }
+    }
+
+    /// Makes every file sync take this long (a slow disk), so tests can observe group commit.
+    public func setSyncLatency(micros: Int) {
+        faults.withLock { $0.syncLatencyMicros = micros }
     }
 
     /// Freezes the file system (every later mutation fails with EIO) when the `count`-th mutating operation
@@ -183,7 +189,9 @@ final class FaultInjectingWritableFile: WritableFile {
 
     func sync() throws(StorageError) {
         try fs.checkMutation(path, "fdatasync")
-        if fs.faults.withLock({ $0.failSyncs }) { throw .ioError(path: path, operation: "fdatasync", errno: EIO) }
+        let (fail, latency) = fs.faults.withLock { ($0.failSyncs, $0.syncLatencyMicros) }
+        if fail { throw .ioError(path: path, operation: "fdatasync", errno: EIO) }
+        if latency > 0 { usleep(UInt32(latency)) }
         try inner.sync()
         fs.faults.withLock { $0.syncs += 1 }
     }
