@@ -117,10 +117,10 @@ public final class ClusterLauncher: Sendable {
         var arguments = [
             "server", "--node-id", node.id.name, "--listen", node.address.description, "--data", node.dataDirectory,
             "--members", memberList, "--replication", String(replicationFactor),
-            // A launcher killed with SIGKILL cannot stop its nodes; they notice and stop by themselves.
-            "--exit-with-parent",
         ]
         if let virtualNodes { arguments += ["--vnodes", String(virtualNodes)] }
+        // A launcher killed with SIGKILL cannot stop its nodes; they notice and stop by themselves.
+        arguments.append("--exit-with-parent")
         return arguments + extraServerArguments
     }
 

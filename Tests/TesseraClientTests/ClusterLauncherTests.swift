@@ -55,7 +55,7 @@ import Testing
         // Each node got the server command line, and its output went to its log.
         let log = try String(contentsOfFile: launcher.nodes[0].logPath, encoding: .utf8)
         #expect(log.contains("server --node-id n1 --listen 127.0.0.1:\(launcher.nodes[0].address.port)"))
-        #expect(log.contains("--members \(launcher.memberList) --replication 2 --vnodes 4"))
+        #expect(log.contains("--members \(launcher.memberList) --replication 2 --vnodes 4 --exit-with-parent"))
     }
 
     @Test func aChildThatIgnoresSIGTERMIsKilledAfterTheGracePeriod() throws {
