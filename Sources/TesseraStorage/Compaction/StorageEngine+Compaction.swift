@@ -51,7 +51,7 @@ extension StorageEngine {
         var children: [any StorageIterator] = []
         func tables(_ files: [FileMetadata]) -> [LiveTable] { files.compactMap { byNumber[$0.number] } }
         if plan.isFull || plan.level == 0 {
-            for t in tables(plan.inputs) { children.append(t.reader.makeIterator()) }
+            for t in tables(plan.inputs) { children.append(t.reader.makeIterator(fillCache: false)) }
         } else {
             children.append(LevelIterator(tables(plan.inputs)))
         }

@@ -74,6 +74,9 @@ public final class StorageEngine: @unchecked Sendable {
     let immPending = Atomic<Bool>(false)
     /// Set when close begins (read by a running compaction without the lock, to stop early).
     let closingFlag = Atomic<Bool>(false)
+    /// `directory/LOCK`, held from open to close so that a second process cannot open the same database.
+    /// Set once in `open` before the engine is shared.
+    private(set) var directoryLock: FileLock?
 
     init(directory: String, options: StorageOptions) {
         self.directory = directory
@@ -95,7 +98,14 @@ public final class StorageEngine: @unchecked Sendable {
     {
         try options.validate()
         let engine = StorageEngine(directory: directory, options: options)
-        try engine.recover()
+        try options.fileSystem.createDirectory(directory)
+        engine.directoryLock = try options.fileSystem.lockFile(directory + "/LOCK")
+        do {
+            try engine.recover()
+        } catch {
+            engine.directoryLock?.unlock()
+            throw error
+        }
         engine.startBackgroundThreads()
         return engine
     }
@@ -454,6 +464,7 @@ public final class StorageEngine: @unchecked Sendable {
         s.closed = true
         s.imm = nil
         s.tables = .empty
+        directoryLock?.unlock()
         lock.broadcast()
         lock.unlock()
         if let firstError { throw firstError }

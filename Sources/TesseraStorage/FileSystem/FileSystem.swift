@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The file operations the storage engine needs, so tests can inject faults (as LevelDB's Env).
 ///
 /// Three implementations: `POSIXFileSystem` (pread/pwrite/fdatasync), `InMemoryFileSystem`, and
@@ -26,6 +28,34 @@ public protocol FileSystem: AnyObject, Sendable {
     func fileSize(_ path: String) throws(StorageError) -> Int
     /// Truncates a file to `size` bytes (used to cut a torn WAL tail).
     func truncate(_ path: String, to size: Int) throws(StorageError)
+    /// Takes an exclusive lock on `path` (created if missing) so that only one process at a time opens a
+    /// database directory; throws `invalidArgument` naming the path if another process holds it.
+    func lockFile(_ path: String) throws(StorageError) -> FileLock
+}
+
+extension FileSystem {
+    /// In-memory file systems live inside one process, where the engine's own lock already serialises access:
+    /// their lock is a no-op (a simulated crash abandons an engine without closing it, and reopens).
+    public func lockFile(_ path: String) throws(StorageError) -> FileLock { FileLock {} }
+}
+
+/// A held lock from `FileSystem.lockFile`; `unlock()` releases it (once; later calls do nothing).
+public final class FileLock: Sendable {
+    private let release: Mutex<(@Sendable () -> Void)?>
+
+    public init(release: @escaping @Sendable () -> Void) {
+        self.release = Mutex(release)
+    }
+
+    public func unlock() {
+        let action = release.withLock { r in
+            defer { r = nil }
+            return r
+        }
+        action?()
+    }
+
+    deinit { unlock() }
 }
 
 /// An append-only file. Not thread-safe: one writer owns it.

@@ -107,6 +107,21 @@ public final class POSIXFileSystem: FileSystem {
         return Int(st.st_size)
     }
 
+    /// `flock(LOCK_EX | LOCK_NB)` on `path`: held until `unlock()` or until the process exits (even by SIGKILL).
+    public func lockFile(_ path: String) throws(StorageError) -> FileLock {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .ioError(path: path, operation: "open", errno: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK {
+                throw .invalidArgument("\(path) is held by another process: the database is already open there")
+            }
+            throw .ioError(path: path, operation: "flock", errno: code)
+        }
+        return FileLock { _ = close(fd) }  // closing the descriptor releases the lock
+    }
+
     public func truncate(_ path: String, to size: Int) throws(StorageError) {
         if Glibc.truncate(path, off_t(size)) != 0 {
             throw .ioError(path: path, operation: "truncate to \(size)", errno: errno)
