@@ -2,8 +2,16 @@ import NIOCore
 import TesseraCluster
 import TesseraCore
 
+/// What every client request in flight has: where and under which id to answer, answered once.
+protocol InFlightRequest: AnyObject {
+    var requestID: UInt64 { get }
+    var sink: NodeConnectionHandler { get }
+    /// Set when the answer was sent; later effects only do background work.
+    var finished: Bool { get set }
+}
+
 /// One client write in flight on its coordinator: the pure `WriteCoordinator` plus where to answer.
-final class WriteOperation {
+final class WriteOperation: InFlightRequest {
     var coordinator: WriteCoordinator
     let requestID: UInt64
     let sink: NodeConnectionHandler
@@ -30,7 +38,7 @@ final class WriteOperation {
 }
 
 /// One client read in flight on its coordinator.
-final class ReadOperation {
+final class ReadOperation: InFlightRequest {
     var coordinator: ReadCoordinator
     let requestID: UInt64
     let sink: NodeConnectionHandler

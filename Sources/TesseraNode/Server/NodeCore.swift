@@ -441,14 +441,16 @@ final class NodeCore {
         }
     }
 
-    private func finish(_ op: WriteOperation, _ message: WireMessage) {
+    /// Answers the client once; a request already answered (or timed out) is left alone.
+    private func finish<Op: InFlightRequest>(_ op: Op, _ message: WireMessage) {
         guard !op.finished else { return }
         op.finished = true
         inFlight -= 1
         op.sink.reply(op.requestID, message)
     }
 
-    private func finish(_ op: WriteOperation, error: TesseraError) {
+    /// Answers with an error and counts it in the node's stats.
+    private func finish<Op: InFlightRequest>(_ op: Op, error: TesseraError) {
         guard !op.finished else { return }
         stats.failedRequests += 1
         if error.code == .timeout { stats.timeouts += 1 }
@@ -558,20 +560,6 @@ final class NodeCore {
         }
     }
 
-    private func finish(_ op: ReadOperation, _ message: WireMessage) {
-        guard !op.finished else { return }
-        op.finished = true
-        inFlight -= 1
-        op.sink.reply(op.requestID, message)
-    }
-
-    private func finish(_ op: ReadOperation, error: TesseraError) {
-        guard !op.finished else { return }
-        stats.failedRequests += 1
-        if error.code == .timeout { stats.timeouts += 1 }
-        if error.code == .unavailable { stats.unavailable += 1 }
-        finish(op, .error(error))
-    }
 
     private func sendReplicaRead(_ op: ReadOperation, to node: NodeID) {
         if node == selfID {
