@@ -9,8 +9,7 @@ import Testing
 /// (instead of buffering every reply), keeps serving others, and delivers every reply once the client reads.
 @Suite(.serialized) struct NodeBackpressureTests {
     @Test func slowReaderGetsEveryReplyAndOthersAreServedMeanwhile() async throws {
-        let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
-        do {
+        try await TestCluster.with(size: 1, replicationFactor: 1) { cluster in
             let value = [UInt8](repeating: 0x5A, count: 1 << 20)
             let writer = try await cluster.connect(0)
             guard
@@ -59,10 +58,6 @@ import Testing
                 }
             }
             writer.close()
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 }

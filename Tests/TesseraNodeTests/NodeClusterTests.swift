@@ -7,13 +7,11 @@ import Testing
 /// An in-process 3-node cluster (N=3) on loopback: real TCP, real storage, one event loop per node.
 @Suite(.serialized) struct NodeClusterTests {
     @Test func writesAreReadableFromEveryNode() async throws {
-        let cluster = try await TestCluster.start()
-        do {
+        try await TestCluster.with { cluster in
             let c1 = try await cluster.connect(0)
             let reply = try await c1.put("alpha", "one")
             guard case .writeResult(let version, let acks) = reply else {
                 Issue.record("unexpected \(reply)")
-                await cluster.shutdown()
                 return
             }
             #expect(acks >= 2)
@@ -33,29 +31,22 @@ import Testing
             let deleted = try await c3.delete("alpha", .all)
             guard case .writeResult(_, 3) = deleted else {
                 Issue.record("unexpected \(deleted)")
-                await cluster.shutdown()
                 return
             }
             let afterDelete = try await c1.get("alpha", .quorum)
             guard case .getResult(let cell?) = afterDelete else {
                 Issue.record("expected a tombstone, got \(afterDelete)")
-                await cluster.shutdown()
                 return
             }
             #expect(cell.isTombstone)
             c1.close()
             c2.close()
             c3.close()
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 
     @Test func manyPipelinedRequestsOnOneConnection() async throws {
-        let cluster = try await TestCluster.start()
-        do {
+        try await TestCluster.with { cluster in
             let connection = try await cluster.connect(0)
             let writes = (0..<500).map { i in
                 connection.request(
@@ -87,7 +78,6 @@ import Testing
             guard case .statusResult(let status) = try await connection.response(to: .status, timeout: .seconds(5))
             else {
                 Issue.record("no status")
-                await cluster.shutdown()
                 return
             }
             #expect(status.nodeID == "n1")
@@ -96,16 +86,11 @@ import Testing
             #expect(status.peersUp.sorted() == ["n2", "n3"])
             #expect(status.keysEstimate >= 500)
             connection.close()
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 
     @Test func invalidRequestsAreRejectedBeforeAnythingIsSent() async throws {
-        let cluster = try await TestCluster.start()
-        do {
+        try await TestCluster.with { cluster in
             let connection = try await cluster.connect(0)
             let tooLarge = try await connection.response(
                 to: .put(
@@ -145,7 +130,6 @@ import Testing
             #expect(try await connection.response(to: .ping, timeout: .seconds(5)) == .pong)
             guard case .ringResult(let ring) = try await connection.response(to: .ring, timeout: .seconds(5)) else {
                 Issue.record("no ring")
-                await cluster.shutdown()
                 return
             }
             #expect(ring.clusterName == "test")
@@ -153,16 +137,11 @@ import Testing
             #expect(ring.members.map(\.nodeID) == ["n1", "n2", "n3"])
             #expect(ring.members.allSatisfy { $0.tokens.count == 8 })
             connection.close()
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 
     @Test func deadNodeIsDetectedAndRestartedNodeRejoins() async throws {
-        let cluster = try await TestCluster.start()
-        do {
+        try await TestCluster.with { cluster in
             let connection = try await cluster.connect(0)
             _ = try await connection.put("k", "v1", .all)
             try await cluster.stopNode(2)
@@ -170,7 +149,6 @@ import Testing
             let quorum = try await connection.put("k", "v2", .quorum)
             guard case .writeResult(_, let acks) = quorum else {
                 Issue.record("unexpected \(quorum)")
-                await cluster.shutdown()
                 return
             }
             #expect(acks == 2)
@@ -193,16 +171,11 @@ import Testing
             #expect(try value(of: try await c3.get("k", .one)) == "v4")
             c3.close()
             connection.close()
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 
     @Test func readRepairFixesAStaleReplica() async throws {
-        let cluster = try await TestCluster.start()
-        do {
+        try await TestCluster.with { cluster in
             let connection = try await cluster.connect(0)
             _ = try await connection.put("r", "old", .all)
             try await cluster.stopNode(2)
@@ -219,11 +192,7 @@ import Testing
             #expect((counters.first { $0.name == "readRepairs" }?.value ?? 0) >= 1)
             c3.close()
             connection.close()
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 }
 
@@ -242,8 +211,7 @@ extension WireMessage {
 /// Single-node behaviour: replica requests with bad input, graceful restart keeps data.
 @Suite(.serialized) struct NodeSingleTests {
     @Test func badReplicaWriteFailsAloneNotItsBatch() async throws {
-        let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
-        do {
+        try await TestCluster.with(size: 1, replicationFactor: 1) { cluster in
             let connection = try await cluster.connect(0)
             let version = Version(timestamp: HLCTimestamp(physicalMillis: 1_700_000_000_000, logical: 0), node: 1)
             // Pipelined in one write: a bad replica write between good ones.
@@ -265,16 +233,11 @@ extension WireMessage {
             let read = try await connection.response(to: .replicaRead(key: Array("g2".utf8)), timeout: .seconds(5))
             #expect(read == .replicaReadResult(Cell(version: version, value: [3])))
             connection.close()
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 
     @Test func largestKeyAndValueRoundTrip() async throws {
-        let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
-        do {
+        try await TestCluster.with(size: 1, replicationFactor: 1) { cluster in
             let connection = try await cluster.connect(0)
             let key = [UInt8](repeating: 0x6B, count: Limits.maxKeySize)
             var value = [UInt8](repeating: 0xA5, count: Limits.maxValueSize)
@@ -285,7 +248,6 @@ extension WireMessage {
             )
             guard case .writeResult = put else {
                 Issue.record("unexpected \(put)")
-                await cluster.shutdown()
                 return
             }
             let get = try await connection.response(
@@ -294,21 +256,15 @@ extension WireMessage {
             )
             guard case .getResult(let cell?) = get else {
                 Issue.record("unexpected \(get)")
-                await cluster.shutdown()
                 return
             }
             #expect(cell.value == value)
             connection.close()
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 
     @Test func gracefulRestartKeepsAcknowledgedWrites() async throws {
-        let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
-        do {
+        try await TestCluster.with(size: 1, replicationFactor: 1) { cluster in
             let connection = try await cluster.connect(0)
             for i in 0..<200 {
                 guard case .writeResult = try await connection.put("durable-\(i)", "value-\(i)", .one) else {
@@ -324,10 +280,6 @@ extension WireMessage {
                 #expect(try value(of: try await again.get("durable-\(i)", .one)) == "value-\(i)")
             }
             again.close()
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 }

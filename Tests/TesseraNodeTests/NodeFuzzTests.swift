@@ -83,8 +83,7 @@ import Testing
     }
 
     @Test func liveNodeSurvivesThousandsOfBadFramesFromManyConnections() async throws {
-        let cluster = try await TestCluster.start(size: 1, replicationFactor: 1)
-        do {
+        try await TestCluster.with(size: 1, replicationFactor: 1) { cluster in
             let port = cluster.members[0].port
             let workers = 16
             let casesPerWorker = 150
@@ -150,11 +149,7 @@ import Testing
             let counted = status.counters.first { $0.name == "protocolErrors" }?.value ?? 0
             #expect(counted >= UInt64(results.protocolErrors))
             connection.close()
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 }
 

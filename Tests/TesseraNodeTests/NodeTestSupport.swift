@@ -78,6 +78,22 @@ final class TestCluster: Sendable {
         return cluster
     }
 
+    /// Starts a cluster, runs `body`, and shuts the cluster down whether `body` returns or throws.
+    static func with(
+        size: Int = 3,
+        replicationFactor: Int = 3,
+        _ body: (TestCluster) async throws -> Void
+    ) async throws {
+        let cluster = try await start(size: size, replicationFactor: replicationFactor)
+        do {
+            try await body(cluster)
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+
     /// Waits until every running node's failure detector sees every other running node up.
     func waitUntilAllUp(seconds: Double = 10) async throws {
         let running = nodes.withLock { list in list.indices.filter { list[$0] != nil } }
