@@ -86,7 +86,7 @@ let package = Package(
         // A tiny writer process that the storage SIGKILL test kills at random moments.
         .executableTarget(name: "tessera-storage-writer", dependencies: ["TesseraStorage", "TesseraCore"], path: "Tests/StorageWriter"),
         .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage", "tessera-storage-writer"]),
-        .testTarget(name: "TesseraBenchTests", dependencies: ["TesseraBench", "TesseraStorage"]),
+        .testTarget(name: "TesseraBenchTests", dependencies: ["TesseraBench", "TesseraStorage", "TesseraCore"]),
         .testTarget(name: "TesseraClusterTests", dependencies: ["TesseraCluster"]),
         .testTarget(
             name: "TesseraWireTests",
@@ -106,7 +106,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
+        // TesseraCore only for the shared seeded generator (SplitMix64); the checker itself depends on nothing.
+        .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability", "TesseraCore"]),
         .testTarget(
             name: "TesseraClientTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import TesseraCore
 /// The db_bench-like storage workload of ../shared/tools/storage-bench (bench.cc), reproduced exactly so the
 /// Tessera engine can be compared row by row with LevelDB, RocksDB and SQLite:
 ///
@@ -54,25 +55,6 @@ public enum StorageWorkload {
     }
 }
 
-/// bench.cc's SplitMix: the random source of every order in the workload.
-public struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    @inline(__always)
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// `next() % n`, as bench.cc (the tiny modulo bias is part of the shared workload).
-    @inline(__always)
-    public mutating func uniform(_ n: UInt64) -> UInt64 { next() % n }
-}
 
 /// db_bench's RandomGenerator as bench.cc builds it: 1 MiB of 100-byte pieces, each `100 * ratio` random
 /// printable bytes repeated to fill 100 bytes. Values are consecutive slices; the position wraps to 0.

@@ -1,3 +1,4 @@
+import TesseraCore
 import Linearizability
 import Testing
 
@@ -18,7 +19,7 @@ import Darwin
     /// Generates a random history: up to `count` ops by 3 processes; effects applied to a real state at
     /// completion (ok always, info half the time, fail never) and results sometimes corrupted.
     static func randomHistory(_ shape: Shape, seed: UInt64, count: Int) -> [HistoryEvent] {
-        var rng = CheckerTestRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var events: [HistoryEvent] = []
         var state: [String: HistoryValue] = [:]
         var outstanding: [Int: (f: String, key: String?, arg: HistoryValue)] = [:]

@@ -1,17 +1,5 @@
 import Linearizability
 
-/// A small deterministic generator (SplitMix64) so failures print a seed that reproduces them.
-struct CheckerTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Builds histories line by line: `h.invoke(0, "write", 1); h.ok(0, "write", 1)`.
 struct CheckerTestHistory {

@@ -1,21 +1,10 @@
+import TesseraCore
 import Testing
 
 @testable import Linearizability
 
 /// Mutated inputs never crash a parser, and every reported error points at a line of the input.
 @Suite struct ParserFuzzTests {
-    /// A small deterministic generator (SplitMix64), so failures reproduce.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
 
     static let seeds: [(HistoryFormat, String)] = [
         (
@@ -54,7 +43,7 @@ import Testing
     func mutatedInputsNeverCrashAndErrorsNameRealLines(seedIndex: Int) {
         let (format, text) = Self.seeds[seedIndex]
         let original = Array(text.utf8)
-        var rng = SplitMix(state: UInt64(seedIndex + 1) * 7919)
+        var rng = SplitMix64(seed: UInt64(seedIndex + 1) * 7919)
         var parsedCount = 0
         var failedCount = 0
         for _ in 0..<400 {

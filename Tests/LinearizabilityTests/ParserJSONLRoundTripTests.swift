@@ -1,3 +1,4 @@
+import TesseraCore
 import Testing
 
 @testable import Linearizability
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func randomEventsSurviveAWriteAndARead() throws {
-        var rng = ParserFuzzTests.SplitMix(state: 42)
+        var rng = SplitMix64(seed: 42)
         let alphabet: [String] = ["a", "\"", "\\", "\n", "é", "😀", "\u{01}", " ", "{", "}", ":", ","]
         func string() -> String {
             (0..<rng.below(6)).map { _ in alphabet[rng.below(alphabet.count)] }.joined()

@@ -28,7 +28,7 @@ import Testing
     }
 
     /// One fuzz case: the bytes to send after a valid PING (id 1), and the kind (for the summary).
-    private static func fuzzBytes(_ rng: inout FuzzRandom) -> [UInt8] {
+    private static func fuzzBytes(_ rng: inout SplitMix64) -> [UInt8] {
         func encoded(_ message: WireMessage) -> [UInt8] {
             var buffer = ByteBuffer()
             WireCodec.encode(WireFrame(requestID: 2, message: message), into: &buffer)
@@ -91,7 +91,7 @@ import Testing
                 group in
                 for worker in 0..<workers {
                     group.addTask {
-                        var rng = FuzzRandom(seed: UInt64(worker) &* 0x9E37_79B9 &+ 1)
+                        var rng = SplitMix64(seed: UInt64(worker) &* 0x9E37_79B9 &+ 1)
                         var protocolErrors = 0
                         var violations: [String] = []
                         for _ in 0..<casesPerWorker {
@@ -153,15 +153,3 @@ import Testing
     }
 }
 
-/// SplitMix64, for reproducible fuzz cases.
-struct FuzzRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import TesseraCore
 import Testing
 @testable import TesseraStorage
 
@@ -104,7 +105,7 @@ import Testing
     }
 
     @Test func hugeKeysAndValuesRoundTrip() throws {
-        var rng = TableTestRNG(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let bigKey = [0x01] + rng.bytes(64 * 1024 - 1)  // sorts before "zz"
         let bigValue = rng.bytes(16 * 1024 * 1024)
         let entries: [([UInt8], [UInt8])] = [(bigKey, tkey("small")), (bigKey + [0], bigValue), (tkey("zz"), [])]
@@ -138,7 +139,7 @@ import Testing
     }
 
     @Test func allocationFreeSearchAgreesWithIteratorSeek() throws {
-        var rng = TableTestRNG(seed: 21)
+        var rng = SplitMix64(seed: 21)
         // Random short keys over a tiny alphabet: many shared prefixes, prefixes of each other.
         var keySet = Set<[UInt8]>()
         while keySet.count < 400 { keySet.insert((0..<Int(rng.next() % 8)).map { _ in UInt8(0x61 + rng.next() % 3) }) }

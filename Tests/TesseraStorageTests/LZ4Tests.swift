@@ -1,9 +1,10 @@
+import TesseraCore
 import Testing
 @testable import TesseraStorage
 
 @Suite struct LZ4Tests {
     @Test func roundTripsCompressibleAndRandomData() throws {
-        var rng = TableTestRNG(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let text = Array(String(repeating: "the quick brown fox jumps over the lazy dog ", count: 200).utf8)
         let random = rng.bytes(10_000)
         for input in [text, random, [UInt8](repeating: 0, count: 1), [1, 2, 3], Array(text[0..<17])] {

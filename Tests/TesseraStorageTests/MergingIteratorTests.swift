@@ -52,7 +52,7 @@ import TesseraCore
     }
 
     @Test func randomMergeMatchesAReferenceMap() throws {
-        var rng = TableTestRNG(seed: 17)
+        var rng = SplitMix64(seed: 17)
         var reference: [[UInt8]: Cell] = [:]
         var children: [any StorageIterator] = []
         for child in 0..<6 {

@@ -49,19 +49,6 @@ struct MergeTestIterator: StorageIterator {
     mutating func next() throws(StorageError) { position += 1 }
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64).
-struct TableTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8.random(in: 0...255, using: &self) } }
-}
 
 func tkey(_ s: String) -> [UInt8] { Array(s.utf8) }
 
@@ -82,7 +69,7 @@ func openTable(_ bytes: [UInt8], cache: BlockCache? = nil, fileNumber: UInt64 = 
 
 /// `n` sorted entries with keys "key%08d" (step 2) and text-like values of varying size; every 10th a tombstone.
 func sampleEntries(_ n: Int, valueSize: Int = 100, seed: UInt64 = 1) -> [([UInt8], Cell)] {
-    var rng = TableTestRNG(seed: seed)
+    var rng = SplitMix64(seed: seed)
     let alphabet = Array("abcdefghijklmnopqrstuvwxyz ".utf8)
     return (0..<n).map { i in
         let k = tkey("key" + String(repeating: "0", count: max(0, 8 - String(i * 2).count)) + String(i * 2))

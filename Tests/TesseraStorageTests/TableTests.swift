@@ -47,7 +47,7 @@ import TesseraCore
     }
 
     @Test func randomBinaryKeysAndValuesRoundTrip() throws {
-        var rng = TableTestRNG(seed: 99)
+        var rng = SplitMix64(seed: 99)
         var map: [[UInt8]: Cell] = [:]
         for i in 0..<3_000 {
             let k = rng.bytes(1 + Int(rng.next() % 40))
@@ -103,7 +103,7 @@ import TesseraCore
     }
 
     @Test func hugeKeyAndSixteenMiBValueRoundTrip() throws {
-        var rng = TableTestRNG(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let bigKey = [0x62] + rng.bytes(Limits.maxKeySize - 1)  // sorts between "a" and [0xFF]
         let bigValue = rng.bytes(Limits.maxValueSize)
         let entries: [([UInt8], Cell)] = [
@@ -137,7 +137,7 @@ import TesseraCore
     }
 
     @Test func incompressibleBlocksAreStoredRawAndTextBlocksCompressed() throws {
-        var rng = TableTestRNG(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let randomEntries = (0..<200).map { i in (tkey("r\(10_000 + i)"), Cell(version: tversion(1), value: rng.bytes(200))) }
         let (randomBytes, _) = try buildTable(randomEntries)
         let textEntries = sampleEntries(200)

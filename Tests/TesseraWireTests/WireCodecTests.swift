@@ -138,7 +138,7 @@ import Testing
 
     /// Random byte flips must either decode to some frame or throw a WireError: no crash, no over-read.
     @Test func mutatedFramesNeverCrashTheDecoder() {
-        var rng = SplitMixRandom(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var decoded = 0
         var rejected = 0
         for round in 0..<5000 {
@@ -162,15 +162,3 @@ import Testing
     }
 }
 
-/// A tiny deterministic generator for fuzz tests.
-struct SplitMixRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
