@@ -20,6 +20,9 @@ struct CheckCommand: ParsableCommand {
             Formats: jsonl (Tessera's, docs/checker.md), edn (Jepsen/Knossos), porcupine-etcd, porcupine-kv; \
             auto tells them apart. Models: register, cas-register, kv, mutex, multi-register; the default comes \
             from the format (etcd: cas-register, kv logs: kv) or from the functions used.
+            Register keys whose written values are all distinct are decided from their read-mapping in \
+            O(n log n) instead of searched (--no-fast-path turns that off). On a terminal, a progress line on \
+            standard error shows keys and operations done. `tessera generate-history --help`: simulated histories.
             """
     )
 
@@ -44,8 +47,13 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Give up with 'unknown' after this many seconds per file.")
     var timeout: Double?
 
-    @Option(help: "Give up with 'unknown' when the search caches would exceed this many MB (default: half the RAM).")
+    @Option(
+        help: "Give up with 'unknown' when the process's resident memory would exceed this many MB (default: half the RAM)."
+    )
     var memoryLimit: Int?
+
+    @Flag(help: "Search every key, also unique-value register keys that the read-mapping would decide.")
+    var noFastPath = false
 
     @Option(help: "Threads checking keys in parallel (default: all cores).")
     var threads: Int?
@@ -86,11 +94,12 @@ struct CheckCommand: ParsableCommand {
         for file in files {
             let clock = ContinuousClock()
             let parseStart = clock.now
-            let parsed: ParsedHistory
+            var parsed: ParsedHistory
             let history: History
             do {
                 parsed = try HistoryParser.parse(contentsOf: file, format: requestedFormat)
                 history = try History(events: parsed.events)
+                parsed.events = []  // the operations hold everything the check needs
             } catch let e as HistoryParseErrors {
                 badInput = true
                 report(file: file, problems: e.errors.map { ($0.line, $0.reason) }, total: e.totalCount)
@@ -101,8 +110,10 @@ struct CheckCommand: ParsableCommand {
                 continue
             }
             let parseSeconds = (clock.now - parseStart).seconds
-            let options = makeOptions(parsed: parsed, history: history)
+            var options = makeOptions(parsed: parsed, history: history)
             var result: CheckResult
+            let progress = isatty(2) != 0 ? ProgressLine(file: file, options: &options) : nil
+            defer { progress?.finish() }
             do {
                 result = try LinearizabilityChecker.check(history, options: options)
                 for _ in 1..<`repeat` {
@@ -154,7 +165,8 @@ struct CheckCommand: ParsableCommand {
             nilReadIsUnknown: parsed.format == .edn,
             splitByKey: !noSplit,
             timeout: timeout.map { .nanoseconds(Int64(($0 * 1e9).rounded(.down))) },
-            checkAllKeys: allKeys
+            checkAllKeys: allKeys,
+            readMappingFastPath: !noFastPath
         )
         if let memoryLimit { options.memoryLimitBytes = memoryLimit << 20 }
         if let threads { options.parallelism = threads }

@@ -23,6 +23,12 @@ public struct CheckOptions: Sendable {
     public var parallelism: Int
     /// Keep checking the other keys after one is found not linearizable (default: stop them early).
     public var checkAllKeys: Bool
+    /// Decide unique-value register keys from their read-mapping in O(n log n) instead of searching (the
+    /// search still runs for every other key, and over the conflicting operations of a violation).
+    public var readMappingFastPath: Bool
+    /// Counters the check updates as it goes (keys done, operations of finished keys, search steps), for a
+    /// progress line; nil: none.
+    public var progress: CheckProgress?
 
     public init(
         model: ModelKind,
@@ -32,7 +38,9 @@ public struct CheckOptions: Sendable {
         timeout: Duration? = nil,
         memoryLimitBytes: Int = CheckOptions.defaultMemoryLimitBytes,
         parallelism: Int = CheckOptions.processorCount,
-        checkAllKeys: Bool = false
+        checkAllKeys: Bool = false,
+        readMappingFastPath: Bool = true,
+        progress: CheckProgress? = nil
     ) {
         self.model = model
         self.initialValue = initialValue
@@ -42,6 +50,8 @@ public struct CheckOptions: Sendable {
         self.memoryLimitBytes = memoryLimitBytes
         self.parallelism = max(1, parallelism)
         self.checkAllKeys = checkAllKeys
+        self.readMappingFastPath = readMappingFastPath
+        self.progress = progress
     }
 
     /// Online processors.

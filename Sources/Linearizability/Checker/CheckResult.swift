@@ -50,6 +50,19 @@ public struct Counterexample: Hashable, Sendable {
     /// True when the failing operation is illegal in that state; false when it is legal there but every way to
     /// continue after it fails later.
     public var failingOperationIllegalThere: Bool
+    /// When the read-mapping fast path found the violation: the operations (ids) of the one or two clusters
+    /// (a write and the reads that saw it) that conflict. They are not linearizable even on their own, and the
+    /// prefix and failing operation above are the search's over just them. Nil when the search of the whole key
+    /// found it.
+    public var conflictingOperations: [Int]? = nil
+}
+
+/// How a key's verdict was reached.
+public enum CheckMethod: String, Hashable, Sendable {
+    /// The WGL search over the key's operations.
+    case search
+    /// The read-mapping decision for unique-value registers (no search; see docs/checker.md).
+    case readMapping = "read-mapping"
 }
 
 /// The result for one key (or one group of keys, or the whole history with `--no-split`).
@@ -69,6 +82,8 @@ public struct KeyResult: Hashable, Sendable {
     public var cacheEntries: Int
     /// Wall time of this key's search.
     public var seconds: Double
+    /// The search, or the read-mapping fast path.
+    public var method: CheckMethod = .search
 }
 
 /// The result of ``LinearizabilityChecker/check(_:options:)``.

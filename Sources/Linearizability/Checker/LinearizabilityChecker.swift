@@ -15,15 +15,17 @@ public enum LinearizabilityChecker {
         let partitions = try PartitionBuilder(options: options).build(history)
         let control = SearchControl(
             deadline: options.timeout.map { start + $0 },
-            memoryLimitBytes: options.memoryLimitBytes
+            memoryLimitBytes: options.memoryLimitBytes,
+            progress: options.progress
         )
 
         // Two rounds: first every key with a small step budget, largest first (most violations show up quickly,
         // and one violation settles the whole history), then the keys that used up their budget, without one.
         let order = partitions.indices.sorted { partitions[$0].opIDs.count > partitions[$1].opIDs.count }
         let results = Mutex<[KeyResult?]>([KeyResult?](repeating: nil, count: partitions.count))
-        let violations = Mutex<[(partition: Int, prefix: [Int32], failing: Int32)]>([])
+        let violations = Mutex<[(partition: Int, violation: Violation)]>([])
         let searched = partitions.reduce(0) { $0 + $1.opIDs.count }
+        options.progress?.start(keys: partitions.count, operations: searched)
         // Threads cost more than they save on small histories.
         let threads = searched < 1000 ? 1 : options.parallelism
         for budget in [Self.firstRoundSteps, Int.max] {
@@ -45,9 +47,10 @@ public enum LinearizabilityChecker {
                     else { continue }
                     if let violation {
                         if !options.checkAllKeys { control.stop(.cancelled) }
-                        violations.withLock { $0.append((p, violation.prefix, violation.failing)) }
+                        violations.withLock { $0.append((p, violation)) }
                     }
                     results.withLock { $0[p] = r }
+                    options.progress?.finished(operations: partitions[p].opIDs.count)
                 }
             }
             let workers = min(threads, pending.count)
@@ -70,16 +73,19 @@ public enum LinearizabilityChecker {
         }
         let seconds = (clock.now - start).seconds
         // Describing counterexamples (model states as text) is reporting, not checking: done after the clock.
-        for v in violations.withLock({ $0 }) {
-            let p = partitions[v.partition]
-            keys[v.partition].counterexample = Counterexample(
+        for (index, v) in violations.withLock({ $0 }) {
+            // The prefix and failing op are local indices of the partition searched: the key's, or the conflicting
+            // clusters' the fast path found.
+            let p = v.searched ?? partitions[index]
+            keys[index].counterexample = Counterexample(
                 key: p.key,
                 failingOperation: p.opIDs[Int(v.failing)],
                 prefix: v.prefix.map { p.opIDs[Int($0)] },
                 stateAfterPrefix: p.describeState(after: v.prefix),
                 prefixStates: p.describeStates(along: v.prefix),
                 initialState: p.describeState(after: []),
-                failingOperationIllegalThere: !p.isLegal(v.failing, after: v.prefix)
+                failingOperationIllegalThere: !p.isLegal(v.failing, after: v.prefix),
+                conflictingOperations: v.searched.map(\.opIDs)
             )
         }
         return CheckResult(
@@ -94,42 +100,24 @@ public enum LinearizabilityChecker {
     /// Steps each key gets in the first round.
     static let firstRoundSteps = 50_000
 
-    /// Checks one partition; nil when the step budget ran out. A violation comes back as local op indices.
+    /// A violation: `prefix` and `failing` are local op indices of `searched` (the conflicting clusters the fast
+    /// path found), or of the key's partition when `searched` is nil.
+    struct Violation: Sendable {
+        var searched: Partition?
+        var prefix: [Int32]
+        var failing: Int32
+    }
+
+    /// Checks one partition; nil when the step budget ran out.
     private static func checkPartition(
         _ p: Partition,
         control: SearchControl,
         options: CheckOptions,
         budget: Int
-    ) -> (KeyResult, (prefix: [Int32], failing: Int32)?)? {
+    ) -> (KeyResult, Violation?)? {
         let clock = ContinuousClock()
         let start = clock.now
         var entries = 0
-        let outcome: LinearizationSearch.Outcome
-        if let reason = control.stopped {
-            outcome = .stopped(reason)
-        } else {
-            switch p.model {
-            case .single(var m):
-                outcome = LinearizationSearch.run(
-                    model: &m,
-                    invokePos: p.invokePos,
-                    returnPos: p.returnPos,
-                    control: control,
-                    cacheEntries: &entries,
-                    stepBudget: budget
-                )
-            case .composite(var m):
-                outcome = LinearizationSearch.run(
-                    model: &m,
-                    invokePos: p.invokePos,
-                    returnPos: p.returnPos,
-                    control: control,
-                    cacheEntries: &entries,
-                    stepBudget: budget
-                )
-            }
-        }
-        var violation: (prefix: [Int32], failing: Int32)?
         var result = KeyResult(
             key: p.key,
             verdict: .linearizable,
@@ -137,15 +125,39 @@ public enum LinearizabilityChecker {
             searchedOperations: p.opIDs.count,
             linearization: nil,
             counterexample: nil,
-            cacheEntries: entries,
+            cacheEntries: 0,
             seconds: 0
         )
-        switch outcome {
+        var violation: Violation?
+        var outcome: LinearizationSearch.Outcome?
+        if options.readMappingFastPath, control.stopped == nil {
+            switch ReadMappingCheck.run(p) {
+            case .notApplicable:
+                break
+            case .linearizable(let order):
+                result.method = .readMapping
+                outcome = .linearizable(order: order)
+            case .illegal(let witness):
+                // Search just the conflicting clusters for the counterexample. They cannot be linearizable; if
+                // the search says they are, trust the search over the whole key instead.
+                let sub = p.restricted(to: witness)
+                let o = search(sub, control: control, entries: &entries, budget: Int.max)
+                if case .illegal(let prefix, let failing) = o {
+                    result.method = .readMapping
+                    result.verdict = .notLinearizable
+                    result.cacheEntries = entries
+                    result.seconds = (clock.now - start).seconds
+                    return (result, Violation(searched: sub, prefix: prefix, failing: failing))
+                }
+                if case .stopped = o { outcome = o }
+            }
+        }
+        switch outcome ?? search(p, control: control, entries: &entries, budget: budget) {
         case .linearizable(let order):
             result.linearization = order.map { p.opIDs[Int($0)] }
         case .illegal(let prefix, let failing):
             result.verdict = .notLinearizable
-            violation = (prefix, failing)
+            violation = Violation(searched: nil, prefix: prefix, failing: failing)
         case .budgetExhausted:
             return nil
         case .stopped(let reason):
@@ -155,8 +167,39 @@ public enum LinearizabilityChecker {
             case .cancelled: result.verdict = .unknown(.notChecked)
             }
         }
+        result.cacheEntries = entries
         result.seconds = (clock.now - start).seconds
         return (result, violation)
+    }
+
+    /// The WGL search over `p` (or the stop reason, when the check is already stopping).
+    private static func search(
+        _ p: Partition,
+        control: SearchControl,
+        entries: inout Int,
+        budget: Int
+    ) -> LinearizationSearch.Outcome {
+        if let reason = control.stopped { return .stopped(reason) }
+        switch p.model {
+        case .single(var m):
+            return LinearizationSearch.run(
+                model: &m,
+                invokePos: p.invokePos,
+                returnPos: p.returnPos,
+                control: control,
+                cacheEntries: &entries,
+                stepBudget: budget
+            )
+        case .composite(var m):
+            return LinearizationSearch.run(
+                model: &m,
+                invokePos: p.invokePos,
+                returnPos: p.returnPos,
+                control: control,
+                cacheEntries: &entries,
+                stepBudget: budget
+            )
+        }
     }
 }
 

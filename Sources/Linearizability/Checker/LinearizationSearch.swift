@@ -95,22 +95,29 @@ struct LinearizationSearch {
         }
 
         let words = (n + 63) / 64
-        var cache = StateCache(words: words)
+        var cache = StateCache()
         var bits = [UInt64](repeating: 0, count: words)
         var stackEntry = [Int32](repeating: 0, count: n)
         var stackState = [Int32](repeating: 0, count: n)
+        // path[d]: the cache entry of the configuration of the first d + 1 stack ops.
+        let path = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
+        defer { path.deallocate() }
         var depth = 0
         var state = model.initialState
         var hash: UInt64 = 0
         var okLeft = okCount
         var bestDepth = -1
+        // The deepest configuration's ops; entries below `bestValid` still equal the stack's (it is extended, not
+        // copied, when a deeper one is found, so recording it costs O(steps) in all, not O(depth) each time).
         var bestPrefix: [Int32] = []
+        var bestValid = 0
         var failing: Int32 = -1
         var iterations = 0
         var modelBytes = 0
         defer {
             cacheEntries = cache.count
             control.release(bytes: cache.bytes + modelBytes)
+            control.progress?.stepped(iterations & 0x3FF)
         }
 
         var e = Int(next[0])
@@ -122,6 +129,7 @@ struct LinearizationSearch {
                     // Every 1k steps: the stop flag (another key failed), the clock and the budget; every 16k:
                     // the model's memo memory.
                     if let reason = control.shouldStop() { return .stopped(reason) }
+                    if iterations > 1 { control.progress?.stepped(0x400) }
                     if iterations > stepBudget { return .budgetExhausted }
                 }
                 if iterations & 0x3FFF == 1 {
@@ -141,8 +149,18 @@ struct LinearizationSearch {
                         bitsPtr[w] |= bit
                         let h = hash ^ zobrist[o]
                         let mixed = h ^ (UInt64(UInt32(bitPattern: ns)) &* 0xD6E8_FEB8_6659_FD93)
-                        let inserted = cache.insert(hash: mixed, state: ns, bitset: bitsPtr, control: control)
-                        if inserted > 0 {
+                        let inserted = cache.insert(
+                            hash: mixed,
+                            state: ns,
+                            parent: depth == 0 ? -1 : path[depth - 1],
+                            op: c,
+                            depth: Int32(depth + 1),
+                            bitset: bitsPtr,
+                            path: path,
+                            control: control
+                        )
+                        if inserted >= 0 {
+                            path[depth] = inserted
                             stackEntry[depth] = Int32(e)
                             stackState[depth] = state
                             depth += 1
@@ -165,7 +183,7 @@ struct LinearizationSearch {
                             continue
                         }
                         bitsPtr[w] &= ~bit
-                        if inserted < 0 { return .stopped(.memory) }
+                        if inserted == -2 { return .stopped(.memory) }
                         // A legal read whose configuration already failed: this configuration fails too.
                         if !readOnly[o] {
                             e = Int(next[e])
@@ -178,7 +196,9 @@ struct LinearizationSearch {
                 } else if depth > bestDepth {
                     // A return entry: the ops linearized so far cannot be extended past it.
                     bestDepth = depth
-                    bestPrefix = (0..<depth).map { code[Int(stackEntry[$0])] }
+                    bestPrefix.removeLast(bestPrefix.count - bestValid)
+                    for d in bestValid..<depth { bestPrefix.append(code[Int(stackEntry[d])]) }
+                    bestValid = depth
                     failing = ~c
                 }
                 do {
@@ -187,6 +207,7 @@ struct LinearizationSearch {
                     while true {
                         if depth == 0 { return .illegal(prefix: bestPrefix, failing: failing) }
                         depth -= 1
+                        if depth < bestValid { bestValid = depth }
                         ce = Int(stackEntry[depth])
                         state = stackState[depth]
                         let o = Int(code[ce])

@@ -17,6 +17,19 @@ struct Partition: Sendable {
     var returnPos: [Int]
     var model: Model
 
+    /// The partition of just the local ops `ops` (ascending), for a single-element model; `allOps` is kept.
+    func restricted(to ops: [Int32]) -> Partition {
+        guard case .single(let m) = model else { return self }
+        return Partition(
+            key: key,
+            allOps: allOps,
+            opIDs: ops.map { opIDs[Int($0)] },
+            invokePos: ops.map { invokePos[Int($0)] },
+            returnPos: ops.map { returnPos[Int($0)] },
+            model: .single(SingleKeyModel(element: m.element, ops: ops.map { m.ops[Int($0)] }))
+        )
+    }
+
     /// Readable state of the model after applying `ops` (local indices) in order from the initial state.
     func describeState(after ops: [Int32]) -> String {
         switch model {

@@ -17,9 +17,13 @@ final class SearchControl: Sendable {
     /// 0: running; 1 timeout; 2 memory; 3 cancelled (another key was not linearizable).
     private let stopCode = Atomic<Int>(0)
 
-    init(deadline: ContinuousClock.Instant?, memoryLimitBytes: Int) {
+    /// Where searches report their steps, if anyone watches.
+    let progress: CheckProgress?
+
+    init(deadline: ContinuousClock.Instant?, memoryLimitBytes: Int, progress: CheckProgress? = nil) {
         self.deadline = deadline
         self.memoryLimitBytes = memoryLimitBytes
+        self.progress = progress
     }
 
     /// Reserves `bytes` from the budget; false when it would exceed it. Only the asking search stops (with
