@@ -227,6 +227,12 @@ import Testing
             options: CheckOptions(model: .register, memoryLimitBytes: 1000)
         )
         #expect(r.verdict == .unknown(.memoryLimit(1000)))
+        // The search alone too.
+        let searched = try LinearizabilityChecker.check(
+            History(events: h.events),
+            options: CheckOptions(model: .register, memoryLimitBytes: 1000, readMappingFastPath: false)
+        )
+        #expect(searched.verdict == .unknown(.memoryLimit(1000)))
     }
 
     @Test func oneIllegalKeyStopsTheOthersUnlessAllKeysAreAsked() throws {

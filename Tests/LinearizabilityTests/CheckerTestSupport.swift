@@ -1,4 +1,5 @@
 import Linearizability
+import Testing
 
 
 /// Builds histories line by line: `h.invoke(0, "write", 1); h.ok(0, "write", 1)`.
@@ -39,15 +40,19 @@ struct CheckerTestHistory {
         initial: HistoryValue = .null,
         parallelism: Int = 1
     ) throws -> CheckResult {
-        try LinearizabilityChecker.check(
-            History(events: events),
-            options: CheckOptions(
-                model: model,
-                initialValue: initial,
-                nilReadIsUnknown: nilReadIsUnknown,
-                splitByKey: split,
-                parallelism: parallelism
-            )
+        var options = CheckOptions(
+            model: model,
+            initialValue: initial,
+            nilReadIsUnknown: nilReadIsUnknown,
+            splitByKey: split,
+            parallelism: parallelism
         )
+        let result = try LinearizabilityChecker.check(History(events: events), options: options)
+        // Every known history also goes through the search alone: the read-mapping fast path (where it applies)
+        // must give the same verdict, key by key.
+        options.readMappingFastPath = false
+        let searched = try LinearizabilityChecker.check(History(events: events), options: options)
+        #expect(result.verdict == searched.verdict, "fast path and search disagree on \(events)")
+        return result
     }
 }

@@ -1,7 +1,8 @@
 extension CheckResult {
     /// The result as one line of JSON:
     /// `{"file", "valid": true|false|"unknown", "cause", "model", "ops", "keys", "seconds", "counterexample",
-    /// "keyResults"}`. `extra` fields (already JSON-encoded values) are inserted after "file".
+    /// "keyResults"}`; a counterexample found by the read-mapping fast path lists its "conflictingOps" (ids), and each
+    /// key result says its "method" ("search" or "read-mapping"). `extra` fields (already JSON-encoded values) are inserted after "file".
     public func renderJSON(file: String, extra: [(String, String)] = []) -> String {
         var out = "{\"file\":" + ResultJSON.string(file) + ",\"valid\":" + verdict.jsonValue
         for (k, v) in extra { out += "," + ResultJSON.string(k) + ":" + v }
@@ -15,6 +16,8 @@ extension CheckResult {
             out += ",\"failingOpIllegalAfterPrefix\":\(c.failingOperationIllegalThere)"
             out += ",\"initialState\":" + ResultJSON.string(c.initialState)
             out += ",\"stateAfterPrefix\":" + ResultJSON.string(c.stateAfterPrefix)
+            out += ",\"conflictingOps\":"
+            out += c.conflictingOperations.map { "[" + $0.map { String($0) }.joined(separator: ",") + "]" } ?? "null"
             out += ",\"prefix\":["
             for (i, id) in c.prefix.enumerated() {
                 if i > 0 { out += "," }
@@ -30,7 +33,8 @@ extension CheckResult {
             out += "{\"key\":" + (k.key.map(ResultJSON.string) ?? "null") + ",\"valid\":" + k.verdict.jsonValue
             out += ",\"cause\":" + Self.causeJSON(k.verdict)
             out += ",\"ops\":\(k.operations.count),\"searchedOps\":\(k.searchedOperations)"
-            out += ",\"cacheEntries\":\(k.cacheEntries),\"seconds\":\(k.seconds)}"
+            out += ",\"cacheEntries\":\(k.cacheEntries),\"seconds\":\(k.seconds)"
+            out += ",\"method\":" + ResultJSON.string(k.method.rawValue) + "}"
         }
         out += "]}"
         return out

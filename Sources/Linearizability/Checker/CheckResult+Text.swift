@@ -34,6 +34,14 @@ extension CheckResult {
     private func renderCounterexample(_ c: Counterexample, prefixLimit: Int) -> String {
         var out = ""
         if let key = c.key { out += "  Key \(key) is not linearizable.\n" }
+        if let conflict = c.conflictingOperations {
+            out += "  Found from the read-mapping (unique written values): these \(Self.count(conflict.count, "op"))"
+            out += " (a write and the reads that saw it, or two such groups) are not linearizable even on their own;\n"
+            out += "  the counterexample below is the search's over just them.\n"
+            let shown = conflict.prefix(prefixLimit)
+            for id in shown { out += "      \(Self.clip(operations[id].description, 120))\n" }
+            if conflict.count > shown.count { out += "      ... \(conflict.count - shown.count) more (all in --json)\n" }
+        }
         let failing = operations[c.failingOperation]
         out += "  This operation could not be linearized:\n"
         out += "      \(Self.clip(failing.description, 200))\n"

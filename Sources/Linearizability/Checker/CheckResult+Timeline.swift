@@ -48,6 +48,10 @@ extension CheckResult {
                 note =
                     "Could not linearize \(operations[c.failingOperation]) after the longest linearizable "
                     + "prefix of \(c.prefix.count) ops (state there: \(c.stateAfterPrefix))."
+                    + (c.conflictingOperations.map {
+                        " Found from the read-mapping: the \($0.count) conflicting ops are not linearizable on their own; "
+                            + "the prefix is over just them."
+                    } ?? "")
             } else if case .unknown(let cause) = k.verdict {
                 note = "No verdict: \(cause)."
             }

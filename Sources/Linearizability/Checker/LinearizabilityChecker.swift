@@ -130,8 +130,17 @@ public enum LinearizabilityChecker {
         )
         var violation: Violation?
         var outcome: LinearizationSearch.Outcome?
-        if options.readMappingFastPath, control.stopped == nil {
-            switch ReadMappingCheck.run(p) {
+        // The fast path's tables: about 40 bytes per operation.
+        let fastBytes = 40 * p.opIDs.count + 64
+        if options.readMappingFastPath, control.shouldStop() == nil {
+            if !control.reserve(bytes: fastBytes) {
+                result.verdict = .unknown(.memoryLimit(options.memoryLimitBytes))
+                result.seconds = (clock.now - start).seconds
+                return (result, nil)
+            }
+            let fast = ReadMappingCheck.run(p)
+            control.release(bytes: fastBytes)
+            switch fast {
             case .notApplicable:
                 break
             case .linearizable(let order):

@@ -94,6 +94,10 @@ struct LinearizationSearch {
             zobrist[i] = z ^ (z >> 31)
         }
 
+        // The search's own arrays (entries, links, stacks): about 80 bytes per op, reserved up front.
+        let arrayBytes = 80 * n + 64
+        if !control.reserve(bytes: arrayBytes) { return .stopped(.memory) }
+        defer { control.release(bytes: arrayBytes) }
         let words = (n + 63) / 64
         var cache = StateCache()
         var bits = [UInt64](repeating: 0, count: words)
@@ -133,11 +137,10 @@ struct LinearizationSearch {
                     if iterations > stepBudget { return .budgetExhausted }
                 }
                 if iterations & 0x3FFF == 1 {
-                    let mb = model.approximateBytes
-                    if mb > modelBytes {
-                        if !control.reserve(bytes: mb - modelBytes) { return .stopped(.memory) }
-                        modelBytes = mb
-                    }
+                    // Also looks at the resident size (reserving nothing new still checks it).
+                    let mb = max(model.approximateBytes, modelBytes)
+                    if !control.reserve(bytes: mb - modelBytes) { return .stopped(.memory) }
+                    modelBytes = mb
                 }
                 let c = code[e]
                 if c >= 0 {

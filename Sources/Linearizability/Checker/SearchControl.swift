@@ -26,11 +26,14 @@ final class SearchControl: Sendable {
         self.progress = progress
     }
 
-    /// Reserves `bytes` from the budget; false when it would exceed it. Only the asking search stops (with
-    /// `memory`); it returns its bytes, so keys checked after it get the whole budget again.
+    /// Reserves `bytes` from the budget; false when the reservations of all searches, or the process's resident
+    /// memory, plus `bytes` would exceed the limit. Only the asking search stops (with `memory`); it returns its
+    /// bytes, so keys checked after it get the whole budget again. The resident size counts what the limit is
+    /// about (the history and every table, not only the caches): the caches are counted as reserved, before
+    /// they are touched, and the resident size as measured, so the check stops before the limit is reached.
     func reserve(bytes: Int) -> Bool {
         let total = bytesInUse.wrappingAdd(bytes, ordering: .relaxed).newValue
-        if total > memoryLimitBytes {
+        if total > memoryLimitBytes || ResidentMemory.bytes() + bytes > memoryLimitBytes {
             _ = bytesInUse.wrappingSubtract(bytes, ordering: .relaxed)
             return false
         }

@@ -98,7 +98,7 @@ public struct RegisterHistoryGenerator: Sendable {
             busy -= 1
         }
         // Once every operation is invoked, each step may leave the chosen client's operation pending.
-        let pendingFraction = crashFraction
+        let pendingFraction = min(1, crashFraction * 5)
         while invoked < operations || busy > 0 {
             let slot = Int(rng.next() % UInt64(processes))
             guard var c = clients[slot] else {
