@@ -189,25 +189,19 @@ public enum LinearizabilityChecker {
         budget: Int
     ) -> LinearizationSearch.Outcome {
         if let reason = control.stopped { return .stopped(reason) }
+        func run<M: SearchModel>(_ m: inout M) -> LinearizationSearch.Outcome {
+            LinearizationSearch.run(
+                model: &m,
+                invokePos: p.invokePos,
+                returnPos: p.returnPos,
+                control: control,
+                cacheEntries: &entries,
+                stepBudget: budget
+            )
+        }
         switch p.model {
-        case .single(var m):
-            return LinearizationSearch.run(
-                model: &m,
-                invokePos: p.invokePos,
-                returnPos: p.returnPos,
-                control: control,
-                cacheEntries: &entries,
-                stepBudget: budget
-            )
-        case .composite(var m):
-            return LinearizationSearch.run(
-                model: &m,
-                invokePos: p.invokePos,
-                returnPos: p.returnPos,
-                control: control,
-                cacheEntries: &entries,
-                stepBudget: budget
-            )
+        case .single(var m): return run(&m)
+        case .composite(var m): return run(&m)
         }
     }
 }

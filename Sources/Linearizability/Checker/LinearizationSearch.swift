@@ -10,7 +10,8 @@
 ///   call, or never. The search succeeds as soon as every `ok` operation is linearized, so uncertain operations
 ///   that would have to come last are simply left out (they "never happened"), which is Knossos's semantics.
 /// - The cache hash is maintained incrementally (XOR of a random 64-bit key per linearized op, mixed with the
-///   state), so a step costs O(1) plus the bitset compare on a hash hit.
+///   state), so a step costs O(1); a cached configuration is its parent plus one op (see ``StateCache``), not a
+///   bitset of the whole partition.
 /// - Read-only operations (reads with a known result) are never backtracked over: if a read is legal when the
 ///   scan reaches its call, and some linearization extends the current configuration, then one exists with the
 ///   read placed right here (no unlinearized op returned before the read's call, and the read leaves the state

@@ -8,8 +8,9 @@
 ///
 /// Faults: a client may crash (its operation completes `info`, applied or not, and the client comes back under a
 /// new process id, as in Jepsen), a write may `fail` (not applied), and once every operation is invoked some
-/// clients stop with their operation in flight (pending, applied or not). `invalid` then changes one `ok` read so that the history is certainly not linearizable (it reads a
-/// value written only after the read returned); `swaps` swaps the results of pairs of `ok` reads of the same key
+/// clients stop with their operation in flight (pending, applied or not). `invalid` then changes one `ok` read
+/// so that the history is certainly not linearizable (it reads a value written only after the read returned);
+/// `swaps` swaps the results of pairs of `ok` reads of the same key
 /// (which may or may not break linearizability: useful to compare checkers).
 ///
 /// The random source is passed in (the project's `SplitMix64` in tests and the CLI) so this module needs no

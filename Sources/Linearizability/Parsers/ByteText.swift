@@ -16,10 +16,11 @@ enum ByteText {
     /// Calls `body(lineNumber, start, end)` for each line; `end` excludes the `\n` and a trailing `\r`.
     static func forEachLine(
         _ bytes: UnsafeBufferPointer<UInt8>,
+        firstLine: Int = 1,
         _ body: (_ line: Int, _ start: Int, _ end: Int) -> Void
     ) {
-        var start = contentStart(bytes)
-        var line = 1
+        var start = firstLine == 1 ? contentStart(bytes) : 0
+        var line = firstLine
         let count = bytes.count
         while start < count {
             var end = start

@@ -13,9 +13,93 @@
 /// recognised) are thrown the same way with line 0.
 public enum HistoryParser {
     /// Reads and parses the file at `path`.
+    /// JSONL is read and parsed a chunk of lines at a time (the file is never held whole); other formats whole.
     public static func parse(contentsOf path: String, format: HistoryFormat) throws -> ParsedHistory {
+        if let streamed = try parseJSONLStreaming(path, format: format) { return streamed }
         let bytes = try readFile(path)
         return try parse(bytes: bytes, format: format, fileName: path)
+    }
+
+    /// Reads `path` in 1 MiB chunks and parses the whole lines of each as JSONL; nil (nothing consumed that
+    /// matters) when the format is neither `.jsonl` nor `.auto` detected as JSONL from the first chunk.
+    static func parseJSONLStreaming(_ path: String, format: HistoryFormat) throws(HistoryParseErrors) -> ParsedHistory? {
+        guard format == .jsonl || format == .auto else { return nil }
+        let fd = try openFile(path)
+        defer { close(fd) }
+        let chunkSize = 1 << 20
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        var filled = 0  // bytes in `buffer`: the carried partial line, then the new chunk
+        var line = 1
+        var events: [HistoryEvent] = []
+        var errors = ParseErrorCollector(file: path)
+        var first = true
+        while true {
+            if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }  // long line
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure(path, "read")
+            }
+            filled += n
+            let atEnd = n == 0
+            if first {
+                first = false
+                if format == .auto {
+                    let detected = buffer.withUnsafeBufferPointer { detect(UnsafeBufferPointer(rebasing: $0[0..<filled])) }
+                    if detected != .jsonl { return nil }
+                }
+                events.reserveCapacity(2 * Int(max(fileSize(fd), 0)) / 80)
+            }
+            // Parse up to the last newline (everything at the end); keep the partial line for the next chunk.
+            var cut = filled
+            if !atEnd {
+                while cut > 0 && buffer[cut - 1] != ByteText.newline { cut -= 1 }
+                if cut == 0 { continue }  // no whole line yet: read more
+            }
+            buffer.withUnsafeBufferPointer { b in
+                let lines = UnsafeBufferPointer(rebasing: b[0..<cut])
+                JSONLHistoryParser.parse(lines, firstLine: line, into: &events, errors: &errors)
+                for byte in lines where byte == ByteText.newline { line += 1 }
+            }
+            if atEnd { break }
+            buffer.withUnsafeMutableBytes { raw in
+                if cut < filled { raw.baseAddress!.copyMemory(from: raw.baseAddress! + cut, byteCount: filled - cut) }
+            }
+            filled -= cut
+        }
+        try errors.throwIfAny()
+        return ParsedHistory(events: events, format: .jsonl, suggestedModel: nil)
+    }
+
+    private static func failure(_ path: String, _ what: String) -> HistoryParseErrors {
+        let message = String(cString: strerror(errno))
+        return HistoryParseErrors(errors: [
+            HistoryParseError(file: path, line: 0, reason: "cannot \(what) the history file: \(message)")
+        ])
+    }
+
+    private static func fileSize(_ fd: Int32) -> Int {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    /// Opens a history file for reading; a directory is an error.
+    private static func openFile(_ path: String) throws(HistoryParseErrors) -> Int32 {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw failure(path, "open") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let e = failure(path, "stat")
+            close(fd)
+            throw e
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw HistoryParseErrors(errors: [
+                HistoryParseError(file: path, line: 0, reason: "is a directory, not a history file")
+            ])
+        }
+        return fd
     }
 
     /// Parses `text`; `fileName` is only used in error messages.
@@ -175,30 +259,16 @@ public enum HistoryParser {
 
     /// Reads a whole file with POSIX calls.
     static func readFile(_ path: String) throws(HistoryParseErrors) -> [UInt8] {
-        func failure(_ what: String) -> HistoryParseErrors {
-            let message = String(cString: strerror(errno))
-            return HistoryParseErrors(errors: [
-                HistoryParseError(file: path, line: 0, reason: "cannot \(what) the history file: \(message)")
-            ])
-        }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw failure("open") }
+        let fd = try openFile(path)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw failure("stat") }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw HistoryParseErrors(errors: [
-                HistoryParseError(file: path, line: 0, reason: "is a directory, not a history file")
-            ])
-        }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(max(info.st_size, 0)) + 1)
+        bytes.reserveCapacity(fileSize(fd) + 1)
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw failure("read")
+                throw failure(path, "read")
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])

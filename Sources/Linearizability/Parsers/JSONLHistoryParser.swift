@@ -12,7 +12,19 @@
 enum JSONLHistoryParser {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, errors: inout ParseErrorCollector) -> [HistoryEvent] {
         var events: [HistoryEvent] = []
-        ByteText.forEachLine(bytes) { line, start, end in
+        parse(bytes, firstLine: 1, into: &events, errors: &errors)
+        return events
+    }
+
+    /// Parses the lines of `bytes` (numbered from `firstLine`; a byte-order mark is skipped only on line 1),
+    /// appending to `events`: for reading a file a chunk of whole lines at a time.
+    static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        firstLine: Int,
+        into events: inout [HistoryEvent],
+        errors: inout ParseErrorCollector
+    ) {
+        ByteText.forEachLine(bytes, firstLine: firstLine) { line, start, end in
             var reader = JSONReader(bytes: bytes, start: start, end: end)
             reader.skipWhitespace()
             if reader.atEnd { return }
@@ -24,7 +36,6 @@ enum JSONLHistoryParser {
                 errors.add(line: line, error.reason)
             }
         }
-        return events
     }
 
     private struct Fields {
