@@ -2,6 +2,12 @@ import Linearizability
 import TesseraCore
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The history generator: deterministic per seed, well-formed, with the faults it promises, unique values, and
 /// linearizable unless asked otherwise (checked by the search, not the fast path).
 @Suite struct RegisterHistoryGeneratorTests {
@@ -52,6 +58,34 @@ import Testing
                 options: options
             )
             #expect(bad.verdict == .notLinearizable, "seed \(seed)")
+        }
+    }
+
+    /// A file of several MiB is read a chunk at a time: the same events as parsing the text whole, lines
+    /// crossing chunk boundaries included, and a malformed line far into the file reported with its number.
+    @Test func streamedFileParsesLikeTheWholeText() throws {
+        let events = Self.events(seed: 3, ops: 40_000)
+        var text = ""
+        RegisterHistoryGenerator.appendJSONL(events, to: &text)
+        let path = "/tmp/tessera-gen-test-\(getpid()).jsonl"
+        defer { unlink(path) }
+        func write(_ s: String) throws {
+            let f = try #require(fopen(path, "w"))
+            let bytes = Array(s.utf8)
+            #expect(fwrite(bytes, 1, bytes.count, f) == bytes.count)
+            fclose(f)
+        }
+        try write(text)
+        #expect(text.utf8.count > 3 << 20)
+        for format in [HistoryFormat.auto, .jsonl] {
+            let parsed = try HistoryParser.parse(contentsOf: path, format: format)
+            #expect(parsed.events == events && parsed.format == .jsonl)
+        }
+        try write(text + "{\"process\":1,\"type\":\"bogus\",\"f\":\"read\"}\n")
+        #expect {
+            _ = try HistoryParser.parse(contentsOf: path, format: .auto)
+        } throws: { error in
+            (error as? HistoryParseErrors)?.errors.map(\.line) == [events.count + 1]
         }
     }
 }
