@@ -27,18 +27,43 @@ extension StorageEngine {
             }
         }
 
+        var quarantined = fs.exists(quarantineDirectory) ? try fs.listDirectory(quarantineDirectory).sorted() : []
         var opened: [UInt64: LiveTable] = [:]
-        for files in state.levels {
+        for (level, files) in state.levels.enumerated() {
             for f in files {
-                let path = directory + "/" + FileNames.table(f.number)
+                let name = FileNames.table(f.number)
+                let path = directory + "/" + name
                 guard fs.exists(path) else {
+                    if quarantined.contains(name) {
+                        // Moved to quarantine by a run that crashed before recording it in the manifest.
+                        state.levels[level].removeAll { $0.number == f.number }
+                        continue
+                    }
                     throw .corruption(file: path, offset: 0, reason: "table listed in the manifest is missing")
                 }
-                let reader = try TableReader.open(
-                    file: try fs.openRandomAccess(path), path: path, fileNumber: f.number, cache: cache)
-                opened[f.number] = LiveTable(meta: f, reader: reader)
+                do {
+                    let reader = try TableReader.open(
+                        file: try fs.openRandomAccess(path), path: path, fileNumber: f.number, cache: cache)
+                    opened[f.number] = LiveTable(meta: f, reader: reader)
+                } catch {
+                    guard case .corruption = error else { throw error }
+                    // A table whose footer, index or filter is damaged: set it aside, start without it.
+                    report(error, during: .recovery, severity: .unrecoverable, action: "the table is quarantined")
+                    try fs.createDirectory(quarantineDirectory)
+                    try fs.rename(path, to: quarantineDirectory + "/" + name)
+                    try fs.syncDirectory(quarantineDirectory)
+                    state.levels[level].removeAll { $0.number == f.number }
+                    quarantined.append(name)
+                    report(
+                        StorageEvent(
+                            kind: .tableQuarantined, severity: .unrecoverable, operation: .recovery,
+                            file: quarantineDirectory + "/" + name,
+                            message: "table \(name) (L\(level)) was moved to \(Self.quarantineFolder)/ at open; its keys "
+                                + "are served by the other replicas until repaired (docs/storage.md, \"Rebuilding\")"))
+                }
             }
         }
+        s.stats.quarantinedTables = quarantined
 
         var edit = VersionEdit()
         var mem = Memtable(expectedBytes: options.memtableSizeBytes)
@@ -61,16 +86,25 @@ extension StorageEngine {
             }
             mem = Memtable(expectedBytes: options.memtableSizeBytes)
         }
+        var stoppedAt: String?
         for n in logs.sorted() {
             let path = directory + "/" + FileNames.log(n)
-            var recordOffset = 0
-            _ = try LogReader.read(fileSystem: fs, path: path) { payload throws(StorageError) in
-                try WriteBatch.forEach(encoded: payload, path: path, offset: recordOffset) { key, value, version in
+            if let stoppedAt {
+                let size = (try? fs.fileSize(path)) ?? 0
+                reportDrop(path, LogReader.Drop(
+                    offset: 0, length: size, reason: "point-in-time recovery stopped at damage in \(stoppedAt)",
+                    torn: false, damagedPayload: nil))
+                continue
+            }
+            let result = try LogReader.read(
+                fileSystem: fs, path: path, mode: options.walRecoveryMode, onDrop: { reportDrop(path, $0) }
+            ) { payload, offset throws(StorageError) in
+                try WriteBatch.forEach(encoded: payload, path: path, offset: offset) { key, value, version in
                     mem.insert(key: key, value: value, version: version)
                 }
-                recordOffset += LogFormat.headerSize + payload.count
                 if mem.approximateBytes >= options.memtableSizeBytes { try flushRecovered() }
             }
+            if result.stoppedAtDamage { stoppedAt = path }
         }
         try flushRecovered()
 
@@ -93,6 +127,7 @@ extension StorageEngine {
         for name in try fs.listDirectory(directory) {
             let obsolete: Bool
             switch FileNames.parse(name) {
+            // Replayed logs are in the new tables; a log with dropped damage goes too (its drops were reported).
             case .log(let n): obsolete = n != walNumber
             case .table(let n): obsolete = !live.contains(n)
             case .manifest(let n): obsolete = n != manifestNumber
@@ -113,5 +148,47 @@ extension StorageEngine {
             s.walNumber = walNumber
             s.manifest = manifest
         }
+    }
+
+    /// Reports log bytes that recovery did not replay, with what a damaged record seemed to hold.
+    func reportDrop(_ path: String, _ drop: LogReader.Drop) {
+        s.stats.walBytesDropped += drop.length
+        var message: String
+        if drop.torn {
+            message = "dropped a torn tail of \(drop.length) bytes at offset \(drop.offset) (\(drop.reason))"
+        } else {
+            message = "\(options.walRecoveryMode.rawValue) recovery dropped \(drop.length) bytes at offset "
+                + "\(drop.offset) (\(drop.reason))"
+        }
+        if let payload = drop.damagedPayload {
+            let keys = Self.keysInDamagedBatch(payload)
+            message += "; the damaged record held \(payload.count) bytes"
+            if !keys.isEmpty {
+                message += " and seems to name \(keys.count) key(s) (unverified): "
+                    + keys.prefix(10).joined(separator: ", ") + (keys.count > 10 ? ", ..." : "")
+            }
+            message += ". If that write was acknowledged (sync=always), those keys are lost on this node "
+                + "and must come back from the other replicas (read repair, tessera repair)"
+        }
+        report(
+            StorageEvent(
+                kind: .walDataDropped, severity: drop.torn && drop.damagedPayload == nil ? .info : .unrecoverable,
+                operation: .recovery, file: path, message: message))
+    }
+
+    /// Best-effort: the keys a write batch whose checksum failed seems to hold, printable or as hex.
+    static func keysInDamagedBatch(_ payload: [UInt8]) -> [String] {
+        var keys: [String] = []
+        payload.withUnsafeBytes { raw in
+            try? WriteBatch.forEach(encoded: raw, path: "", offset: 0) { key, _, _ in
+                let bytes = Array(key.prefix(64))
+                if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+                    keys.append(String(decoding: bytes, as: UTF8.self))
+                } else {
+                    keys.append("0x" + bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
+                }
+            }
+        }
+        return keys
     }
 }

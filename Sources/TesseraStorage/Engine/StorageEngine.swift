@@ -60,6 +60,18 @@ public final class StorageEngine: @unchecked Sendable {
         var manualCompactionsDone = 0
         var compactPointers: [[UInt8]?] = Array(repeating: nil, count: LevelGeometry.levels)
         var stats = StorageStats()
+        /// Writes paused because a log write failed with ENOSPC (soft error; the background thread resumes).
+        var noSpace: NoSpacePause?
+        /// A flush failed for lack of space: retried at `due`.
+        var flushRetry: RetryBackoff?
+        /// Compactions wait for space: retried at `due`.
+        var compactionRetry: RetryBackoff?
+        /// Why the last manual compaction could not run (thrown by `compactAll`).
+        var manualCompactionFailure: StorageError?
+        /// Tables a read found damaged, waiting for the background thread to quarantine them.
+        var quarantineRequests: [UInt64: StorageError] = [:]
+        /// Log segments left behind by a resume, removed after the next flush.
+        var retiredLogs: [UInt64] = []
     }
 
     let directory: String
@@ -192,8 +204,10 @@ public final class StorageEngine: @unchecked Sendable {
         var needSync = false
         var records = 0
         var walFailed = false
+        var groupStart = 0
         if failure == nil, let wal {
             let before = wal.size
+            groupStart = before
             for x in group {
                 if let b = x.batch {
                     b.rep.withUnsafeBytes { wal.add($0) }
@@ -212,9 +226,9 @@ public final class StorageEngine: @unchecked Sendable {
         }
 
         lock.lock()
-        if walFailed, let failure, s.bgError == nil {
-            // The log's state on disk is unknown after a failed write or sync: stop accepting writes.
-            s.bgError = .closed("a write-ahead log write failed earlier (\(failure)); reopen the engine")
+        if walFailed, let failure, let wal {
+            // Cut back to `before` when resuming: the failed group may be partly on disk, and it was not applied.
+            logWriteFailed(failure, path: wal.path, goodSize: groupStart)
         }
         if failure == nil {
             for x in group {
@@ -264,6 +278,7 @@ public final class StorageEngine: @unchecked Sendable {
         let compactionOn = options.backgroundCompaction
         while true {
             if let e = s.bgError { throw e }
+            if let pause = s.noSpace { throw Self.pausedError(pause.retry.cause, "the disk is full") }
             // The background thread stops at close: nobody would end a stall.
             if s.closing { throw .closed("the engine is closing") }
             let l0 = s.tables.levels[0].count
@@ -278,11 +293,17 @@ public final class StorageEngine: @unchecked Sendable {
             if !force && s.mem.approximateBytes < options.memtableSizeBytes { return }
             if force && s.mem.isEmpty { return }
             if s.imm != nil {
+                if let retry = s.flushRetry {
+                    throw Self.pausedError(retry.cause, "the memtable is full and cannot be flushed: the disk is full")
+                }
                 s.stats.writeStalls += 1
                 lock.wait()
                 continue
             }
             if compactionOn && l0 >= options.level0StopWritesTrigger {
+                if let retry = s.compactionRetry {
+                    throw Self.pausedError(retry.cause, "level 0 is full and compaction waits for space")
+                }
                 s.stats.writeStalls += 1
                 lock.wait()
                 continue
@@ -329,9 +350,14 @@ public final class StorageEngine: @unchecked Sendable {
         let tables = s.tables
         lock.unlock()
         if let imm, let c = imm.get(key), best == nil || c.version > best!.version { best = c }
-        try tables.forEachCandidate(for: key) { t throws(StorageError) in
-            if let b = best, t.reader.properties.maxVersion <= b.version { return }
-            if let c = try t.reader.get(key), best == nil || c.version > best!.version { best = c }
+        do {
+            try tables.forEachCandidate(for: key) { t throws(StorageError) in
+                if let b = best, t.reader.properties.maxVersion <= b.version { return }
+                if let c = try t.reader.get(key), best == nil || c.version > best!.version { best = c }
+            }
+        } catch {
+            lock.withLock { noteReadCorruption(error) }
+            throw error
         }
         return best
     }
@@ -374,15 +400,20 @@ public final class StorageEngine: @unchecked Sendable {
             children.append(LevelIterator(tables.levels[level]))
         }
         var it = MergingIterator(children)
-        try it.seek(start)
-        while it.isValid {
-            let key = it.key
-            if let end, !KeyComparison.less(key, end) { break }
-            let cell = it.cell
-            if includeTombstones || !cell.isTombstone {
-                if !body(key, cell) { break }
+        do {
+            try it.seek(start)
+            while it.isValid {
+                let key = it.key
+                if let end, !KeyComparison.less(key, end) { break }
+                let cell = it.cell
+                if includeTombstones || !cell.isTombstone {
+                    if !body(key, cell) { break }
+                }
+                try it.next()
             }
-            try it.next()
+        } catch {
+            lock.withLock { noteReadCorruption(error) }
+            throw error
         }
     }
 
@@ -393,8 +424,9 @@ public final class StorageEngine: @unchecked Sendable {
         try enqueue(batch: nil, sync: false, forceSwitch: true)
         lock.lock()
         defer { lock.unlock() }
-        while s.imm != nil && s.bgError == nil && !s.closing { lock.wait() }
+        while s.imm != nil && s.bgError == nil && s.flushRetry == nil && !s.closing { lock.wait() }
         if let e = s.bgError { throw e }
+        if let retry = s.flushRetry { throw Self.pausedError(retry.cause, "the flush waits for space") }
         if s.imm != nil { throw .closed("the engine closed before the flush finished") }
     }
 
@@ -405,10 +437,12 @@ public final class StorageEngine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         s.manualCompactionsRequested += 1
+        s.manualCompactionFailure = nil
         let target = s.manualCompactionsRequested
         lock.broadcast()
         while s.manualCompactionsDone < target && s.bgError == nil && !s.closing { lock.wait() }
         if let e = s.bgError { throw e }
+        if let e = s.manualCompactionFailure { throw e }
         if s.manualCompactionsDone < target { throw .closed("the engine closed during compaction") }
     }
 
@@ -421,6 +455,8 @@ public final class StorageEngine: @unchecked Sendable {
         st.walBytes = s.wal?.size ?? 0
         var keys = s.mem.count + (s.imm?.table.count ?? 0)
         st.bytesWrittenToDisk += s.manifest?.bytesWritten ?? 0
+        st.writesPausedForNoSpace = s.noSpace != nil || s.flushRetry != nil
+        st.compactionsPausedForNoSpace = s.compactionRetry != nil
         lock.unlock()
         st.tablesPerLevel = tables.levels.map(\.count)
         st.bytesPerLevel = tables.levels.map { $0.reduce(0) { $0 + $1.meta.size } }
