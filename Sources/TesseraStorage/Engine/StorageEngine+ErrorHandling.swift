@@ -82,11 +82,18 @@ extension StorageEngine {
     func logWriteFailed(_ failure: StorageError, path: String, goodSize: Int) {
         if failure.isNoSpace {
             guard s.noSpace == nil else { return }
-            s.noSpace = NoSpacePause(
-                retry: RetryBackoff(cause: failure, options: options, now: .now), brokenLogPath: path,
-                goodSize: goodSize)
-            report(failure, during: .walWrite, severity: .soft,
-                   action: "writes are paused and resume by themselves once space is free")
+            if var trial = s.resumeTrial {
+                // The first write after a resume failed too: the same episode, not a new error to report.
+                trial.retry.failedAgain(options: options, now: .now)
+                s.noSpace = NoSpacePause(retry: trial.retry, brokenLogPath: path, goodSize: goodSize)
+                s.resumeTrial = nil
+            } else {
+                s.noSpace = NoSpacePause(
+                    retry: RetryBackoff(cause: failure, options: options, now: .now), brokenLogPath: path,
+                    goodSize: goodSize)
+                report(failure, during: .walWrite, severity: .soft,
+                       action: "writes are paused and resume by themselves once space is free")
+            }
         } else if s.bgError == nil {
             report(failure, during: .walWrite, severity: .hard,
                    action: "the log's state on disk is unknown: writes are refused until the engine is reopened")
@@ -124,12 +131,20 @@ extension StorageEngine {
             return
         }
         s.noSpace = nil
+        // Reported as resumed once a write gets through (`writeSucceededAfterResume`).
+        s.resumeTrial = pause
+        lock.broadcast()
+    }
+
+    /// The first write after a resume went through: the no-space episode is over. REQUIRES: lock held.
+    func writeSucceededAfterResume() {
+        guard let pause = s.resumeTrial else { return }
+        s.resumeTrial = nil
         report(
             StorageEvent(
                 kind: .resumed, severity: .info, operation: .walWrite, file: pause.brokenLogPath,
                 message: "space is available again: writes resumed on a new log segment "
-                    + "(\(pause.brokenLogPath) cut back to its last good record at \(pause.goodSize) bytes)"))
-        lock.broadcast()
+                    + "(\(pause.brokenLogPath) was cut back to its last good record at \(pause.goodSize) bytes)"))
     }
 
     /// The earliest moment a paused operation should be retried, if any. REQUIRES: lock held.

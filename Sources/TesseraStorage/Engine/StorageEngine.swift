@@ -62,6 +62,8 @@ public final class StorageEngine: @unchecked Sendable {
         var stats = StorageStats()
         /// Writes paused because a log write failed with ENOSPC (soft error; the background thread resumes).
         var noSpace: NoSpacePause?
+        /// Writes resumed after `noSpace`; cleared (and reported) when the first write gets through.
+        var resumeTrial: NoSpacePause?
         /// A flush failed for lack of space: retried at `due`.
         var flushRetry: RetryBackoff?
         /// Compactions wait for space: retried at `due`.
@@ -237,6 +239,7 @@ public final class StorageEngine: @unchecked Sendable {
                 s.stats.bytesWrittenByUser += b.userBytes
             }
             s.stats.walWrites += records
+            if records > 0 && s.resumeTrial != nil { writeSucceededAfterResume() }
             s.stats.bytesWrittenToDisk += groupBytes
             if needSync {
                 s.stats.walSyncs += 1
