@@ -80,10 +80,15 @@ public final class TesseraNodeServer: Sendable {
                 options: storageOptions
             )
         } catch {
+            var hint = ""
+            if case .corruption(let file, _, _) = error, file.hasSuffix(".log") {
+                hint = "; to start with what is intact, use --wal-recovery point-in-time or skip-corrupted "
+                    + "(docs/storage.md, WAL recovery modes)"
+            }
             throw StorageEventLog.explainNoSpace(
                 TesseraError(
                     .storage,
-                    "cannot open storage in \(NodeDirectory.dataPath(configuration.dataDirectory)): \(error)"
+                    "cannot open storage in \(NodeDirectory.dataPath(configuration.dataDirectory)): \(error)\(hint)"
                 ),
                 directory: configuration.dataDirectory
             )
