@@ -1,3 +1,5 @@
+import TesseraCore
+
 extension StorageEngine {
     /// Opens the database: manifest, live tables, log replay, a new log and manifest, cleanup of leftovers.
     ///
@@ -161,14 +163,10 @@ extension StorageEngine {
                 + "\(drop.offset) (\(drop.reason))"
         }
         if let payload = drop.damagedPayload {
-            let keys = Self.keysInDamagedBatch(payload)
             message += "; the damaged record held \(payload.count) bytes"
-            if !keys.isEmpty {
-                message += " and seems to name \(keys.count) key(s) (unverified): "
-                    + keys.prefix(10).joined(separator: ", ") + (keys.count > 10 ? ", ..." : "")
-            }
-            message += ". If that write was acknowledged (sync=always), those keys are lost on this node "
-                + "and must come back from the other replicas (read repair, tessera repair)"
+            if let summary = Self.summarizeDamagedBatch(payload) { message += ", " + summary }
+            message += ". If that write was acknowledged (sync=always), it is lost on this node and must come "
+                + "back from the other replicas (read repair, tessera repair)"
         }
         report(
             StorageEvent(
@@ -176,19 +174,21 @@ extension StorageEngine {
                 operation: .recovery, file: path, message: message))
     }
 
-    /// Best-effort: the keys a write batch whose checksum failed seems to hold, printable or as hex.
-    static func keysInDamagedBatch(_ payload: [UInt8]) -> [String] {
-        var keys: [String] = []
+    /// Best-effort: what a write batch whose checksum failed seems to hold: entry count and version range
+    /// (keys and values are never logged).
+    static func summarizeDamagedBatch(_ payload: [UInt8]) -> String? {
+        var entries = 0
+        var oldest: Version?
+        var newest: Version?
         payload.withUnsafeBytes { raw in
-            try? WriteBatch.forEach(encoded: raw, path: "", offset: 0) { key, _, _ in
-                let bytes = Array(key.prefix(64))
-                if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
-                    keys.append(String(decoding: bytes, as: UTF8.self))
-                } else {
-                    keys.append("0x" + bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
-                }
+            try? WriteBatch.forEach(encoded: raw, path: "", offset: 0) { _, _, version in
+                entries += 1
+                oldest = oldest.map { min($0, version) } ?? version
+                newest = newest.map { max($0, version) } ?? version
             }
         }
-        return keys
+        guard entries > 0, let oldest, let newest else { return nil }
+        return "seemingly (unverified) \(entries) write(s) with versions \(oldest.timestamp.physicalMillis) to "
+            + "\(newest.timestamp.physicalMillis) ms since the epoch"
     }
 }

@@ -207,6 +207,9 @@ public final class StorageEngine: @unchecked Sendable {
         var records = 0
         var walFailed = false
         var groupStart = 0
+        if failure == nil && wal == nil && group.contains(where: { $0.batch != nil }) {
+            failure = .closed("no write-ahead log is open")  // never apply a write that is not logged
+        }
         if failure == nil, let wal {
             let before = wal.size
             groupStart = before
@@ -311,7 +314,14 @@ public final class StorageEngine: @unchecked Sendable {
                 lock.wait()
                 continue
             }
-            try switchMemtable()
+            do {
+                try switchMemtable()
+            } catch {
+                // A new log segment could not be made: no space pauses writes (the current log is intact),
+                // anything else stops them; reported once either way.
+                if let wal = s.wal { logWriteFailed(error, path: wal.path, goodSize: wal.size) }
+                throw error
+            }
             force = false
         }
     }
