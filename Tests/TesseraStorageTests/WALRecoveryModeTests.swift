@@ -69,14 +69,19 @@ import TesseraCore
         #expect(events.count(.walDataDropped) == 1)
     }
 
-    @Test func damagedLastRecordIsReportedWithWhatItHeld() throws {
+    /// Ten records in one log, the engine closed. Returns the file system and the log's path.
+    func tenRecords() throws -> (InMemoryFileSystem, String) {
         let fs = InMemoryFileSystem()
         var o = T.smallOptions(fs, sync: .always)
         o.memtableSizeBytes = 1 << 20
         let db = try StorageEngine.open(directory: "/db", options: o)
         for i in 0..<10 { try db.put(T.key(i), T.value(i, size: 50), version: T.v(1)) }
         try db.close()
-        let log = "/db/" + (try fs.listDirectory("/db").filter { $0.hasSuffix(".log") }.sorted().last!)
+        return (fs, "/db/" + (try fs.listDirectory("/db").filter { $0.hasSuffix(".log") }.sorted().last!))
+    }
+
+    @Test func damagedLastRecordIsReportedWithWhatItHeld() throws {
+        let (fs, log) = try tenRecords()
         try fs.flipBits(log, at: try fs.fileSize(log) - 3, mask: 0x01)  // in the last value
         let events = Events()
         let reopened = try StorageEngine.open(directory: "/db", options: options(fs, .strict, events))
@@ -91,13 +96,7 @@ import TesseraCore
     }
 
     @Test func tornTailIsReported() throws {
-        let fs = InMemoryFileSystem()
-        var o = T.smallOptions(fs, sync: .always)
-        o.memtableSizeBytes = 1 << 20
-        let db = try StorageEngine.open(directory: "/db", options: o)
-        for i in 0..<10 { try db.put(T.key(i), T.value(i, size: 50), version: T.v(1)) }
-        try db.close()
-        let log = "/db/" + (try fs.listDirectory("/db").filter { $0.hasSuffix(".log") }.sorted().last!)
+        let (fs, log) = try tenRecords()
         try fs.truncate(log, to: try fs.fileSize(log) - 20)
         let events = Events()
         let reopened = try StorageEngine.open(directory: "/db", options: options(fs, .strict, events))

@@ -159,13 +159,7 @@ extension StorageEngine {
             return
         }
         s.tables = s.tables.applying(edit, opened: opened)
-        if let retry = s.compactionRetry {
-            s.compactionRetry = nil
-            report(
-                StorageEvent(
-                    kind: .resumed, severity: .info, operation: .compaction, file: directory,
-                    message: "space is available again: compactions paused by \(retry.cause) run again"))
-        }
+        endNoSpacePause(\.compactionRetry, during: .compaction, "the compaction")
         if plan.level > 0, let last = plan.inputs.last { s.compactPointers[plan.level] = last.largest }
         s.stats.compactions += 1
         s.stats.bytesWrittenToDisk += bytesOut
@@ -180,14 +174,8 @@ extension StorageEngine {
     /// A compaction cannot run for lack of space (found before it started, or ENOSPC midway): a soft error,
     /// retried with backoff; writes go on until level 0 fills up. REQUIRES: lock held.
     func deferCompaction(_ cause: StorageError) {
-        if s.compactionRetry == nil {
-            s.compactionRetry = RetryBackoff(cause: cause, options: options, now: .now)
-            report(cause, during: .compaction, severity: .soft,
-                   action: "compactions wait and are retried with backoff until space is free")
-        } else {
-            s.compactionRetry!.failedAgain(options: options, now: .now)
-        }
-        lock.broadcast()
+        pauseForNoSpace(\.compactionRetry, cause: cause, during: .compaction,
+                        action: "compactions wait and are retried with backoff until space is free")
     }
 
     /// The level a live table is in. REQUIRES: lock held.

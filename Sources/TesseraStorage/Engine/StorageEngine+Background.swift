@@ -102,7 +102,8 @@ extension StorageEngine {
     func flushImmutable() {
         guard let imm = s.imm else { return }
         let number = allocateFileNumber()
-        let liveLog = s.walNumber
+        // Replay must start at the oldest segment the mutable memtable still needs.
+        let liveLog = s.memFirstLog
         lock.unlock()
         var table: LiveTable?
         var failure: StorageError?
@@ -126,14 +127,8 @@ extension StorageEngine {
             if let table { try? fs.removeFile(table.reader.path) }
             if failure.isNoSpace {
                 // Soft: the memtable stays frozen (its log keeps it durable) and the flush is retried.
-                if s.flushRetry == nil {
-                    s.flushRetry = RetryBackoff(cause: failure, options: options, now: .now)
-                    report(failure, during: .flush, severity: .soft,
-                           action: "the flush is retried with backoff until space is free")
-                } else {
-                    s.flushRetry!.failedAgain(options: options, now: .now)
-                }
-                lock.broadcast()
+                pauseForNoSpace(\.flushRetry, cause: failure, during: .flush,
+                                action: "the flush is retried with backoff until space is free")
                 return
             }
             report(failure, during: .flush, severity: .hard, action: "writes stop until the engine is reopened")
@@ -157,13 +152,7 @@ extension StorageEngine {
         immPending.store(false, ordering: .releasing)
         s.stats.flushes += 1
         s.stats.bytesWrittenToDisk += table?.meta.size ?? 0
-        if let retry = s.flushRetry {
-            s.flushRetry = nil
-            report(
-                StorageEvent(
-                    kind: .resumed, severity: .info, operation: .flush, file: directory,
-                    message: "space is available again: the flush paused by \(retry.cause) completed"))
-        }
+        endNoSpacePause(\.flushRetry, during: .flush, "the flush")
         // The retired logs are no longer needed; if a removal is lost in a crash, open deletes the file.
         try? fs.removeFile(directory + "/" + FileNames.log(imm.logNumber))
         for n in s.retiredLogs where n < liveLog { try? fs.removeFile(directory + "/" + FileNames.log(n)) }

@@ -147,6 +147,32 @@ extension StorageEngine {
                     + "(\(pause.brokenLogPath) was cut back to its last good record at \(pause.goodSize) bytes)"))
     }
 
+    /// A flush or compaction met no space: starts its pause (reported once) or backs off further.
+    /// REQUIRES: lock held.
+    func pauseForNoSpace(
+        _ slot: WritableKeyPath<State, RetryBackoff?>, cause: StorageError, during operation: StorageEvent.Operation,
+        action: String
+    ) {
+        if s[keyPath: slot] == nil {
+            s[keyPath: slot] = RetryBackoff(cause: cause, options: options, now: .now)
+            report(cause, during: operation, severity: .soft, action: action)
+        } else {
+            s[keyPath: slot]!.failedAgain(options: options, now: .now)
+        }
+        lock.broadcast()
+    }
+
+    /// A flush or compaction succeeded: ends its no-space pause, if any, and reports it. REQUIRES: lock held.
+    func endNoSpacePause(_ slot: WritableKeyPath<State, RetryBackoff?>, during operation: StorageEvent.Operation,
+                         _ what: String) {
+        guard let retry = s[keyPath: slot] else { return }
+        s[keyPath: slot] = nil
+        report(
+            StorageEvent(
+                kind: .resumed, severity: .info, operation: operation, file: directory,
+                message: "space is available again: \(what) paused by \(retry.cause) ran"))
+    }
+
     /// The earliest moment a paused operation should be retried, if any. REQUIRES: lock held.
     var nextRetry: ContinuousClock.Instant? {
         [s.noSpace?.retry.due, s.flushRetry?.due, s.compactionRetry?.due].compactMap { $0 }.min()

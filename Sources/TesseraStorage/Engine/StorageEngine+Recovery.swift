@@ -148,6 +148,7 @@ extension StorageEngine {
             s.tables = TableSet(levels: tableLevels)
             s.wal = LogWriter(file: walFile, path: walPath)
             s.walNumber = walNumber
+            s.memFirstLog = walNumber
             s.manifest = manifest
         }
     }

@@ -74,6 +74,10 @@ public final class StorageEngine: @unchecked Sendable {
         var quarantineRequests: [UInt64: StorageError] = [:]
         /// Log segments left behind by a resume, removed after the next flush.
         var retiredLogs: [UInt64] = []
+        /// The oldest log segment holding entries of the mutable memtable: `walNumber`, or an older segment
+        /// when writes resumed on a fresh one after a full disk. A flush records it as the manifest's
+        /// `logNumber` (replay starts there).
+        var memFirstLog: UInt64 = 0
     }
 
     let directory: String
@@ -341,6 +345,7 @@ public final class StorageEngine: @unchecked Sendable {
         s.mem = Memtable(expectedBytes: options.memtableSizeBytes)
         s.wal = LogWriter(file: file, path: path)
         s.walNumber = number
+        s.memFirstLog = number
         immPending.store(true, ordering: .releasing)
         lock.broadcast()
     }
