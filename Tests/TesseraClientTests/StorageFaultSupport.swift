@@ -60,11 +60,14 @@ enum StorageFault {
         return all.first { $0.id == node.id }?.counters ?? [:]
     }
 
-    /// Polls `condition` every 50 ms for up to `seconds`.
+    /// Polls `condition` every 50 ms for at least `seconds` and at least 100 attempts (a test task starved on a
+    /// loaded machine still gets its tries).
     static func eventually(_ seconds: Int = 20, _ condition: () async throws -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
+        var attempts = 0
+        while attempts < 100 || ContinuousClock.now < deadline {
             if (try? await condition()) == true { return true }
+            attempts += 1
             try? await Task.sleep(for: .milliseconds(50))
         }
         return false

@@ -24,11 +24,14 @@ import TesseraCore
         return o
     }
 
-    /// Retries `body` until it succeeds or `seconds` pass; returns whether it succeeded.
+    /// Retries `body` until it succeeds, for at least `seconds` and at least 1,000 attempts 5 ms apart (the
+    /// attempts count too: a test task starved by other suites on a loaded machine still gets its tries).
     func eventually(_ seconds: Double = 30, _ body: () throws -> Void) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while ContinuousClock.now < deadline {
+        var attempts = 0
+        while attempts < 1000 || ContinuousClock.now < deadline {
             if (try? body()) != nil { return true }
+            attempts += 1
             try? await Task.sleep(for: .milliseconds(5))
         }
         return false
