@@ -51,8 +51,9 @@ extension StorageEngine {
                     runCompaction(plan)
                     continue
                 }
-                if s.compactionRetry != nil && Self.isDue(s.compactionRetry, now) {
-                    // Nothing left to compact: the pause is over.
+                if options.backgroundCompaction && s.compactionRetry != nil && Self.isDue(s.compactionRetry, now) {
+                    // Nothing left to compact: the pause is over. (Without background compaction it lasts until
+                    // a manual compaction succeeds.)
                     s.compactionRetry = nil
                 }
             }
