@@ -8,15 +8,20 @@ import TesseraCore
 @Suite struct WALRecoveryModeTests {
     typealias Events = StorageErrorHandlingTests.Events
 
-    /// 100 equal records in one log (sync each), then one byte flipped in record 40's payload.
-    func damagedLog() throws -> (InMemoryFileSystem, String) {
+    /// `count` equal records in one log (sync each), the engine closed. Returns the file system and the log's path.
+    func records(_ count: Int) throws -> (InMemoryFileSystem, String) {
         let fs = InMemoryFileSystem()
         var o = T.smallOptions(fs, sync: .always)
         o.memtableSizeBytes = 1 << 20
         let db = try StorageEngine.open(directory: "/db", options: o)
-        for i in 0..<100 { try db.put(T.key(i), T.value(i, size: 50), version: T.v(1)) }
+        for i in 0..<count { try db.put(T.key(i), T.value(i, size: 50), version: T.v(1)) }
         try db.close()
-        let log = "/db/" + (try fs.listDirectory("/db").filter { $0.hasSuffix(".log") }.sorted().last!)
+        return (fs, "/db/" + (try fs.listDirectory("/db").filter { $0.hasSuffix(".log") }.sorted().last!))
+    }
+
+    /// 100 records, then one byte flipped in record 40's payload.
+    func damagedLog() throws -> (InMemoryFileSystem, String) {
+        let (fs, log) = try records(100)
         let recordSize = try fs.fileSize(log) / 100
         try fs.flipBits(log, at: recordSize * 40 + recordSize / 2, mask: 0x10)
         return (fs, log)
@@ -69,19 +74,8 @@ import TesseraCore
         #expect(events.count(.walDataDropped) == 1)
     }
 
-    /// Ten records in one log, the engine closed. Returns the file system and the log's path.
-    func tenRecords() throws -> (InMemoryFileSystem, String) {
-        let fs = InMemoryFileSystem()
-        var o = T.smallOptions(fs, sync: .always)
-        o.memtableSizeBytes = 1 << 20
-        let db = try StorageEngine.open(directory: "/db", options: o)
-        for i in 0..<10 { try db.put(T.key(i), T.value(i, size: 50), version: T.v(1)) }
-        try db.close()
-        return (fs, "/db/" + (try fs.listDirectory("/db").filter { $0.hasSuffix(".log") }.sorted().last!))
-    }
-
     @Test func damagedLastRecordIsReportedWithWhatItHeld() throws {
-        let (fs, log) = try tenRecords()
+        let (fs, log) = try records(10)
         try fs.flipBits(log, at: try fs.fileSize(log) - 3, mask: 0x01)  // in the last value
         let events = Events()
         let reopened = try StorageEngine.open(directory: "/db", options: options(fs, .strict, events))
@@ -96,7 +90,7 @@ import TesseraCore
     }
 
     @Test func tornTailIsReported() throws {
-        let (fs, log) = try tenRecords()
+        let (fs, log) = try records(10)
         try fs.truncate(log, to: try fs.fileSize(log) - 20)
         let events = Events()
         let reopened = try StorageEngine.open(directory: "/db", options: options(fs, .strict, events))
