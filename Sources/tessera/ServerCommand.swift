@@ -3,6 +3,7 @@ import Dispatch
 import Logging
 import TesseraCore
 import TesseraNode
+import TesseraStorage
 
 #if canImport(Glibc)
 import Glibc
@@ -49,6 +50,17 @@ struct Server: AsyncParsableCommand {
     @Option(help: "WAL sync policy: always, group[:MICROS], periodic[:MILLIS] or never.")
     var sync: String = "group"
 
+    @Option(
+        name: .customLong("wal-recovery"),
+        help: ArgumentHelp(
+            "What a start does with a damaged write-ahead log record: strict, point-in-time or skip-corrupted.",
+            discussion: "strict (default) refuses to start, naming the file and offset; point-in-time starts with "
+                + "everything before the damage; skip-corrupted with every intact record. Drops are logged. "
+                + "See docs/storage.md."
+        )
+    )
+    var walRecovery: String = "strict"
+
     @Option(name: .customLong("timeout-ms"), help: "Default request timeout when a request asks for 0.")
     var timeoutMillis: UInt32 = 2000
 
@@ -71,7 +83,7 @@ struct Server: AsyncParsableCommand {
 
     /// The node configuration the flags describe; `ValidationError` saying what is wrong otherwise.
     func makeConfiguration() throws -> NodeConfiguration {
-        do {
+        do throws(TesseraError) {
             let (host, port) = try MemberAddress.parseHostPort(listen)
             var config = NodeConfiguration(
                 nodeID: NodeID(nodeID),
@@ -85,6 +97,13 @@ struct Server: AsyncParsableCommand {
                 syncPolicy: try NodeConfiguration.parseSyncPolicy(sync)
             )
             config.defaultTimeoutMillis = timeoutMillis
+            guard let mode = WALRecoveryMode(rawValue: walRecovery.lowercased()) else {
+                throw TesseraError(
+                    .invalidRequest,
+                    "unknown --wal-recovery '\(walRecovery)': use strict, point-in-time or skip-corrupted"
+                )
+            }
+            config.storageOptions.walRecoveryMode = mode
             try config.validate()
             return config
         } catch {

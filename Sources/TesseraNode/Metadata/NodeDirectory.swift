@@ -1,6 +1,7 @@
 import Logging
 import TesseraCore
 import TesseraRing
+import TesseraStorage
 
 #if canImport(Glibc)
 import Glibc
@@ -11,11 +12,13 @@ import Darwin
 /// The layout of a node's directory and the identity check made before anything else opens it.
 ///
 /// ```
+/// DIR/node.lock     held (flock) by the running node, taken before anything is written
 /// DIR/node.sqlite   identity: node id, cluster name, members, tokens (NodeMetadataStore)
 /// DIR/data/         the storage engine's files (WAL, SSTables, manifest)
 /// ```
 public enum NodeDirectory {
     public static func metadataPath(_ directory: String) -> String { directory + "/node.sqlite" }
+    public static func lockPath(_ directory: String) -> String { directory + "/node.lock" }
     public static func dataPath(_ directory: String) -> String { directory + "/data" }
 
     /// The identity a node started with `configuration` would write.
@@ -31,6 +34,24 @@ public enum NodeDirectory {
             members: configuration.members,
             tokens: tokens
         )
+    }
+
+    /// Creates the directory if needed and takes `DIR/node.lock`; throws `invalidRequest` if another process
+    /// holds it (a node already runs on this directory), before anything in the directory is written.
+    public static func lock(_ directory: String) throws(TesseraError) -> FileLock {
+        try createDirectories(directory)
+        do {
+            return try POSIXFileSystem().lockFile(lockPath(directory))
+        } catch {
+            if case .invalidArgument = error {
+                throw TesseraError(
+                    .invalidRequest,
+                    "data directory \(directory) is in use by another running node (\(lockPath(directory)) is "
+                        + "locked); refusing to start, nothing was changed"
+                )
+            }
+            throw TesseraError(.storage, "cannot lock \(lockPath(directory)): \(error)")
+        }
     }
 
     /// Creates the directory if needed and checks (or, for a new directory, records) the node's identity.

@@ -152,6 +152,8 @@ final class LocalReplica {
             switch error {
             case .closed: return TesseraError(.overloaded, "replica storage is closed (the node is shutting down)")
             case .invalidArgument(let message): return TesseraError(.invalidRequest, message)
+            case .ioError where error.isNoSpace:
+                return TesseraError(.storage, "replica storage failed: disk full: \(error)")
             case .corruption, .ioError, .notFound: return TesseraError(.storage, "replica storage failed: \(error)")
             }
         }

@@ -344,7 +344,7 @@ final class NodeCore {
                         WireCounter(name: "storageWriteBatches", value: UInt64(local.writeBatches)),
                         WireCounter(name: "storageReadBatches", value: UInt64(local.readBatches)),
                         WireCounter(name: "walSyncs", value: UInt64(max(0, storage.walSyncs))),
-                    ]
+                    ] + StorageStatusCounters.counters(storage)
                 )
                 sink.reply(requestID, .statusResult(status))
             }

@@ -22,6 +22,8 @@ public final class TesseraNodeServer: Sendable {
     private let serverChannel: any Channel
     private let core: NIOLoopBound<NodeCore>
     private let state = Mutex<LifecycleState>(LifecycleState())
+    /// DIR/node.lock, held from start to the end of shutdown.
+    private let directoryLock: FileLock
 
     private struct LifecycleState {
         var shuttingDown = false
@@ -37,8 +39,10 @@ public final class TesseraNodeServer: Sendable {
         pool: NIOThreadPool,
         engine: StorageEngine,
         serverChannel: any Channel,
-        core: NIOLoopBound<NodeCore>
+        core: NIOLoopBound<NodeCore>,
+        directoryLock: FileLock
     ) {
+        self.directoryLock = directoryLock
         self.configuration = configuration
         self.port = port
         self.log = log
@@ -58,9 +62,17 @@ public final class TesseraNodeServer: Sendable {
         log[metadataKey: "node"] = "\(configuration.nodeID)"
         log[metadataKey: "component"] = "node"
 
-        try NodeDirectory.prepare(configuration, log: log)
+        // The directory lock comes before any write (node.sqlite, storage): a start refused because another
+        // process runs on this directory changes nothing on disk.
+        let directoryLock = try NodeDirectory.lock(configuration.dataDirectory)
+        do {
+            try NodeDirectory.prepare(configuration, log: log)
+        } catch {
+            throw StorageEventLog.explainNoSpace(error, directory: configuration.dataDirectory)
+        }
         var storageOptions = configuration.storageOptions
         storageOptions.syncPolicy = configuration.syncPolicy
+        storageOptions.eventHandler = StorageEventLog.handler(log)
         let engine: StorageEngine
         do {
             engine = try StorageEngine.open(
@@ -68,9 +80,24 @@ public final class TesseraNodeServer: Sendable {
                 options: storageOptions
             )
         } catch {
-            throw TesseraError(
-                .storage,
-                "cannot open storage in \(NodeDirectory.dataPath(configuration.dataDirectory)): \(error)"
+            var hint = ""
+            if case .corruption(let file, _, _) = error, file.hasSuffix(".log") {
+                hint = "; to start with what is intact, use --wal-recovery point-in-time or skip-corrupted "
+                    + "(docs/storage.md, WAL recovery modes)"
+            }
+            throw StorageEventLog.explainNoSpace(
+                TesseraError(
+                    .storage,
+                    "cannot open storage in \(NodeDirectory.dataPath(configuration.dataDirectory)): \(error)\(hint)"
+                ),
+                directory: configuration.dataDirectory
+            )
+        }
+        let quarantined = engine.stats().quarantinedTables
+        if !quarantined.isEmpty {
+            log.error(
+                "storage holds quarantined tables: their keys come from other replicas until rebuilt (docs/storage.md, Rebuilding)",
+                metadata: ["quarantined": "\(quarantined.joined(separator: ","))"]
             )
         }
 
@@ -134,7 +161,8 @@ public final class TesseraNodeServer: Sendable {
                 pool: pool,
                 engine: engine,
                 serverChannel: serverChannel,
-                core: core
+                core: core,
+                directoryLock: directoryLock
             )
         } catch {
             try? engine.close()
@@ -178,6 +206,7 @@ public final class TesseraNodeServer: Sendable {
             state.waiters = []
             return waiters
         }
+        directoryLock.unlock()
         for waiter in waiters { waiter.resume() }
         log.info("node stopped")
         if let storageError { throw TesseraError(.storage, "closing storage failed: \(storageError)") }

@@ -1,5 +1,11 @@
 import TesseraCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension StorageEngine {
     var picker: CompactionPicker {
         CompactionPicker(level0Trigger: options.level0CompactionTrigger, levelOneMaxBytes: options.levelOneMaxBytes)
@@ -21,6 +27,10 @@ extension StorageEngine {
     /// records "inputs removed, outputs added" as one manifest edit and deletes the inputs.
     /// REQUIRES: lock held (released while merging).
     func runCompaction(_ plan: CompactionPlan) {
+        if !plan.isTrivialMove, let shortfall = compactionLacksRoom(plan) {
+            deferCompaction(.ioError(path: directory, operation: "compaction: \(shortfall)", errno: ENOSPC))
+            return
+        }
         if plan.isTrivialMove {
             var edit = VersionEdit()
             let f = plan.inputs[0]
@@ -30,6 +40,7 @@ extension StorageEngine {
                 try s.manifest!.log(edit)
                 try s.levelState.apply(edit)
             } catch {
+                report(error, during: .manifest, severity: .hard, action: "writes stop until the engine is reopened")
                 setBackgroundError(error)
                 return
             }
@@ -73,7 +84,7 @@ extension StorageEngine {
                     if immPending.load(ordering: .acquiring) {
                         // A full memtable must not wait for a long compaction: flush it now.
                         lock.lock()
-                        if s.imm != nil && s.bgError == nil { flushImmutable() }
+                        if s.imm != nil && s.bgError == nil && Self.isDue(s.flushRetry, .now) { flushImmutable() }
                         let err = s.bgError
                         lock.unlock()
                         if let err { throw err }
@@ -113,6 +124,17 @@ extension StorageEngine {
             for t in outputs { try? fs.removeFile(t.reader.path) }
             lock.lock()
             if case .closed = failure, closingFlag.load(ordering: .acquiring) { return }
+            if failure.isNoSpace {
+                deferCompaction(failure)
+                return
+            }
+            if case .corruption(let file, _, _) = failure, let number = tableNumber(file), inputNumbers.contains(number) {
+                // A damaged input: set it aside and go on (the next pick no longer includes it).
+                report(failure, during: .compaction, severity: .unrecoverable, action: "the table is quarantined")
+                quarantine(number, cause: failure, operation: .compaction)
+                return
+            }
+            report(failure, during: .compaction, severity: .hard, action: "writes stop until the engine is reopened")
             setBackgroundError(failure)
             return
         }
@@ -132,10 +154,12 @@ extension StorageEngine {
             try s.manifest!.log(edit)
             try s.levelState.apply(edit)
         } catch {
+            report(error, during: .manifest, severity: .hard, action: "writes stop until the engine is reopened")
             setBackgroundError(error)
             return
         }
         s.tables = s.tables.applying(edit, opened: opened)
+        endNoSpacePause(\.compactionRetry, during: .compaction, "the compaction")
         if plan.level > 0, let last = plan.inputs.last { s.compactPointers[plan.level] = last.largest }
         s.stats.compactions += 1
         s.stats.bytesWrittenToDisk += bytesOut
@@ -145,6 +169,13 @@ extension StorageEngine {
             cache?.erase(fileNumber: number)
         }
         lock.broadcast()
+    }
+
+    /// A compaction cannot run for lack of space (found before it started, or ENOSPC midway): a soft error,
+    /// retried with backoff; writes go on until level 0 fills up. REQUIRES: lock held.
+    func deferCompaction(_ cause: StorageError) {
+        pauseForNoSpace(\.compactionRetry, cause: cause, during: .compaction,
+                        action: "compactions wait and are retried with backoff until space is free")
     }
 
     /// The level a live table is in. REQUIRES: lock held.

@@ -1,3 +1,5 @@
+import TesseraCore
+
 extension StorageEngine {
     /// Opens the database: manifest, live tables, log replay, a new log and manifest, cleanup of leftovers.
     ///
@@ -27,18 +29,43 @@ extension StorageEngine {
             }
         }
 
+        var quarantined = fs.exists(quarantineDirectory) ? try fs.listDirectory(quarantineDirectory).sorted() : []
         var opened: [UInt64: LiveTable] = [:]
-        for files in state.levels {
+        for (level, files) in state.levels.enumerated() {
             for f in files {
-                let path = directory + "/" + FileNames.table(f.number)
+                let name = FileNames.table(f.number)
+                let path = directory + "/" + name
                 guard fs.exists(path) else {
+                    if quarantined.contains(name) {
+                        // Moved to quarantine by a run that crashed before recording it in the manifest.
+                        state.levels[level].removeAll { $0.number == f.number }
+                        continue
+                    }
                     throw .corruption(file: path, offset: 0, reason: "table listed in the manifest is missing")
                 }
-                let reader = try TableReader.open(
-                    file: try fs.openRandomAccess(path), path: path, fileNumber: f.number, cache: cache)
-                opened[f.number] = LiveTable(meta: f, reader: reader)
+                do {
+                    let reader = try TableReader.open(
+                        file: try fs.openRandomAccess(path), path: path, fileNumber: f.number, cache: cache)
+                    opened[f.number] = LiveTable(meta: f, reader: reader)
+                } catch {
+                    guard case .corruption = error else { throw error }
+                    // A table whose footer, index or filter is damaged: set it aside, start without it.
+                    report(error, during: .recovery, severity: .unrecoverable, action: "the table is quarantined")
+                    try fs.createDirectory(quarantineDirectory)
+                    try fs.rename(path, to: quarantineDirectory + "/" + name)
+                    try fs.syncDirectory(quarantineDirectory)
+                    state.levels[level].removeAll { $0.number == f.number }
+                    quarantined.append(name)
+                    report(
+                        StorageEvent(
+                            kind: .tableQuarantined, severity: .unrecoverable, operation: .recovery,
+                            file: quarantineDirectory + "/" + name,
+                            message: "table \(name) (L\(level)) was moved to \(Self.quarantineFolder)/ at open; its keys "
+                                + "are served by the other replicas until repaired (docs/storage.md, \"Rebuilding\")"))
+                }
             }
         }
+        s.stats.quarantinedTables = quarantined
 
         var edit = VersionEdit()
         var mem = Memtable(expectedBytes: options.memtableSizeBytes)
@@ -61,16 +88,25 @@ extension StorageEngine {
             }
             mem = Memtable(expectedBytes: options.memtableSizeBytes)
         }
+        var stoppedAt: String?
         for n in logs.sorted() {
             let path = directory + "/" + FileNames.log(n)
-            var recordOffset = 0
-            _ = try LogReader.read(fileSystem: fs, path: path) { payload throws(StorageError) in
-                try WriteBatch.forEach(encoded: payload, path: path, offset: recordOffset) { key, value, version in
+            if let stoppedAt {
+                let size = (try? fs.fileSize(path)) ?? 0
+                reportDrop(path, LogReader.Drop(
+                    offset: 0, length: size, reason: "point-in-time recovery stopped at damage in \(stoppedAt)",
+                    torn: false, damagedPayload: nil))
+                continue
+            }
+            let result = try LogReader.read(
+                fileSystem: fs, path: path, mode: options.walRecoveryMode, onDrop: { reportDrop(path, $0) }
+            ) { payload, offset throws(StorageError) in
+                try WriteBatch.forEach(encoded: payload, path: path, offset: offset) { key, value, version in
                     mem.insert(key: key, value: value, version: version)
                 }
-                recordOffset += LogFormat.headerSize + payload.count
                 if mem.approximateBytes >= options.memtableSizeBytes { try flushRecovered() }
             }
+            if result.stoppedAtDamage { stoppedAt = path }
         }
         try flushRecovered()
 
@@ -93,6 +129,7 @@ extension StorageEngine {
         for name in try fs.listDirectory(directory) {
             let obsolete: Bool
             switch FileNames.parse(name) {
+            // Replayed logs are in the new tables; a log with dropped damage goes too (its drops were reported).
             case .log(let n): obsolete = n != walNumber
             case .table(let n): obsolete = !live.contains(n)
             case .manifest(let n): obsolete = n != manifestNumber
@@ -111,7 +148,48 @@ extension StorageEngine {
             s.tables = TableSet(levels: tableLevels)
             s.wal = LogWriter(file: walFile, path: walPath)
             s.walNumber = walNumber
+            s.memFirstLog = walNumber
             s.manifest = manifest
         }
+    }
+
+    /// Reports log bytes that recovery did not replay, with what a damaged record seemed to hold.
+    func reportDrop(_ path: String, _ drop: LogReader.Drop) {
+        s.stats.walBytesDropped += drop.length
+        var message: String
+        if drop.torn {
+            message = "dropped a torn tail of \(drop.length) bytes at offset \(drop.offset) (\(drop.reason))"
+        } else {
+            message = "\(options.walRecoveryMode.rawValue) recovery dropped \(drop.length) bytes at offset "
+                + "\(drop.offset) (\(drop.reason))"
+        }
+        if let payload = drop.damagedPayload {
+            message += "; the damaged record held \(payload.count) bytes"
+            if let summary = Self.summarizeDamagedBatch(payload) { message += ", " + summary }
+            message += ". If that write was acknowledged (sync=always), it is lost on this node and must come "
+                + "back from the other replicas (read repair, tessera repair)"
+        }
+        report(
+            StorageEvent(
+                kind: .walDataDropped, severity: drop.torn && drop.damagedPayload == nil ? .info : .unrecoverable,
+                operation: .recovery, file: path, message: message))
+    }
+
+    /// Best-effort: what a write batch whose checksum failed seems to hold: entry count and version range
+    /// (keys and values are never logged).
+    static func summarizeDamagedBatch(_ payload: [UInt8]) -> String? {
+        var entries = 0
+        var oldest: Version?
+        var newest: Version?
+        payload.withUnsafeBytes { raw in
+            try? WriteBatch.forEach(encoded: raw, path: "", offset: 0) { _, _, version in
+                entries += 1
+                oldest = oldest.map { min($0, version) } ?? version
+                newest = newest.map { max($0, version) } ?? version
+            }
+        }
+        guard entries > 0, let oldest, let newest else { return nil }
+        return "seemingly (unverified) \(entries) write(s) with versions \(oldest.timestamp.physicalMillis) to "
+            + "\(newest.timestamp.physicalMillis) ms since the epoch"
     }
 }

@@ -60,6 +60,24 @@ public final class StorageEngine: @unchecked Sendable {
         var manualCompactionsDone = 0
         var compactPointers: [[UInt8]?] = Array(repeating: nil, count: LevelGeometry.levels)
         var stats = StorageStats()
+        /// Writes paused because a log write failed with ENOSPC (soft error; the background thread resumes).
+        var noSpace: NoSpacePause?
+        /// Writes resumed after `noSpace`; cleared (and reported) when the first write gets through.
+        var resumeTrial: NoSpacePause?
+        /// A flush failed for lack of space: retried at `due`.
+        var flushRetry: RetryBackoff?
+        /// Compactions wait for space: retried at `due`.
+        var compactionRetry: RetryBackoff?
+        /// Why the last manual compaction could not run (thrown by `compactAll`).
+        var manualCompactionFailure: StorageError?
+        /// Tables a read found damaged, waiting for the background thread to quarantine them.
+        var quarantineRequests: [UInt64: StorageError] = [:]
+        /// Log segments left behind by a resume, removed after the next flush.
+        var retiredLogs: [UInt64] = []
+        /// The oldest log segment holding entries of the mutable memtable: `walNumber`, or an older segment
+        /// when writes resumed on a fresh one after a full disk. A flush records it as the manifest's
+        /// `logNumber` (replay starts there).
+        var memFirstLog: UInt64 = 0
     }
 
     let directory: String
@@ -192,8 +210,13 @@ public final class StorageEngine: @unchecked Sendable {
         var needSync = false
         var records = 0
         var walFailed = false
+        var groupStart = 0
+        if failure == nil && wal == nil && group.contains(where: { $0.batch != nil }) {
+            failure = .closed("no write-ahead log is open")  // never apply a write that is not logged
+        }
         if failure == nil, let wal {
             let before = wal.size
+            groupStart = before
             for x in group {
                 if let b = x.batch {
                     b.rep.withUnsafeBytes { wal.add($0) }
@@ -212,9 +235,9 @@ public final class StorageEngine: @unchecked Sendable {
         }
 
         lock.lock()
-        if walFailed, let failure, s.bgError == nil {
-            // The log's state on disk is unknown after a failed write or sync: stop accepting writes.
-            s.bgError = .closed("a write-ahead log write failed earlier (\(failure)); reopen the engine")
+        if walFailed, let failure, let wal {
+            // Cut back to `before` when resuming: the failed group may be partly on disk, and it was not applied.
+            logWriteFailed(failure, path: wal.path, goodSize: groupStart)
         }
         if failure == nil {
             for x in group {
@@ -223,6 +246,7 @@ public final class StorageEngine: @unchecked Sendable {
                 s.stats.bytesWrittenByUser += b.userBytes
             }
             s.stats.walWrites += records
+            if records > 0 && s.resumeTrial != nil { writeSucceededAfterResume() }
             s.stats.bytesWrittenToDisk += groupBytes
             if needSync {
                 s.stats.walSyncs += 1
@@ -264,6 +288,7 @@ public final class StorageEngine: @unchecked Sendable {
         let compactionOn = options.backgroundCompaction
         while true {
             if let e = s.bgError { throw e }
+            if let pause = s.noSpace { throw Self.pausedError(pause.retry.cause, "the disk is full") }
             // The background thread stops at close: nobody would end a stall.
             if s.closing { throw .closed("the engine is closing") }
             let l0 = s.tables.levels[0].count
@@ -278,16 +303,29 @@ public final class StorageEngine: @unchecked Sendable {
             if !force && s.mem.approximateBytes < options.memtableSizeBytes { return }
             if force && s.mem.isEmpty { return }
             if s.imm != nil {
+                if let retry = s.flushRetry {
+                    throw Self.pausedError(retry.cause, "the memtable is full and cannot be flushed: the disk is full")
+                }
                 s.stats.writeStalls += 1
                 lock.wait()
                 continue
             }
             if compactionOn && l0 >= options.level0StopWritesTrigger {
+                if let retry = s.compactionRetry {
+                    throw Self.pausedError(retry.cause, "level 0 is full and compaction waits for space")
+                }
                 s.stats.writeStalls += 1
                 lock.wait()
                 continue
             }
-            try switchMemtable()
+            do {
+                try switchMemtable()
+            } catch {
+                // A new log segment could not be made: no space pauses writes (the current log is intact),
+                // anything else stops them; reported once either way.
+                if let wal = s.wal { logWriteFailed(error, path: wal.path, goodSize: wal.size) }
+                throw error
+            }
             force = false
         }
     }
@@ -307,6 +345,7 @@ public final class StorageEngine: @unchecked Sendable {
         s.mem = Memtable(expectedBytes: options.memtableSizeBytes)
         s.wal = LogWriter(file: file, path: path)
         s.walNumber = number
+        s.memFirstLog = number
         immPending.store(true, ordering: .releasing)
         lock.broadcast()
     }
@@ -329,9 +368,14 @@ public final class StorageEngine: @unchecked Sendable {
         let tables = s.tables
         lock.unlock()
         if let imm, let c = imm.get(key), best == nil || c.version > best!.version { best = c }
-        try tables.forEachCandidate(for: key) { t throws(StorageError) in
-            if let b = best, t.reader.properties.maxVersion <= b.version { return }
-            if let c = try t.reader.get(key), best == nil || c.version > best!.version { best = c }
+        do {
+            try tables.forEachCandidate(for: key) { t throws(StorageError) in
+                if let b = best, t.reader.properties.maxVersion <= b.version { return }
+                if let c = try t.reader.get(key), best == nil || c.version > best!.version { best = c }
+            }
+        } catch {
+            lock.withLock { noteReadCorruption(error) }
+            throw error
         }
         return best
     }
@@ -374,15 +418,20 @@ public final class StorageEngine: @unchecked Sendable {
             children.append(LevelIterator(tables.levels[level]))
         }
         var it = MergingIterator(children)
-        try it.seek(start)
-        while it.isValid {
-            let key = it.key
-            if let end, !KeyComparison.less(key, end) { break }
-            let cell = it.cell
-            if includeTombstones || !cell.isTombstone {
-                if !body(key, cell) { break }
+        do {
+            try it.seek(start)
+            while it.isValid {
+                let key = it.key
+                if let end, !KeyComparison.less(key, end) { break }
+                let cell = it.cell
+                if includeTombstones || !cell.isTombstone {
+                    if !body(key, cell) { break }
+                }
+                try it.next()
             }
-            try it.next()
+        } catch {
+            lock.withLock { noteReadCorruption(error) }
+            throw error
         }
     }
 
@@ -393,8 +442,9 @@ public final class StorageEngine: @unchecked Sendable {
         try enqueue(batch: nil, sync: false, forceSwitch: true)
         lock.lock()
         defer { lock.unlock() }
-        while s.imm != nil && s.bgError == nil && !s.closing { lock.wait() }
+        while s.imm != nil && s.bgError == nil && s.flushRetry == nil && !s.closing { lock.wait() }
         if let e = s.bgError { throw e }
+        if let retry = s.flushRetry { throw Self.pausedError(retry.cause, "the flush waits for space") }
         if s.imm != nil { throw .closed("the engine closed before the flush finished") }
     }
 
@@ -405,10 +455,12 @@ public final class StorageEngine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         s.manualCompactionsRequested += 1
+        s.manualCompactionFailure = nil
         let target = s.manualCompactionsRequested
         lock.broadcast()
         while s.manualCompactionsDone < target && s.bgError == nil && !s.closing { lock.wait() }
         if let e = s.bgError { throw e }
+        if let e = s.manualCompactionFailure { throw e }
         if s.manualCompactionsDone < target { throw .closed("the engine closed during compaction") }
     }
 
@@ -421,6 +473,8 @@ public final class StorageEngine: @unchecked Sendable {
         st.walBytes = s.wal?.size ?? 0
         var keys = s.mem.count + (s.imm?.table.count ?? 0)
         st.bytesWrittenToDisk += s.manifest?.bytesWritten ?? 0
+        st.writesPausedForNoSpace = s.noSpace != nil || s.flushRetry != nil
+        st.compactionsPausedForNoSpace = s.compactionRetry != nil
         lock.unlock()
         st.tablesPerLevel = tables.levels.map(\.count)
         st.bytesPerLevel = tables.levels.map { $0.reduce(0) { $0 + $1.meta.size } }

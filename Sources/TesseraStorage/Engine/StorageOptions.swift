@@ -35,6 +35,19 @@ public struct StorageOptions: Sendable {
     public var targetFileSizeBytes: Int
     /// Run compactions in the background (default true; tests may disable to control shape).
     public var backgroundCompaction: Bool
+    /// What `open` does with a damaged log record (default `.strict`: refuse, naming the file and offset).
+    public var walRecoveryMode: WALRecoveryMode
+    /// Receives every `StorageEvent` once (errors with file and cause, quarantined tables, dropped log data,
+    /// resumes). Called on the engine's threads, possibly with its lock held: it must be quick and must not call
+    /// back into the engine. Nil: events are only counted in `StorageStats`.
+    public var eventHandler: (@Sendable (StorageEvent) -> Void)?
+    /// After a no-space error, the first retry waits this long; each failed retry doubles it up to
+    /// `noSpaceRetryMaxMillis` (default 100 ms to 5 s).
+    public var noSpaceRetryMillis: Int
+    public var noSpaceRetryMaxMillis: Int
+    /// Writes paused for no space resume only when at least this much is free, where the file system can tell
+    /// (default 1 MiB), so a node does not flap between paused and failing.
+    public var resumeFreeBytes: Int
 
     public init() {
         fileSystem = POSIXFileSystem()
@@ -55,6 +68,11 @@ public struct StorageOptions: Sendable {
         levelOneMaxBytes = 10 << 20
         targetFileSizeBytes = 2 << 20
         backgroundCompaction = true
+        walRecoveryMode = .strict
+        eventHandler = nil
+        noSpaceRetryMillis = 100
+        noSpaceRetryMaxMillis = 5000
+        resumeFreeBytes = 1 << 20
     }
 
     func validate() throws(StorageError) {
@@ -73,6 +91,9 @@ public struct StorageOptions: Sendable {
         }
         if levelOneMaxBytes < 64 << 10 || targetFileSizeBytes < 16 << 10 {
             throw .invalidArgument("levelOneMaxBytes must be >= 64 KiB and targetFileSizeBytes >= 16 KiB")
+        }
+        if noSpaceRetryMillis < 1 || noSpaceRetryMaxMillis < noSpaceRetryMillis || resumeFreeBytes < 0 {
+            throw .invalidArgument("noSpaceRetryMillis must be >= 1 and <= noSpaceRetryMaxMillis; resumeFreeBytes >= 0")
         }
         switch syncPolicy {
         case .always, .never: break

@@ -31,6 +31,20 @@ public struct StorageStats: Sendable, Equatable {
     public var writeStalls: Int = 0
     /// Tombstones dropped by compaction after their grace period.
     public var tombstonesPurged: Int = 0
+    /// Storage errors met, by kind (each counted once, when it was reported through the event handler).
+    public var noSpaceErrors: Int = 0
+    public var ioErrors: Int = 0
+    public var corruptionErrors: Int = 0
+    /// Tables set aside in `quarantine/` (file names), since the database was created.
+    public var quarantinedTables: [String] = []
+    /// True while writes are refused because the disk is full (they resume by themselves when space returns).
+    public var writesPausedForNoSpace: Bool = false
+    /// True while compactions wait for free space (checked before each starts).
+    public var compactionsPausedForNoSpace: Bool = false
+    /// Times writes, flushes or compactions resumed after a no-space pause.
+    public var resumes: Int = 0
+    /// Log bytes dropped by recovery at the last open (torn tails, damage skipped by the WAL recovery mode).
+    public var walBytesDropped: Int = 0
 
     /// bytesWrittenToDisk / bytesWrittenByUser (0 before any write).
     public var writeAmplification: Double {

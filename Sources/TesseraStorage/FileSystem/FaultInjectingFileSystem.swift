@@ -156,6 +156,11 @@ public final class FaultInjectingFileSystem: FileSystem {
         return try base.fileSize(path)
     }
 
+    /// The remaining append budget of `failAppendsAfter` (nil when no disk-full fault is set).
+    public func availableBytes(_ path: String) -> Int? {
+        faults.withLock { $0.appendBudget }
+    }
+
     public func truncate(_ path: String, to size: Int) throws(StorageError) {
         try checkMutation(path, "truncate")
         try base.truncate(path, to: size)

@@ -31,9 +31,15 @@ public protocol FileSystem: AnyObject, Sendable {
     /// Takes an exclusive lock on `path` (created if missing) so that only one process at a time opens a
     /// database directory; throws `invalidArgument` naming the path if another process holds it.
     func lockFile(_ path: String) throws(StorageError) -> FileLock
+    /// Bytes a non-root writer may still write on the file system holding `path`, or nil if unknown.
+    /// The engine checks it before a compaction and before resuming writes paused for a full disk.
+    func availableBytes(_ path: String) -> Int?
 }
 
 extension FileSystem {
+    /// Unknown by default: the engine then just tries, and treats ENOSPC as a soft error.
+    public func availableBytes(_ path: String) -> Int? { nil }
+
     /// In-memory file systems live inside one process, where the engine's own lock already serialises access:
     /// their lock is a no-op (a simulated crash abandons an engine without closing it, and reopens).
     public func lockFile(_ path: String) throws(StorageError) -> FileLock { FileLock {} }

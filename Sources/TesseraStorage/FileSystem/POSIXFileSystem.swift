@@ -122,6 +122,12 @@ public final class POSIXFileSystem: FileSystem {
         return FileLock { _ = close(fd) }  // closing the descriptor releases the lock
     }
 
+    public func availableBytes(_ path: String) -> Int? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int(info.f_bavail) &* Int(info.f_frsize)
+    }
+
     public func truncate(_ path: String, to size: Int) throws(StorageError) {
         if Glibc.truncate(path, off_t(size)) != 0 {
             throw .ioError(path: path, operation: "truncate to \(size)", errno: errno)
