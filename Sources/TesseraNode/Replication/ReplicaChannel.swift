@@ -20,18 +20,7 @@ enum ReplicaChannel {
         case .local(let service):
             service.write(key, cell, done)
         case .remote(let link):
-            link.request(.replicaWrite(key: key, cell: cell), timeout: timeout) { result in
-                switch result {
-                case .success(.replicaAck):
-                    link.noteHeard()
-                    done(nil)
-                case .success(let other):
-                    link.noteHeard()
-                    done(Self.replyError(other, link.member.id))
-                case .failure(let error):
-                    done(error)
-                }
-            }
+            Self.request(link, .replicaWrite(key: key, cell: cell), ack: .replicaAck, timeout: timeout, done)
         case .missing(let node):
             done(Self.noLink(node))
         }
@@ -43,18 +32,8 @@ enum ReplicaChannel {
         case .local(let service):
             service.storeHints([Hint(target: home, key: key, cell: cell, createdMillis: WallClock.nowMillis())], done)
         case .remote(let link):
-            link.request(.replicaHintedWrite(key: key, cell: cell, home: home.name), timeout: timeout) { result in
-                switch result {
-                case .success(.replicaHintedAck):
-                    link.noteHeard()
-                    done(nil)
-                case .success(let other):
-                    link.noteHeard()
-                    done(Self.replyError(other, link.member.id))
-                case .failure(let error):
-                    done(error)
-                }
-            }
+            let message = WireMessage.replicaHintedWrite(key: key, cell: cell, home: home.name)
+            Self.request(link, message, ack: .replicaHintedAck, timeout: timeout, done)
         case .missing(let node):
             done(Self.noLink(node))
         }
@@ -80,6 +59,25 @@ enum ReplicaChannel {
             }
         case .missing(let node):
             done(.failure(Self.noLink(node)))
+        }
+    }
+
+    /// Sends a request answered by `ack` (or an error); any reply is a sign of life.
+    private static func request(
+        _ link: PeerLink,
+        _ message: WireMessage,
+        ack: WireMessage,
+        timeout: TimeAmount,
+        _ done: @escaping WriteDone
+    ) {
+        link.request(message, timeout: timeout) { result in
+            switch result {
+            case .success(let reply):
+                link.noteHeard()
+                done(reply == ack ? nil : replyError(reply, link.member.id))
+            case .failure(let error):
+                done(error)
+            }
         }
     }
 
