@@ -1,5 +1,5 @@
 /// Counters behind STATUS. Plain integers: confined to the node's event loop like `NodeCore`.
-struct NodeStats {
+final class NodeStats {
     var gets: UInt64 = 0
     var puts: UInt64 = 0
     var deletes: UInt64 = 0
@@ -11,4 +11,8 @@ struct NodeStats {
     var connectionsAccepted: UInt64 = 0
     var timeouts: UInt64 = 0
     var unavailable: UInt64 = 0
+    /// Hints given to the hint store (coordinator hints and hinted writes taken as a stand-in).
+    var hintsHandedOff: UInt64 = 0
+    /// Hints dropped: no hint store configured, or it failed.
+    var hintsNotKept: UInt64 = 0
 }
