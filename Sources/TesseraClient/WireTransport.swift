@@ -198,7 +198,7 @@ final class WireClientConnection: ClientConnection {
             return .pong
         case .error(let error):
             return .error(error)
-        case .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult:
+        case .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult, .healing:
             return .error(TesseraError(.protocolError, "unexpected \(reply.opcode) reply to \(request.name)"))
         }
     }

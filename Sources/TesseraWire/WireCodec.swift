@@ -45,6 +45,7 @@ public enum WireCodec {
         case .ring, .status, .ping, .pong, .replicaAck, .writeResult: return 32
         case .ringResult(let ring): return 64 + ring.members.count * (48 + ring.virtualNodes * 8)
         case .statusResult(let status): return 256 + (status.peersUp.count + status.peersDown.count) * 24
+        case .healing(let message): return healingSizeHint(message)
         }
     }
 
@@ -114,6 +115,8 @@ public enum WireCodec {
             buffer.writeCell(cell)
         case .replicaRead(let key):
             buffer.writeBytes32(key)
+        case .healing(let message):
+            encodeHealing(message, into: &buffer)
         }
     }
 
@@ -262,6 +265,10 @@ public enum WireCodec {
             return .replicaWrite(key: key, cell: try r.cell())
         case .replicaRead:
             return .replicaRead(key: try r.bytes32())
+        case .hintStats, .hintStatsResult, .repair, .repairResult, .repairStatus, .repairStatusResult, .digest,
+            .digestResult, .merkleTrees, .merkleTreesResult, .rangeCells, .rangeCellsResult, .applyCells,
+            .applyCellsResult:
+            return .healing(try decodeHealing(opcode, &r)!)
         }
     }
 }

@@ -37,6 +37,9 @@ public enum WireMessage: Sendable, Equatable {
     case replicaRead(key: [UInt8])
     case replicaReadResult(Cell?)
 
+    /// Hinted handoff and anti-entropy messages (their own opcodes, see `WireHealingMessage`).
+    case healing(WireHealingMessage)
+
     /// The opcode this message is sent with.
     public var opcode: WireOpcode {
         switch self {
@@ -56,6 +59,7 @@ public enum WireMessage: Sendable, Equatable {
         case .replicaAck: return .replicaAck
         case .replicaRead: return .replicaRead
         case .replicaReadResult: return .replicaReadResult
+        case .healing(let message): return message.opcode
         }
     }
 }

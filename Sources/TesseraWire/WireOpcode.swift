@@ -11,6 +11,11 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case ring = 0x04
     case status = 0x05
     case ping = 0x06
+    /// Healing (branch hints-ae): hinted handoff and anti-entropy, see `WireHealingMessage`.
+    case hintStats = 0x0C
+    case repair = 0x0D
+    case repairStatus = 0x0E
+    case digest = 0x0F
 
     case getResult = 0x41
     /// The reply to PUT and DELETE.
@@ -18,11 +23,21 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case ringResult = 0x44
     case statusResult = 0x45
     case pong = 0x46
+    case hintStatsResult = 0x4C
+    case repairResult = 0x4D
+    case repairStatusResult = 0x4E
+    case digestResult = 0x4F
     case error = 0x7F
 
     case replicaWrite = 0x81
     case replicaRead = 0x82
+    case merkleTrees = 0x88
+    case rangeCells = 0x89
+    case applyCells = 0x8A
 
     case replicaAck = 0xC1
     case replicaReadResult = 0xC2
+    case merkleTreesResult = 0xC8
+    case rangeCellsResult = 0xC9
+    case applyCellsResult = 0xCA
 }

@@ -61,6 +61,9 @@ struct Server: AsyncParsableCommand {
     )
     var exitWithParent = false
 
+    @OptionGroup(title: "Hinted handoff and repair")
+    var healing: HealingServerOptions
+
     /// Checks every flag before anything starts, so errors come with this command's usage.
     func validate() throws {
         _ = try makeConfiguration()
@@ -85,6 +88,7 @@ struct Server: AsyncParsableCommand {
                 syncPolicy: try NodeConfiguration.parseSyncPolicy(sync)
             )
             config.defaultTimeoutMillis = timeoutMillis
+            try healing.apply(to: &config)
             try config.validate()
             return config
         } catch {

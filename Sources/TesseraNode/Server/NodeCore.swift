@@ -35,6 +35,8 @@ final class NodeCore {
     private var lastReconnectHint = NIODeadline.uptimeNanoseconds(0)
     private var pinger: Scheduled<Void>?
     private var connections: [ObjectIdentifier: NodeConnectionHandler] = [:]
+    /// Hinted handoff and anti-entropy (docs/healing.md); set at the end of init.
+    private(set) var healing: NodeHealing!
     /// Request deadlines and speculative-read times, swept every `sweepInterval`.
     private var timers = DeadlineWheel<TimedEvent>(granularity: NodeCore.sweepInterval)
     private var sweepScheduled = false
@@ -97,6 +99,24 @@ final class NodeCore {
             }
             peers[id] = link
         }
+        healing = NodeHealing(configuration: configuration, ring: ring, local: local, log: log) {
+            [unowned self] node, message, timeout, done in
+            sendToPeer(node, message, timeout: timeout, done)
+        }
+    }
+
+    /// Sends a request to a peer; fails at once if there is no open link to it.
+    func sendToPeer(
+        _ node: NodeID,
+        _ message: WireMessage,
+        timeout: TimeAmount,
+        _ done: @escaping (Result<WireMessage, TesseraError>) -> Void
+    ) {
+        guard let link = peers[node], link.isConnected else {
+            done(.failure(TesseraError(.unavailable, "no connection to \(node)")))
+            return
+        }
+        link.request(message, timeout: timeout, callback: done)
     }
 
     // MARK: lifecycle
@@ -104,6 +124,8 @@ final class NodeCore {
     /// Starts the periodic pings (and the first connection attempts).
     func start() {
         pingAll()
+        let now = ContinuousClock.now
+        healing.start(alivePeers: peers.keys.filter { failureDetector.isAlive($0, now: now) }.sorted())
     }
 
     /// Stops accepting client requests; completes when in-flight requests and storage calls have finished
@@ -129,6 +151,7 @@ final class NodeCore {
         stopped = true
         pinger?.cancel()
         pinger = nil
+        healing.stop()
         var futures = peers.values.map { $0.stop() }
         for handler in connections.values { futures.append(handler.close()) }
         return EventLoopFuture.andAllComplete(futures, on: eventLoop)
@@ -181,8 +204,12 @@ final class NodeCore {
     private func noteChange(_ change: FailureDetector.Change?) {
         if change != nil { aliveCacheTime = nil }
         switch change {
-        case .up(let node)?: log.info("peer is up", metadata: ["peer": "\(node)"])
-        case .down(let node)?: log.warning("peer is down", metadata: ["peer": "\(node)"])
+        case .up(let node)?:
+            log.info("peer is up", metadata: ["peer": "\(node)"])
+            healing.peerUp(node)
+        case .down(let node)?:
+            log.warning("peer is down", metadata: ["peer": "\(node)"])
+            healing.peerDown(node)
         case nil: break
         }
     }
@@ -305,6 +332,9 @@ final class NodeCore {
             sink.reply(frame.requestID, .ringResult(wireRing))
         case .status:
             status(requestID: frame.requestID, sink: sink)
+        case .healing(let message):
+            let id = frame.requestID
+            healing.handle(message, nodeID: selfID) { sink.reply(id, $0) }
         case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult:
             sink.reply(
                 frame.requestID,
@@ -344,7 +374,7 @@ final class NodeCore {
                         WireCounter(name: "storageWriteBatches", value: UInt64(local.writeBatches)),
                         WireCounter(name: "storageReadBatches", value: UInt64(local.readBatches)),
                         WireCounter(name: "walSyncs", value: UInt64(max(0, storage.walSyncs))),
-                    ]
+                    ] + healing.counters
                 )
                 sink.reply(requestID, .statusResult(status))
             }
