@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "TesseraNodeTests",
             dependencies: [
-                "TesseraNode", "TesseraClient", "TesseraRing", "TesseraWire", "TesseraStorage",
+                "TesseraNode", "TesseraClient", "TesseraRing", "TesseraWire", "TesseraStorage", "TesseraCluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
