@@ -73,7 +73,7 @@ let package = Package(
             name: "tessera",
             dependencies: [
                 "TesseraCore", "TesseraRing", "TesseraStorage", "TesseraNode", "TesseraClient",
-                "Linearizability", "TesseraBench",
+                "Linearizability", "TesseraBench", "TesseraWire", "TesseraCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "TesseraClientTests",
             dependencies: [
-                "TesseraClient", "TesseraBench", "TesseraCore", "TesseraRing", "TesseraWire",
+                "TesseraClient", "TesseraBench", "TesseraCore", "TesseraRing", "TesseraWire", "TesseraCluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

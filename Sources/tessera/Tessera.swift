@@ -20,6 +20,8 @@ struct Tessera: AsyncParsableCommand {
             DeleteCommand.self,
             StatusCommand.self,
             RingCommand.self,
+            HintsCommand.self,
+            RepairCommand.self,
             DemoCommand.self,
             CheckCommand.self,
         ]

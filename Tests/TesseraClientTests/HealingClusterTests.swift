@@ -1,0 +1,147 @@
+import Foundation
+import NIOPosix
+import TesseraBench
+import TesseraClient
+import TesseraCluster
+import TesseraCore
+import TesseraRing
+import TesseraWire
+import Testing
+
+/// Hinted handoff and anti-entropy with real `tessera server` processes (docs/healing.md).
+///
+/// Key counts: `TESSERA_HEALING_KEYS` (default 1,000 per phase; the full run is 10,000:
+/// `TESSERA_HEALING_KEYS=10000 swift test --skip-build --filter HealingClusterTests`).
+@Suite(.serialized) struct HealingClusterTests {
+    static let keysPerPhase = ProcessInfo.processInfo.environment["TESSERA_HEALING_KEYS"].flatMap(Int.init) ?? 1000
+
+    /// A cluster with extra server flags; always stopped and removed.
+    static func withCluster<T>(
+        nodes: Int,
+        replicationFactor: Int,
+        arguments: [String],
+        _ body: (ClusterLauncher) async throws -> T
+    ) async throws -> T {
+        let directory = try ClusterLauncher.makeTemporaryDirectory(prefix: "tessera-healing")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let launcher = try ClusterLauncher(
+                executable: try LocalCluster.binary(),
+                nodeCount: nodes,
+                dataDirectory: directory + "/\(attempt)",
+                replicationFactor: replicationFactor,
+                extraServerArguments: arguments
+            )
+            defer { launcher.stopAll(grace: .seconds(3)) }
+            do {
+                try launcher.startAll()
+                try await launcher.waitUntilReady(timeout: .seconds(60))
+            } catch ClusterLauncherError.exitedDuringStartup(let node, let exit, _, let log) where attempt < 2 {
+                print("retrying the cluster start: \(node) \(exit): \(log)")
+                continue
+            }
+            return try await body(launcher)
+        }
+    }
+
+    /// One request to one node over its own connection.
+    static func ask(_ address: HostAddress, _ message: WireHealingMessage) async throws -> WireHealingMessage {
+        let connection = try await WireConnection.connect(host: address.host, port: address.port, group: MultiThreadedEventLoopGroup.singleton)
+        defer { connection.close() }
+        let reply = try await connection.response(to: .healing(message), timeout: .seconds(30))
+        guard case .healing(let answer) = reply else { throw TesseraError(.protocolError, "unexpected \(reply)") }
+        return answer
+    }
+
+    /// Per token range, each replica's digest of every key and version it holds (DIGEST), and the ranges whose
+    /// replicas disagree.
+    static func compareReplicas(_ cluster: ClusterLauncher) async throws -> (differing: [TokenRange], keysPerNode: [String: UInt64]) {
+        let ring = Ring(members: cluster.nodes.map(\.id), virtualNodes: Ring.defaultVirtualNodes)
+        let ranges = TokenRange.ranges(of: ring)
+        var digests: [NodeID: [WireRangeDigest]] = [:]
+        var keysPerNode: [String: UInt64] = [:]
+        for node in cluster.nodes {
+            let wire = ranges.map { WireTokenRange(start: $0.start, end: $0.end) }
+            guard case .digestResult(let result) = try await ask(node.address, .digest(ranges: wire)) else {
+                throw TesseraError(.protocolError, "no digest from \(node.id)")
+            }
+            #expect(result.count == ranges.count)
+            digests[node.id] = result
+            keysPerNode[node.id.name] = result.reduce(0) { $0 + $1.keys }
+        }
+        var differing: [TokenRange] = []
+        for (i, range) in ranges.enumerated() {
+            let replicas = ring.preferenceList(forToken: range.end, replicationFactor: cluster.replicationFactor)
+            let seen = Set(replicas.map { digests[$0]![i] })
+            if seen.count > 1 { differing.append(range) }
+        }
+        return (differing, keysPerNode)
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func repairMakesEveryReplicaIdenticalAfterHintsExpired() async throws {
+        // Hint window 1 s: whatever hints a coordinator keeps for the down node expire before it returns, so
+        // only anti-entropy can bring it up to date.
+        try await Self.withCluster(nodes: 5, replicationFactor: 3, arguments: ["--repair-interval", "0", "--hint-window", "1s"]) { cluster in
+            let client = try LocalCluster.client(cluster)
+            defer { Task { await client.shutdown() } }
+            #expect(try cluster.kill("n3"))
+            let keys = (0..<Self.keysPerPhase).map { "repair-\($0)" }
+            try await forEachConcurrently(keys, width: 32) { key in
+                try await client.put(key, "v-\(key)", consistency: .quorum, timeout: .seconds(10))
+            }
+            // Deletes are data too: their tombstones must reach n3.
+            try await forEachConcurrently(Array(keys.prefix(50)), width: 16) { key in
+                try await client.delete(key, consistency: .quorum, timeout: .seconds(10))
+            }
+            try await Task.sleep(for: .seconds(2))  // past the hint window
+            try cluster.start("n3")
+            try await cluster.waitUntilReady(["n3"], timeout: .seconds(60))
+
+            let before = try await Self.compareReplicas(cluster)
+            #expect(!before.differing.isEmpty, "n3 missed every write: some ranges must differ before repair")
+
+            let result = try await LocalCluster.run(
+                ["repair", "--hosts", cluster.addresses.map(\.description).joined(separator: ","), "--timeout", "30000"],
+                timeout: .seconds(120)
+            )
+            #expect(result.status == 0, "repair failed: \(result.stdout) \(result.stderr)")
+            #expect(result.stdout.contains("ranges compared"))
+
+            let after = try await Self.compareReplicas(cluster)
+            #expect(after.differing.isEmpty, "ranges still differing after repair: \(after.differing.count)")
+            // n3 holds about 3/5 of the keys (N=3 of 5) now, tombstones included.
+            let n3Keys = after.keysPerNode["n3"] ?? 0
+            #expect(n3Keys > UInt64(Self.keysPerPhase) / 3, "n3 holds \(n3Keys) keys after repair")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func repairRefusesAReplicaDownLongerThanTheTombstoneGraceUnlessForced() async throws {
+        try await Self.withCluster(
+            nodes: 3,
+            replicationFactor: 3,
+            arguments: ["--repair-interval", "0", "--tombstone-grace", "2s"]
+        ) { cluster in
+            let client = try LocalCluster.client(cluster)
+            defer { Task { await client.shutdown() } }
+            try await forEachConcurrently((0..<100).map { "g-\($0)" }, width: 16) { key in
+                try await client.put(key, "v", consistency: .all)
+            }
+            #expect(try cluster.kill("n3"))
+            try await Task.sleep(for: .seconds(3))  // longer than the grace period
+            try cluster.start("n3")
+            try await cluster.waitUntilReady(["n3"], timeout: .seconds(60))
+            let hosts = cluster.addresses.map(\.description).joined(separator: ",")
+
+            let refused = try await LocalCluster.run(["repair", "--hosts", hosts, "--node", "n1"], timeout: .seconds(60))
+            #expect(refused.status == 1, "\(refused.stdout) \(refused.stderr)")
+            #expect(refused.stderr.contains("refused n3") && refused.stderr.contains("rebuild"), "\(refused.stderr)")
+
+            let forced = try await LocalCluster.run(["repair", "--hosts", hosts, "--node", "n1", "--force"], timeout: .seconds(60))
+            #expect(forced.status == 0, "\(forced.stdout) \(forced.stderr)")
+        }
+    }
+}
