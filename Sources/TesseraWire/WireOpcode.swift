@@ -2,8 +2,8 @@
 ///
 /// Ranges: 0x01-0x3F client requests, 0x40-0x7F replies to clients (a reply's opcode is its request's
 /// opcode + 0x40, ERROR is 0x7F), 0x80-0xBF node-to-node requests, 0xC0-0xFF node-to-node replies
-/// (request + 0x40). Reserved for later: 0x90-0x9F hinted handoff, 0xA0-0xAF membership/gossip,
-/// 0xB0-0xBF anti-entropy.
+/// (request + 0x40). Hinted handoff and repair: 0x0C-0x0F and 0x88-0x8A. Reserved for later: 0xA0-0xAF
+/// membership/gossip, 0xB0-0xBF anti-entropy.
 public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case get = 0x01
     case put = 0x02

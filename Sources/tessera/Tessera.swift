@@ -35,6 +35,7 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             BenchCluster.self,
             BenchStorage.self,
+            BenchMerkle.self,
         ]
     )
 }
