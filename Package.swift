@@ -112,6 +112,7 @@ let package = Package(
             name: "TesseraClientTests",
             dependencies: [
                 "TesseraClient", "TesseraBench", "TesseraCore", "TesseraRing", "TesseraWire", "TesseraCluster",
+                "TesseraNode",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -6,6 +6,8 @@ import TesseraCluster
 import TesseraCore
 import TesseraRing
 import TesseraWire
+
+@testable import TesseraNode
 import Testing
 
 /// Hinted handoff and anti-entropy with real `tessera server` processes (docs/healing.md).
@@ -142,6 +144,97 @@ import Testing
 
             let forced = try await LocalCluster.run(["repair", "--hosts", hosts, "--node", "n1", "--force"], timeout: .seconds(60))
             #expect(forced.status == 0, "\(forced.stdout) \(forced.stderr)")
+        }
+    }
+}
+
+/// Hint replay with real processes, from hints already in a node's SQLite store (written there while the node
+/// was stopped, as a restart after a crash finds them).
+@Suite(.serialized) struct HintReplayClusterTests {
+    static func hintStats(_ address: HostAddress) async throws -> WireHintStats {
+        guard case .hintStatsResult(let stats) = try await HealingClusterTests.ask(address, .hintStats) else {
+            throw TesseraError(.protocolError, "no hint stats")
+        }
+        return stats
+    }
+
+    static func replicaRead(_ address: HostAddress, _ keys: [[UInt8]]) async throws -> [Cell?] {
+        let connection = try await WireConnection.connect(host: address.host, port: address.port, group: MultiThreadedEventLoopGroup.singleton)
+        defer { connection.close() }
+        var cells: [Cell?] = []
+        for chunk in stride(from: 0, to: keys.count, by: 256) {
+            let futures = keys[chunk..<min(keys.count, chunk + 256)].map { connection.request(.replicaRead(key: $0), timeout: .seconds(10)) }
+            for future in futures {
+                guard case .replicaReadResult(let cell) = try await future.get() else { throw TesseraError(.protocolError, "bad reply") }
+                cells.append(cell)
+            }
+        }
+        return cells
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func hintsSurviveAKillInTheMiddleOfTheirReplayAndAllArrive() async throws {
+        // 3 members: n1 replays at 64 KiB/s / 2 = 32 KiB/s, so 2,000 hints of ~150 bytes take about 9 s.
+        try await HealingClusterTests.withCluster(
+            nodes: 3,
+            replicationFactor: 3,
+            arguments: ["--repair-interval", "0", "--hint-throttle", "64KiB", "--hint-window", "1h"]
+        ) { cluster in
+            try cluster.stop("n1")
+            #expect(try cluster.kill("n3"))
+            let n1 = try cluster.node(named: "n1")
+            let now = UInt64(Date().timeIntervalSince1970 * 1000)
+            let version = { (i: Int) in Version(timestamp: HLCTimestamp(physicalMillis: now - 60_000, logical: UInt16(i % 1000)), node: 77 + UInt32(i / 1000)) }
+            let hints = (0..<2000).map { i in
+                Hint(target: NodeID("n3"), key: Array("hinted-\(i)".utf8), cell: Cell(version: version(i), value: Array(repeating: UInt8(i % 256), count: 100)), createdMillis: now - 1000)
+            }
+            // And 50 for n2 created two hours ago: past the window, never replayed.
+            let stale = (0..<50).map { i in
+                Hint(target: NodeID("n2"), key: Array("stale-\(i)".utf8), cell: Cell(version: version(i), value: [1]), createdMillis: now - 7_200_000)
+            }
+            do {
+                let store = try HintStore(path: n1.dataDirectory + "/hints.sqlite")
+                try store.insert(hints + stale)
+                store.close()
+            }
+            try cluster.start("n3")
+            try await cluster.waitUntilReady(["n3"], timeout: .seconds(60))
+            try cluster.start("n1")
+            try await cluster.waitUntilReady(["n1"], timeout: .seconds(60))
+
+            // Kill n1 once part of the replay is done.
+            var before = try await Self.hintStats(n1.address)
+            let midway = ContinuousClock.now + .seconds(60)
+            while (before.targets.first { $0.node == "n3" }?.replayed ?? 0) < 300 && ContinuousClock.now < midway {
+                try await Task.sleep(for: .milliseconds(100))
+                before = try await Self.hintStats(n1.address)
+            }
+            let replayedBeforeKill = before.targets.first { $0.node == "n3" }?.replayed ?? 0
+            #expect(replayedBeforeKill >= 300 && replayedBeforeKill < 2000, "replayed \(replayedBeforeKill) before the kill")
+            #expect(before.targets.first { $0.node == "n2" }?.expired == 50)
+            #expect(before.targets.first { $0.node == "n2" }?.replayed == 0)
+            #expect(try cluster.kill("n1"))
+
+            try cluster.start("n1")
+            try await cluster.waitUntilReady(["n1"], timeout: .seconds(60))
+            let after = try await Self.hintStats(n1.address)
+            let pendingAtRestart = after.targets.first { $0.node == "n3" }?.pendingHints ?? 0
+            // Acknowledged hints are deleted per batch: some were gone before the kill, the rest survived it.
+            #expect(pendingAtRestart > 0 && pendingAtRestart < 2000, "pending at restart: \(pendingAtRestart)")
+
+            let result = try await LocalCluster.run(
+                ["hints", "--hosts", n1.address.description, "--wait", "90"],
+                timeout: .seconds(120)
+            )
+            #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+            #expect(result.stdout.contains("0 hints pending"), "\(result.stdout)")
+
+            // Every hint reached n3 with its original version.
+            let cells = try await Self.replicaRead(try cluster.node(named: "n3").address, hints.map(\.key))
+            let arrived = zip(hints, cells).filter { $0.0.cell == $0.1 }.count
+            #expect(arrived == hints.count, "\(arrived) of \(hints.count) hints arrived at n3")
+            let staleCells = try await Self.replicaRead(try cluster.node(named: "n2").address, stale.map(\.key))
+            #expect(staleCells.allSatisfy { $0 == nil }, "expired hints must not be replayed")
         }
     }
 }
