@@ -17,37 +17,6 @@ import Testing
 @Suite(.serialized) struct HealingClusterTests {
     static let keysPerPhase = ProcessInfo.processInfo.environment["TESSERA_HEALING_KEYS"].flatMap(Int.init) ?? 1000
 
-    /// A cluster with extra server flags; always stopped and removed.
-    static func withCluster<T>(
-        nodes: Int,
-        replicationFactor: Int,
-        arguments: [String],
-        _ body: (ClusterLauncher) async throws -> T
-    ) async throws -> T {
-        let directory = try ClusterLauncher.makeTemporaryDirectory(prefix: "tessera-healing")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var attempt = 0
-        while true {
-            attempt += 1
-            let launcher = try ClusterLauncher(
-                executable: try LocalCluster.binary(),
-                nodeCount: nodes,
-                dataDirectory: directory + "/\(attempt)",
-                replicationFactor: replicationFactor,
-                extraServerArguments: arguments
-            )
-            defer { launcher.stopAll(grace: .seconds(3)) }
-            do {
-                try launcher.startAll()
-                try await launcher.waitUntilReady(timeout: .seconds(60))
-            } catch ClusterLauncherError.exitedDuringStartup(let node, let exit, _, let log) where attempt < 2 {
-                print("retrying the cluster start: \(node) \(exit): \(log)")
-                continue
-            }
-            return try await body(launcher)
-        }
-    }
-
     /// One request to one node over its own connection.
     static func ask(_ address: HostAddress, _ message: WireHealingMessage) async throws -> WireHealingMessage {
         let connection = try await WireConnection.connect(host: address.host, port: address.port, group: MultiThreadedEventLoopGroup.singleton)
@@ -86,7 +55,7 @@ import Testing
     func repairMakesEveryReplicaIdenticalAfterHintsExpired() async throws {
         // Hint window 1 s: whatever hints a coordinator keeps for the down node expire before it returns, so
         // only anti-entropy can bring it up to date.
-        try await Self.withCluster(nodes: 5, replicationFactor: 3, arguments: ["--repair-interval", "0", "--hint-window", "1s"]) { cluster in
+        try await LocalCluster.with(nodes: 5, replicationFactor: 3, arguments: ["--repair-interval", "0", "--hint-window", "1s"]) { cluster in
             let client = try LocalCluster.client(cluster)
             defer { Task { await client.shutdown() } }
             #expect(try cluster.kill("n3"))
@@ -122,7 +91,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func repairRefusesAReplicaDownLongerThanTheTombstoneGraceUnlessForced() async throws {
-        try await Self.withCluster(
+        try await LocalCluster.with(
             nodes: 3,
             replicationFactor: 3,
             arguments: ["--repair-interval", "0", "--tombstone-grace", "2s"]
@@ -175,7 +144,7 @@ import Testing
     @Test(.timeLimit(.minutes(3)))
     func hintsSurviveAKillInTheMiddleOfTheirReplayAndAllArrive() async throws {
         // 3 members: n1 replays at 64 KiB/s / 2 = 32 KiB/s, so 2,000 hints of ~150 bytes take about 9 s.
-        try await HealingClusterTests.withCluster(
+        try await LocalCluster.with(
             nodes: 3,
             replicationFactor: 3,
             arguments: ["--repair-interval", "0", "--hint-throttle", "64KiB", "--hint-window", "1h"]

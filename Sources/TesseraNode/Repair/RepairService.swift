@@ -330,25 +330,44 @@ final class RepairService {
             return
         }
         // One request per slice keeps each answer small; the answers are gathered before the session hears.
-        var remaining = ranges.count
+        let requests = ranges.map { WireMessage.healing(.rangeCells(ranges: [WireTokenRange(start: $0.start, end: $0.end)])) }
+        gather(node, requests, extract: { reply in
+            if case .healing(.rangeCellsResult(let cells)) = reply { return cells }
+            return nil
+        }) { [unowned self] cells in
+            feed { $0.onCells(from: node, cells: cells, nowMillis: $1) }
+        }
+    }
+
+    /// Sends every request to `node`; once all answered as `extract` expects, `done` gets the cells together.
+    /// The first failure is reported to the session instead.
+    private func gather(
+        _ node: NodeID,
+        _ requests: [WireMessage],
+        extract: @escaping (WireMessage) -> [KeyCell]?,
+        _ done: @escaping ([KeyCell]) -> Void
+    ) {
+        var remaining = requests.count
         var gathered: [KeyCell] = []
         var failed = false
-        for range in ranges {
-            let wire = [WireTokenRange(start: range.start, end: range.end)]
-            send(node, .healing(.rangeCells(ranges: wire)), timeout()) { [unowned self] result in
+        for request in requests {
+            send(node, request, timeout()) { [unowned self] result in
                 guard !failed else { return }
+                let reason: String
                 switch result {
-                case .success(.healing(.rangeCellsResult(let cells))):
-                    gathered += cells
-                    remaining -= 1
-                    if remaining == 0 { feed { $0.onCells(from: node, cells: gathered, nowMillis: $1) } }
-                case .success(let other):
-                    failed = true
-                    feed { $0.onFailure(of: node, reason: Self.describe(other), nowMillis: $1) }
+                case .success(let reply):
+                    if let cells = extract(reply) {
+                        gathered += cells
+                        remaining -= 1
+                        if remaining == 0 { done(gathered) }
+                        return
+                    }
+                    reason = Self.describe(reply)
                 case .failure(let error):
-                    failed = true
-                    feed { $0.onFailure(of: node, reason: error.message, nowMillis: $1) }
+                    reason = error.message
                 }
+                failed = true
+                feed { $0.onFailure(of: node, reason: reason, nowMillis: $1) }
             }
         }
     }
@@ -376,23 +395,11 @@ final class RepairService {
             chunks[chunks.count - 1].append(entry)
             bytes += size
         }
-        var remaining = chunks.count
-        var failed = false
-        for chunk in chunks {
-            send(node, .healing(.applyCells(chunk)), timeout()) { [unowned self] result in
-                guard !failed else { return }
-                switch result {
-                case .success(.healing(.applyCellsResult)):
-                    remaining -= 1
-                    if remaining == 0 { feed { $0.onWritten(by: node, nowMillis: $1) } }
-                case .success(let other):
-                    failed = true
-                    feed { $0.onFailure(of: node, reason: Self.describe(other), nowMillis: $1) }
-                case .failure(let error):
-                    failed = true
-                    feed { $0.onFailure(of: node, reason: error.message, nowMillis: $1) }
-                }
-            }
+        gather(node, chunks.map { .healing(.applyCells($0)) }, extract: { reply in
+            if case .healing(.applyCellsResult) = reply { return [] }
+            return nil
+        }) { [unowned self] _ in
+            feed { $0.onWritten(by: node, nowMillis: $1) }
         }
     }
 
