@@ -36,6 +36,7 @@ struct Bench: AsyncParsableCommand {
             BenchCluster.self,
             BenchStorage.self,
             BenchMerkle.self,
+            BenchHints.self,
         ]
     )
 }

@@ -1,8 +1,8 @@
-import TesseraCluster
-import TesseraCore
+public import TesseraCluster
+public import TesseraCore
 
 /// Hints and their bytes (per target).
-typealias HintCount = (hints: Int, bytes: Int)
+public typealias HintCount = (hints: Int, bytes: Int)
 
 /// The durable hints of one node: DIR/hints.sqlite, one table in SQLite (WAL journal, one connection).
 ///
@@ -12,18 +12,19 @@ typealias HintCount = (hints: Int, bytes: Int)
 /// `(target, id)`). Table `node_state(key TEXT PRIMARY KEY, value INTEGER)` keeps `last_alive_ms`, which tells
 /// a restarted node how long it was down (the tombstone rule of repair, docs/healing.md).
 ///
-/// Not thread-safe: one owner (`HintService` runs it on its own serial queue).
-final class HintStore {
+/// Not thread-safe: one owner (`HintService` runs it on its own serial queue; tools may open the file of a
+/// stopped node).
+public final class HintStore {
     /// DO NOT CHANGE: on disk. Bump with a migration if the tables change.
     static let formatVersion: Int64 = 1
 
-    let path: String
+    public let path: String
     private let db: SQLiteDatabase
     /// Insert transactions committed (each may hold many hints): batching is observable in tests and STATUS.
     private(set) var insertTransactions = 0
 
     /// Opens (creating if needed) the store at `path`. `synchronous` is SQLite's: FULL syncs every commit.
-    init(path: String, synchronous: String = "FULL") throws(SQLiteError) {
+    public init(path: String, synchronous: String = "FULL") throws(SQLiteError) {
         self.path = path
         db = try SQLiteDatabase(path: path, synchronous: synchronous)
         try db.execute(
@@ -45,10 +46,10 @@ final class HintStore {
     }
 
     /// Closes the connection.
-    func close() { db.close() }
+    public func close() { db.close() }
 
     /// Inserts `hints` in one transaction (all or none).
-    func insert(_ hints: [Hint]) throws(SQLiteError) {
+    public func insert(_ hints: [Hint]) throws(SQLiteError) {
         guard !hints.isEmpty else { return }
         let sql =
             "INSERT INTO hints(target, key, value, version_ts, version_node, created_ms, bytes) "
@@ -70,7 +71,7 @@ final class HintStore {
     }
 
     /// Up to `limit` hints for `target` with id greater than `afterID`, oldest first.
-    func load(target: NodeID, afterID: Int64, limit: Int) throws(SQLiteError) -> [StoredHint] {
+    public func load(target: NodeID, afterID: Int64, limit: Int) throws(SQLiteError) -> [StoredHint] {
         var result: [StoredHint] = []
         try db.query(
             "SELECT id, key, value, version_ts, version_node, created_ms FROM hints "
@@ -89,7 +90,7 @@ final class HintStore {
     }
 
     /// Deletes the hints with these ids, in one transaction.
-    func delete(ids: [Int64]) throws(SQLiteError) {
+    public func delete(ids: [Int64]) throws(SQLiteError) {
         guard !ids.isEmpty else { return }
         try db.transaction { () throws(SQLiteError) in
             for id in ids { try db.execute("DELETE FROM hints WHERE id = ?", [.int(id)]) }
@@ -97,7 +98,7 @@ final class HintStore {
     }
 
     /// Deletes hints created before `createdBeforeMillis`; returns what was removed per target.
-    func deleteExpired(createdBeforeMillis: UInt64) throws(SQLiteError) -> [NodeID: HintCount] {
+    public func deleteExpired(createdBeforeMillis: UInt64) throws(SQLiteError) -> [NodeID: HintCount] {
         let cutoff = Int64(bitPattern: createdBeforeMillis)
         return try db.transaction { () throws(SQLiteError) in
             var removed: [NodeID: HintCount] = [:]
@@ -111,7 +112,7 @@ final class HintStore {
     }
 
     /// Hints per target and their bytes.
-    func pending() throws(SQLiteError) -> [NodeID: HintCount] {
+    public func pending() throws(SQLiteError) -> [NodeID: HintCount] {
         var result: [NodeID: HintCount] = [:]
         try db.query("SELECT target, COUNT(*), SUM(bytes) FROM hints GROUP BY target") { row in
             result[NodeID(row.text(0))] = (Int(row.int(1)), Int(row.int(2)))
@@ -120,14 +121,14 @@ final class HintStore {
     }
 
     /// The wall time last recorded by `recordAlive`, nil for a new store.
-    func lastAliveMillis() throws(SQLiteError) -> UInt64? {
+    public func lastAliveMillis() throws(SQLiteError) -> UInt64? {
         var value: UInt64?
         try db.query("SELECT value FROM node_state WHERE key = 'last_alive_ms'") { value = UInt64(bitPattern: $0.int(0)) }
         return value
     }
 
     /// Records that the node was alive at `millis` (called periodically).
-    func recordAlive(_ millis: UInt64) throws(SQLiteError) {
+    public func recordAlive(_ millis: UInt64) throws(SQLiteError) {
         try db.execute(
             "INSERT INTO node_state(key, value) VALUES ('last_alive_ms', ?) "
                 + "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -136,5 +137,5 @@ final class HintStore {
     }
 
     /// SQLite's integrity check: nil when sound.
-    func check() throws(SQLiteError) -> String? { try db.quickCheck() }
+    public func check() throws(SQLiteError) -> String? { try db.quickCheck() }
 }

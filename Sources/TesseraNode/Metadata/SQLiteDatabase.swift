@@ -1,13 +1,13 @@
 internal import CSQLite
-import TesseraCore
+public import TesseraCore
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// Why an SQLite call failed, sorted into what the node reacts to differently.
-struct SQLiteError: Error, CustomStringConvertible {
-    enum Kind: Sendable, Equatable {
+public struct SQLiteError: Error, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
         /// SQLITE_FULL, or an I/O error whose errno is ENOSPC: the file system has no room.
         case diskFull
         /// SQLITE_CORRUPT or SQLITE_NOTADB: the file is damaged or not a database.
@@ -16,13 +16,13 @@ struct SQLiteError: Error, CustomStringConvertible {
         case other
     }
 
-    let kind: Kind
-    let message: String
+    public let kind: Kind
+    public let message: String
 
-    var description: String { message }
+    public var description: String { message }
 
     /// As a `TesseraError` with code `storage`.
-    var tesseraError: TesseraError { TesseraError(.storage, message) }
+    public var tesseraError: TesseraError { TesseraError(.storage, message) }
 }
 
 /// The one wrapper around libsqlite3: every `sqlite3_` call of the project is in this file.
