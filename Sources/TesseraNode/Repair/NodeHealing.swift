@@ -13,14 +13,18 @@ final class NodeHealing {
     let hints: HintHandoff
     let repair: RepairService
 
-    /// - Parameter send: sends a request to a peer and reports its answer (on the event loop).
-    init(
-        configuration: NodeConfiguration,
-        ring: Ring,
-        local: LocalReplica,
-        log: Logger,
-        send: @escaping RepairService.Send
-    ) {
+    /// - Parameter peers: the links hint replay and repair send over.
+    init(configuration: NodeConfiguration, ring: Ring, local: LocalReplica, peers: PeerMonitor, log: Logger) {
+        let send: RepairService.Send = { [unowned peers] node, message, timeout, done in
+            guard let link = peers.links[node], link.isConnected else {
+                done(.failure(TesseraError(.unavailable, "no connection to \(node)")))
+                return
+            }
+            link.request(message, timeout: timeout) { result in
+                if case .success = result { link.noteHeard() }
+                done(result)
+            }
+        }
         var hintLog = log
         hintLog[metadataKey: "component"] = "hints"
         let service = HintService(path: configuration.dataDirectory + "/hints.sqlite", log: hintLog)
@@ -35,15 +39,10 @@ final class NodeHealing {
             service: service,
             eventLoop: local.eventLoop,
             log: hintLog,
-            send: { hint, done in
+            send: { [unowned peers] hint, done in
                 // A replayed hint is a replica write of its original cell: it cannot overwrite anything newer.
-                send(hint.target, .replicaWrite(key: hint.key, cell: hint.cell), timeout) { result in
-                    switch result {
-                    case .success(.replicaAck): done(nil)
-                    case .success(let other): done(TesseraError(.internalError, RepairService.describe(other)))
-                    case .failure(let error): done(error)
-                    }
-                }
+                let channel: ReplicaChannel = peers.links[hint.target].map { .remote($0) } ?? .missing(hint.target)
+                channel.write(hint.key, hint.cell, timeout: timeout, done)
             }
         )
         var repairLog = log
