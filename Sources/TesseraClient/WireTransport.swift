@@ -192,7 +192,13 @@ final class WireClientConnection: ClientConnection {
             status.replicaWrites = wire.replicaWrites
             status.replicaReads = wire.replicaReads
             status.peersDown = wire.peersDown
-            for counter in wire.counters { status.counters[counter.name] = counter.value }
+            let peers = wire.peerViews
+            status.peers = peers.map {
+                NodeStatus.PeerView(id: NodeID($0.node), isUp: $0.isUp, phi: $0.phi, heardMillisAgo: $0.heardMillisAgo)
+            }
+            for counter in wire.counters where !(peers.isEmpty ? false : counter.name.hasPrefix("peer:")) {
+                status.counters[counter.name] = counter.value
+            }
             return .status(status)
         case .pong:
             return .pong

@@ -81,6 +81,7 @@ final class NodeCore {
             switch change {
             case .up(let node): healing.peerUp(node)
             case .down(let node): healing.peerDown(node)
+            case .ping: break
             }
         }
     }
@@ -196,7 +197,9 @@ final class NodeCore {
             .assumeIsolated()
             .whenComplete { [unowned self] result in
                 let storage = (try? result.get()) ?? StorageStats()
-                let (up, down) = peers.peerStates(members: configuration.members)
+                let views = peers.peerViews()
+                let up = views.filter(\.isUp).map(\.node.name)
+                let down = views.filter { !$0.isUp }.map(\.node.name)
                 let status = WireStatus(
                     nodeID: selfID.name,
                     clusterName: configuration.clusterName,
@@ -221,7 +224,14 @@ final class NodeCore {
                         WireCounter(name: "storageWriteBatches", value: UInt64(local.writeBatches)),
                         WireCounter(name: "storageReadBatches", value: UInt64(local.readBatches)),
                         WireCounter(name: "walSyncs", value: UInt64(max(0, storage.walSyncs))),
-                    ] + healing.counters
+                    ] + healing.counters + views.flatMap {
+                        WirePeerView(
+                            node: $0.node.name,
+                            isUp: $0.isUp,
+                            phi: $0.phi,
+                            heardMillisAgo: $0.sinceHeardNanos.map { $0 / 1_000_000 }
+                        ).counters
+                    }
                 )
                 sink.reply(requestID, .statusResult(status))
             }
