@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import TesseraCluster
 import TesseraCore
+import TesseraWire
 import Testing
 
 @testable import TesseraNode
@@ -162,4 +163,36 @@ func listDirectory(_ path: String) throws -> [String] {
         if name != "." && name != ".." { names.append(name) }
     }
     return names
+}
+
+@Suite struct HintStoreFailureNodeTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aNodeWhoseHintStoreCannotOpenKeepsServingAndSaysWhy() async throws {
+        try await TestCluster.with(size: 3) { cluster in
+            try await cluster.stopNode(0)
+            // Make the hint database unusable: a directory where the file should be.
+            let path = cluster.configuration(0).dataDirectory + "/hints.sqlite"
+            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+            #expect(mkdir(path, 0o755) == 0)
+            try await cluster.startNode(0)
+            try await cluster.waitUntilAllUp()
+            let connection = try await cluster.connect(0)
+            defer { connection.close() }
+            // Reads and writes through that node are served and acknowledged per their level.
+            for i in 0..<20 {
+                guard case .writeResult = try await connection.put("k\(i)", "v\(i)", .quorum) else {
+                    Issue.record("write \(i) was not acknowledged")
+                    return
+                }
+                #expect(try value(of: try await connection.get("k\(i)", .quorum)) == "v\(i)")
+            }
+            guard case .healing(.hintStatsResult(let stats)) = try await connection.response(to: .healing(.hintStats), timeout: .seconds(5)) else {
+                Issue.record("no HINT_STATS_RESULT")
+                return
+            }
+            #expect(stats.problem.contains("hint store") && stats.problem.contains(path), "\(stats.problem)")
+            let status = try await cluster.status(0)
+            #expect(status.counters.contains(WireCounter(name: "hintStoreFailed", value: 1)))
+        }
+    }
 }
