@@ -78,18 +78,27 @@ final class HintHandoff {
     // MARK: events
 
     /// Stores hints durably (the `HintSink` of the write path); `done` runs on the event loop with nil once they
-    /// are committed, or the error (over the per-target cap counts as stored: dropped and counted, not an error).
+    /// are committed, or the error. Hints over their target's size cap are not stored (counted as dropped) and
+    /// fail the call with `overloaded`, so a stand-in never acknowledges a write it did not keep.
     func store(_ hints: [Hint], _ done: @escaping (TesseraError?) -> Void) {
         let accepted = replay.admit(hints)
+        let overCap: TesseraError? =
+            accepted.count == hints.count
+            ? nil
+            : TesseraError(
+                .overloaded,
+                "\(hints.count - accepted.count) hints dropped: their target has \(replay.configuration.maxBytesPerTarget) bytes "
+                    + "of hints pending (--hint-max-per-target); anti-entropy repair covers them"
+            )
         guard !accepted.isEmpty else {
-            done(nil)
+            done(overCap)
             return
         }
         service.store(accepted, on: eventLoop).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success:
                 perform(replay.onStored(accepted, nowMillis: WallClock.nowMillis()))
-                done(nil)
+                done(overCap)
             case .failure(let error):
                 replay.onStoreFailed(accepted)
                 done(Self.tesseraError(error))
