@@ -147,10 +147,10 @@ final class WireClientConnection: ClientConnection {
         switch request {
         case .get(let key, let consistency, let timeout):
             return .get(key: key, consistency: consistency, timeoutMillis: millis(timeout))
-        case .put(let key, let value, let consistency, let timeout):
-            return .put(key: key, value: value, consistency: consistency, timeoutMillis: millis(timeout))
-        case .delete(let key, let consistency, let timeout):
-            return .delete(key: key, consistency: consistency, timeoutMillis: millis(timeout))
+        case .put(let key, let value, let consistency, let timeout, let quorum):
+            return .put(key: key, value: value, consistency: consistency, timeoutMillis: millis(timeout), quorum: quorum)
+        case .delete(let key, let consistency, let timeout, let quorum):
+            return .delete(key: key, consistency: consistency, timeoutMillis: millis(timeout), quorum: quorum)
         case .ring: return .ring
         case .status: return .status
         case .ping: return .ping
@@ -204,7 +204,8 @@ final class WireClientConnection: ClientConnection {
             return .pong
         case .error(let error):
             return .error(error)
-        case .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult, .healing:
+        case .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult,
+            .replicaHintedWrite, .replicaHintedAck, .healing:
             return .error(TesseraError(.protocolError, "unexpected \(reply.opcode) reply to \(request.name)"))
         }
     }

@@ -114,7 +114,7 @@ struct Server: AsyncParsableCommand {
 
         let node: TesseraNodeServer
         do {
-            node = try await TesseraNodeServer.start(configuration: configuration)
+            node = try await TesseraNodeServer.start(configuration: configuration, hintSink: DurableHintStore())
         } catch let error as TesseraError {
             FileHandleStderr.write("tessera server: \(error.message)\n")
             throw ExitCode(2)

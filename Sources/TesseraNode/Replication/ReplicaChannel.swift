@@ -1,4 +1,5 @@
 import NIOCore
+import TesseraCluster
 import TesseraCore
 import TesseraWire
 
@@ -22,6 +23,29 @@ enum ReplicaChannel {
             link.request(.replicaWrite(key: key, cell: cell), timeout: timeout) { result in
                 switch result {
                 case .success(.replicaAck):
+                    link.noteHeard()
+                    done(nil)
+                case .success(let other):
+                    link.noteHeard()
+                    done(Self.replyError(other, link.member.id))
+                case .failure(let error):
+                    done(error)
+                }
+            }
+        case .missing(let node):
+            done(Self.noLink(node))
+        }
+    }
+
+    /// Sloppy quorum: asks this node to keep `cell` as a hint for `home`; `done` gets nil once it is durable.
+    func hintedWrite(_ key: [UInt8], _ cell: Cell, home: NodeID, timeout: TimeAmount, _ done: @escaping WriteDone) {
+        switch self {
+        case .local(let service):
+            service.storeHints([Hint(target: home, key: key, cell: cell, createdMillis: WallClock.nowMillis())], done)
+        case .remote(let link):
+            link.request(.replicaHintedWrite(key: key, cell: cell, home: home.name), timeout: timeout) { result in
+                switch result {
+                case .success(.replicaHintedAck):
                     link.noteHeard()
                     done(nil)
                 case .success(let other):

@@ -39,7 +39,8 @@ final class NodeCore {
         engine: StorageEngine,
         pool: NIOThreadPool,
         eventLoop: any EventLoop,
-        log: Logger
+        log: Logger,
+        hintSink: (any HintSink)? = nil
     ) {
         self.configuration = configuration
         self.selfID = configuration.nodeID
@@ -57,7 +58,10 @@ final class NodeCore {
         )
         self.replica = ReplicaService(
             local: LocalReplica(engine: engine, pool: pool, eventLoop: eventLoop),
-            stats: stats
+            stats: stats,
+            hintSink: hintSink,
+            selfID: configuration.nodeID,
+            log: log
         )
         self.peers = PeerMonitor(configuration: configuration, eventLoop: eventLoop, log: log)
         self.coordinator = CoordinatorShell(
@@ -77,10 +81,16 @@ final class NodeCore {
         )
         let healing = NodeHealing(configuration: configuration, ring: ring, local: replica.local, peers: peers, log: log)
         self.healing = healing
+        (hintSink as? DurableHintStore)?.attach(healing.hints)
+        // Peer up/down drives hint replay, and reaches any other hint sink too.
         peers.onChange = { change in
             switch change {
-            case .up(let node): healing.peerUp(node)
-            case .down(let node): healing.peerDown(node)
+            case .up(let node):
+                healing.peerUp(node)
+                hintSink?.peerChanged(node, isUp: true)
+            case .down(let node):
+                healing.peerDown(node)
+                hintSink?.peerChanged(node, isUp: false)
             case .ping: break
             }
         }
@@ -139,7 +149,7 @@ final class NodeCore {
     /// Handles one request frame from a connection.
     func handle(_ frame: WireFrame, from sink: NodeConnectionHandler) {
         switch frame.message {
-        case .get(let key, let consistency, let timeout):
+        case .get(let key, let consistency, let timeout, _):
             stats.gets += 1
             coordinator.read(
                 requestID: frame.requestID,
@@ -148,7 +158,7 @@ final class NodeCore {
                 timeoutMillis: timeout,
                 sink: sink
             )
-        case .put(let key, let value, let consistency, let timeout):
+        case .put(let key, let value, let consistency, let timeout, let quorum):
             stats.puts += 1
             coordinator.write(
                 requestID: frame.requestID,
@@ -156,9 +166,10 @@ final class NodeCore {
                 value: value,
                 consistency: consistency,
                 timeoutMillis: timeout,
+                quorum: quorum,
                 sink: sink
             )
-        case .delete(let key, let consistency, let timeout):
+        case .delete(let key, let consistency, let timeout, let quorum):
             stats.deletes += 1
             coordinator.write(
                 requestID: frame.requestID,
@@ -166,8 +177,12 @@ final class NodeCore {
                 value: nil,
                 consistency: consistency,
                 timeoutMillis: timeout,
+                quorum: quorum,
                 sink: sink
             )
+        case .replicaHintedWrite(let key, let cell, let home):
+            coordinator.observe(cell.version)
+            replica.serveHintedWrite(requestID: frame.requestID, key: key, cell: cell, home: NodeID(home), sink: sink)
         case .replicaWrite(let key, let cell):
             coordinator.observe(cell.version)
             replica.serveWrite(requestID: frame.requestID, key: key, cell: cell, sink: sink)
@@ -182,7 +197,8 @@ final class NodeCore {
         case .healing(let message):
             let id = frame.requestID
             healing.handle(message, nodeID: selfID) { sink.reply(id, $0) }
-        case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult:
+        case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult,
+            .replicaHintedAck:
             sink.reply(
                 frame.requestID,
                 .error(TesseraError(.invalidRequest, "\(frame.message.opcode) is a reply, not a request"))
@@ -224,6 +240,8 @@ final class NodeCore {
                         WireCounter(name: "storageWriteBatches", value: UInt64(local.writeBatches)),
                         WireCounter(name: "storageReadBatches", value: UInt64(local.readBatches)),
                         WireCounter(name: "walSyncs", value: UInt64(max(0, storage.walSyncs))),
+                        WireCounter(name: "hintsHandedOff", value: stats.hintsHandedOff),
+                        WireCounter(name: "hintsNotKept", value: stats.hintsNotKept),
                     ] + healing.counters + views.flatMap {
                         WirePeerView(
                             node: $0.node.name,
