@@ -52,6 +52,14 @@ struct HealingServerOptions: ParsableArguments {
         guard (0...16).contains(repairDepth) else { throw TesseraError(.invalidRequest, "--repair-depth \(repairDepth): use 0 to 16") }
         config.repair.depth = repairDepth
         config.storageOptions.tombstoneGracePeriodSeconds = try Self.millis(tombstoneGrace, flag: "--tombstone-grace") / 1000
+        // A hint replayed after the tombstones newer than it were purged would bring deleted data back.
+        guard config.hintWindowMillis < config.storageOptions.tombstoneGracePeriodSeconds &* 1000 else {
+            throw TesseraError(
+                .invalidRequest,
+                "--hint-window (\(hintWindow)) must be shorter than --tombstone-grace (\(tombstoneGrace)): a hint replayed after "
+                    + "newer tombstones were purged would bring deleted data back"
+            )
+        }
     }
 
     /// `500ms`, `90s`, `5m`, `3h`, `10d`, or a bare number of seconds.

@@ -116,7 +116,7 @@ import Testing
         try await LocalCluster.with(
             nodes: 3,
             replicationFactor: 3,
-            arguments: ["--repair-interval", "0", "--tombstone-grace", "2s"]
+            arguments: ["--repair-interval", "0", "--tombstone-grace", "2s", "--hint-window", "1s"]
         ) { cluster in
             let client = try LocalCluster.client(cluster)
             defer { Task { await client.shutdown() } }
