@@ -229,3 +229,62 @@ import Testing
         }
     }
 }
+
+/// The issue's result: 5 nodes, N=3, one down; writes at ONE sloppy and QUORUM strict; after its restart and
+/// the replay, the returning node holds every write homed on it, in its own storage.
+@Suite(.serialized) struct HintedHandoffClusterTests {
+    @Test(.timeLimit(.minutes(4)))
+    func aReturningNodeGetsEveryWriteItMissedFromHints() async throws {
+        try await LocalCluster.with(nodes: 5, replicationFactor: 3, arguments: ["--repair-interval", "0"]) { cluster in
+            let client = try LocalCluster.client(cluster)
+            defer { Task { await client.shutdown() } }
+            #expect(try cluster.kill("n3"))
+            // Let the survivors see n3 down, so sloppy writes pick stand-ins at once.
+            let seen = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < seen {
+                if let status = try? await client.status(timeout: .seconds(2)),
+                    status.filter(\.isUp).allSatisfy({ $0.peersDown.contains("n3") })
+                {
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let count = HealingClusterTests.keysPerPhase
+            let sloppy = (0..<count).map { "sloppy-\($0)" }
+            let strict = (0..<count).map { "strict-\($0)" }
+            try await forEachConcurrently(sloppy, width: 32) { key in
+                _ = try await HealingClusterTests.retrying(key) {
+                    try await client.put(key, "s-\(key)", consistency: .one, timeout: .seconds(10), quorum: .sloppy)
+                }
+            }
+            try await forEachConcurrently(strict, width: 32) { key in
+                _ = try await HealingClusterTests.retrying(key) {
+                    try await client.put(key, "q-\(key)", consistency: .quorum, timeout: .seconds(10), quorum: .strict)
+                }
+            }
+            try cluster.start("n3")
+            try await cluster.waitUntilReady(["n3"], timeout: .seconds(60))
+            let hosts = cluster.addresses.map(\.description).joined(separator: ",")
+            let waited = try await LocalCluster.run(["hints", "--hosts", hosts, "--wait", "150"], timeout: .seconds(180))
+            #expect(waited.status == 0, "\(waited.stdout) \(waited.stderr)")
+
+            // Every key homed on n3, read from n3's own storage (REPLICA_READ: no coordinator, no other node).
+            let ring = Ring(members: cluster.nodes.map(\.id), virtualNodes: Ring.defaultVirtualNodes)
+            let homed = (sloppy + strict).filter { ring.preferenceList(for: Array($0.utf8), replicationFactor: 3).contains(NodeID("n3")) }
+            #expect(homed.count > count / 3, "\(homed.count) keys homed on n3")
+            let cells = try await HintReplayClusterTests.replicaRead(try cluster.node(named: "n3").address, homed.map { Array($0.utf8) })
+            let held = zip(homed, cells).filter { key, cell in
+                cell?.value == Array("\(key.hasPrefix("sloppy") ? "s" : "q")-\(key)".utf8)
+            }.count
+            #expect(held == homed.count, "n3 holds \(held) of the \(homed.count) keys homed on it")
+            // They came by hint replay: the holders replayed at least one hint per key homed on n3.
+            var replayed: UInt64 = 0
+            for node in cluster.nodes where node.id.name != "n3" {
+                let stats = try await HintReplayClusterTests.hintStats(node.address)
+                replayed += stats.targets.first { $0.node == "n3" }?.replayed ?? 0
+            }
+            #expect(replayed >= UInt64(homed.count), "\(replayed) hints replayed to n3 for \(homed.count) keys")
+            print("n3 holds \(held) of \(homed.count) keys homed on it; \(replayed) hints replayed to it")
+        }
+    }
+}
