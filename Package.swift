@@ -75,7 +75,7 @@ let package = Package(
             name: "tessera",
             dependencies: [
                 "TesseraCore", "TesseraRing", "TesseraStorage", "TesseraNode", "TesseraClient",
-                "Linearizability", "TesseraBench",
+                "Linearizability", "TesseraBench", "TesseraWire", "TesseraCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "TesseraNodeTests",
             dependencies: [
-                "TesseraNode", "TesseraClient", "TesseraRing", "TesseraWire", "TesseraStorage",
+                "TesseraNode", "TesseraClient", "TesseraRing", "TesseraWire", "TesseraStorage", "TesseraCluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -118,7 +118,8 @@ let package = Package(
         .testTarget(
             name: "TesseraClientTests",
             dependencies: [
-                "TesseraClient", "TesseraBench", "TesseraCore", "TesseraRing", "TesseraWire",
+                "TesseraClient", "TesseraBench", "TesseraCore", "TesseraRing", "TesseraWire", "TesseraCluster",
+                "TesseraNode",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

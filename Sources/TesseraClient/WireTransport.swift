@@ -205,7 +205,7 @@ final class WireClientConnection: ClientConnection {
         case .error(let error):
             return .error(error)
         case .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult,
-            .replicaHintedWrite, .replicaHintedAck:
+            .replicaHintedWrite, .replicaHintedAck, .healing:
             return .error(TesseraError(.protocolError, "unexpected \(reply.opcode) reply to \(request.name)"))
         }
     }

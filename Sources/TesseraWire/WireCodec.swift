@@ -46,6 +46,7 @@ public enum WireCodec {
         case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck, .writeResult: return 32
         case .ringResult(let ring): return 64 + ring.members.count * (48 + ring.virtualNodes * 8)
         case .statusResult(let status): return 256 + (status.peersUp.count + status.peersDown.count) * 24
+        case .healing(let message): return healingSizeHint(message)
         }
     }
 
@@ -119,6 +120,8 @@ public enum WireCodec {
             buffer.writeCell(cell)
         case .replicaRead(let key):
             buffer.writeBytes32(key)
+        case .healing(let message):
+            encodeHealing(message, into: &buffer)
         }
     }
 
@@ -272,6 +275,10 @@ public enum WireCodec {
             return .replicaWrite(key: key, cell: try r.cell())
         case .replicaRead:
             return .replicaRead(key: try r.bytes32())
+        case .hintStats, .hintStatsResult, .repair, .repairResult, .repairStatus, .repairStatusResult, .digest,
+            .digestResult, .merkleTrees, .merkleTreesResult, .rangeCells, .rangeCellsResult, .applyCells,
+            .applyCellsResult:
+            return .healing(try decodeHealing(opcode, &r)!)
         }
     }
 }

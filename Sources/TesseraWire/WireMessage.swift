@@ -43,6 +43,9 @@ public enum WireMessage: Sendable, Equatable {
     case replicaHintedWrite(key: [UInt8], cell: Cell, home: String)
     case replicaHintedAck
 
+    /// Hinted handoff and anti-entropy messages (their own opcodes, see `WireHealingMessage`).
+    case healing(WireHealingMessage)
+
     /// The opcode this message is sent with.
     public var opcode: WireOpcode {
         switch self {
@@ -64,6 +67,7 @@ public enum WireMessage: Sendable, Equatable {
         case .replicaReadResult: return .replicaReadResult
         case .replicaHintedWrite: return .replicaHintedWrite
         case .replicaHintedAck: return .replicaHintedAck
+        case .healing(let message): return message.opcode
         }
     }
 }

@@ -2,8 +2,8 @@
 ///
 /// Ranges: 0x01-0x3F client requests, 0x40-0x7F replies to clients (a reply's opcode is its request's
 /// opcode + 0x40, ERROR is 0x7F), 0x80-0xBF node-to-node requests, 0xC0-0xFF node-to-node replies
-/// (request + 0x40). Reserved for later: 0x90-0x9F hinted handoff, 0xA0-0xAF membership/gossip,
-/// 0xB0-0xBF anti-entropy.
+/// (request + 0x40). Hinted handoff and repair: 0x0C-0x0F and 0x88-0x8A. Reserved for later: 0xA0-0xAF
+/// membership/gossip, 0xB0-0xBF anti-entropy.
 public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case get = 0x01
     case put = 0x02
@@ -11,6 +11,11 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case ring = 0x04
     case status = 0x05
     case ping = 0x06
+    /// Healing (branch hints-ae): hinted handoff and anti-entropy, see `WireHealingMessage`.
+    case hintStats = 0x0C
+    case repair = 0x0D
+    case repairStatus = 0x0E
+    case digest = 0x0F
 
     case getResult = 0x41
     /// The reply to PUT and DELETE.
@@ -18,14 +23,24 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case ringResult = 0x44
     case statusResult = 0x45
     case pong = 0x46
+    case hintStatsResult = 0x4C
+    case repairResult = 0x4D
+    case repairStatusResult = 0x4E
+    case digestResult = 0x4F
     case error = 0x7F
 
     case replicaWrite = 0x81
     case replicaRead = 0x82
+    case merkleTrees = 0x88
+    case rangeCells = 0x89
+    case applyCells = 0x8A
 
     case replicaAck = 0xC1
     case replicaReadResult = 0xC2
     /// Sloppy quorum: a write kept as a hint by a stand-in (cluster-core's peer slots 0x83-0x87).
     case replicaHintedWrite = 0x83
     case replicaHintedAck = 0xC3
+    case merkleTreesResult = 0xC8
+    case rangeCellsResult = 0xC9
+    case applyCellsResult = 0xCA
 }

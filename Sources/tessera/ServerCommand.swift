@@ -79,6 +79,9 @@ struct Server: AsyncParsableCommand {
     )
     var exitWithParent = false
 
+    @OptionGroup(title: "Hinted handoff and repair")
+    var healing: HealingServerOptions
+
     /// Checks every flag before anything starts, so errors come with this command's usage.
     func validate() throws {
         _ = try makeConfiguration()
@@ -111,6 +114,7 @@ struct Server: AsyncParsableCommand {
             }
             config.storageOptions.walRecoveryMode = mode
             config.phiThreshold = phiThreshold
+            try healing.apply(to: &config)
             try config.validate()
             return config
         } catch {
@@ -129,7 +133,7 @@ struct Server: AsyncParsableCommand {
 
         let node: TesseraNodeServer
         do {
-            node = try await TesseraNodeServer.start(configuration: configuration)
+            node = try await TesseraNodeServer.start(configuration: configuration, hintSink: DurableHintStore())
         } catch let error as TesseraError {
             FileHandleStderr.write("tessera server: \(error.message)\n")
             throw ExitCode(2)

@@ -20,6 +20,8 @@ struct Tessera: AsyncParsableCommand {
             DeleteCommand.self,
             StatusCommand.self,
             RingCommand.self,
+            HintsCommand.self,
+            RepairCommand.self,
             DemoCommand.self,
             CheckCommand.self,
             GenerateHistoryCommand.self,
@@ -34,6 +36,8 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             BenchCluster.self,
             BenchStorage.self,
+            BenchMerkle.self,
+            BenchHints.self,
         ]
     )
 }

@@ -59,5 +59,50 @@ enum WireSamples {
         .replicaRead(key: Array("k2".utf8)),
         .replicaReadResult(nil),
         .replicaReadResult(Cell(version: version, value: [9])),
+    ] + healing
+
+    /// Hinted handoff and anti-entropy (branch hints-ae).
+    static let healing: [WireMessage] = [
+        .healing(.hintStats), .healing(.repairStatus),
+        .healing(
+            .hintStatsResult(
+                WireHintStats(
+                    nodeID: "n1", problem: "hint store: disk full", stored: 10, insertTransactions: 2,
+                    throttleBytesPerSecond: 262_144, hintWindowMillis: 10_800_000,
+                    targets: [
+                        WireHintTarget(
+                            node: "n3", pendingHints: 5, pendingBytes: 500, replayed: 1, expired: 2, dropped: 3,
+                            failedSends: 4, replaying: true, up: false
+                        )
+                    ]
+                )
+            )
+        ),
+        .healing(.repair(WireRepairRequest(ranges: [WireTokenRange(start: .min, end: 5)], force: true, depth: 12))),
+        .healing(.repair(WireRepairRequest())),
+        .healing(
+            .repairResult(
+                WireRepairProgress(
+                    sessionID: 3, state: .running, phase: "trees", ranges: 48, rangesDiffering: 2, leavesDiffering: 9,
+                    cellsReceived: 10, cellsWritten: 4, elapsedMillis: 1234, failed: ["n4: timeout"], refused: []
+                )
+            )
+        ),
+        .healing(
+            .repairStatusResult(
+                WireRepairProgress(
+                    sessionID: 0, state: .none, phase: "", ranges: 0, rangesDiffering: 0, leavesDiffering: 0,
+                    cellsReceived: 0, cellsWritten: 0, elapsedMillis: 0, failed: [], refused: ["n2: down 11d"]
+                )
+            )
+        ),
+        .healing(.digest(ranges: [])),
+        .healing(.digestResult([WireRangeDigest(range: WireTokenRange(start: -1, end: 1), keys: 3, tombstones: 1, digest: 99)])),
+        .healing(.merkleTrees(depth: 2, ranges: [WireTokenRange(start: 1, end: 1)])),
+        .healing(.merkleTreesResult(downtimeMillis: .max, trees: [WireMerkleTree(leaves: [1, 2, 3, 4], counts: [0, 1, 2, 3])])),
+        .healing(.rangeCells(ranges: [WireTokenRange(start: 0, end: 100)])),
+        .healing(.rangeCellsResult([KeyCell(key: [1], cell: .tombstone(version)), KeyCell(key: [2], cell: Cell(version: version, value: []))])),
+        .healing(.applyCells([KeyCell(key: Array("k".utf8), cell: Cell(version: version, value: [7]))])),
+        .healing(.applyCellsResult(applied: 1)),
     ]
 }

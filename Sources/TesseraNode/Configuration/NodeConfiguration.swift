@@ -34,6 +34,14 @@ public struct NodeConfiguration: Sendable {
     public var storageOptions: StorageOptions = StorageOptions()
     /// Threads that run blocking storage calls.
     public var storageThreads: Int = 4
+    /// Hinted handoff (docs/healing.md): the cluster-wide replay budget towards one returning node (Cassandra's
+    /// 1 MiB/s; each node replays at its share, this divided by the other members; 0 = unthrottled), the hint
+    /// window (3 h) and the pending bytes kept per target (256 MiB).
+    public var hintThrottleBytesPerSecond: Int = 1 << 20
+    public var hintWindowMillis: UInt64 = 3 * 3600 * 1000
+    public var hintMaxBytesPerTarget: Int = 256 << 20
+    /// Anti-entropy repair: background schedule and Merkle depth (docs/healing.md).
+    public var repair = RepairConfiguration()
 
     public init(
         nodeID: NodeID,

@@ -1,4 +1,3 @@
-internal import CSQLite
 import TesseraCore
 
 /// The node's identity store: DIR/node.sqlite, a few tables in SQLite (the system library via CSQLite).
@@ -11,30 +10,23 @@ public final class NodeMetadataStore {
     static let formatVersion = 1
 
     public let path: String
-    private var db: OpaquePointer?
+    private let db: SQLiteDatabase
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String) throws(TesseraError) {
         self.path = path
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
-        guard rc == SQLITE_OK else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "code \(rc)"
-            sqlite3_close_v2(db)
-            db = nil
-            throw TesseraError(.storage, "cannot open node metadata \(path): \(message)")
+        do throws(SQLiteError) {
+            db = try SQLiteDatabase(path: path)
+            try db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS members(position INTEGER PRIMARY KEY, node_id TEXT NOT NULL, "
+                    + "host TEXT NOT NULL, port INTEGER NOT NULL)"
+            )
+            try db.execute("CREATE TABLE IF NOT EXISTS tokens(node_id TEXT NOT NULL, token INTEGER NOT NULL)")
+        } catch {
+            throw TesseraError(.storage, "cannot open node metadata \(path): \(error.message)")
         }
-        try execute("PRAGMA journal_mode=WAL")
-        try execute("PRAGMA synchronous=FULL")
-        try execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        try execute(
-            "CREATE TABLE IF NOT EXISTS members(position INTEGER PRIMARY KEY, node_id TEXT NOT NULL, "
-                + "host TEXT NOT NULL, port INTEGER NOT NULL)"
-        )
-        try execute("CREATE TABLE IF NOT EXISTS tokens(node_id TEXT NOT NULL, token INTEGER NOT NULL)")
     }
-
-    deinit { sqlite3_close_v2(db) }
 
     /// The identity stored in the directory, or nil for a fresh directory.
     public func load() throws(TesseraError) -> NodeIdentity? {
@@ -108,69 +100,13 @@ public final class NodeMetadataStore {
         }
     }
 
-    // MARK: the wrapper
+    // MARK: SQLite
 
-    enum Binding {
-        case text(String)
-        case int(Int64)
+    private func execute(_ sql: String, _ bindings: [SQLiteDatabase.Value] = []) throws(TesseraError) {
+        do throws(SQLiteError) { try db.execute(sql, bindings) } catch { throw error.tesseraError }
     }
 
-    struct Row {
-        let statement: OpaquePointer?
-        func text(_ column: Int32) -> String {
-            guard let pointer = sqlite3_column_text(statement, column) else { return "" }
-            return String(cString: pointer)
-        }
-        func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
-    }
-
-    private func errorMessage() -> String { db.map { String(cString: sqlite3_errmsg($0)) } ?? "no database" }
-
-    private func prepare(_ sql: String, _ bindings: [Binding]) throws(TesseraError) -> OpaquePointer? {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
-            throw TesseraError(.storage, "\(path): cannot prepare '\(sql)': \(errorMessage())")
-        }
-        // SQLITE_TRANSIENT is a macro Swift cannot import: SQLite copies the bound text.
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        for (index, binding) in bindings.enumerated() {
-            let position = Int32(index + 1)
-            let rc: Int32
-            switch binding {
-            case .text(let text): rc = sqlite3_bind_text(statement, position, text, -1, transient)
-            case .int(let value): rc = sqlite3_bind_int64(statement, position, value)
-            }
-            guard rc == SQLITE_OK else {
-                sqlite3_finalize(statement)
-                throw TesseraError(
-                    .storage,
-                    "\(path): cannot bind parameter \(position) of '\(sql)': \(errorMessage())"
-                )
-            }
-        }
-        return statement
-    }
-
-    private func execute(_ sql: String, _ bindings: [Binding] = []) throws(TesseraError) {
-        let statement = try prepare(sql, bindings)
-        defer { sqlite3_finalize(statement) }
-        var rc = sqlite3_step(statement)
-        while rc == SQLITE_ROW { rc = sqlite3_step(statement) }
-        guard rc == SQLITE_DONE else {
-            throw TesseraError(.storage, "\(path): '\(sql)' failed: \(errorMessage())")
-        }
-    }
-
-    private func query(_ sql: String, _ row: (Row) -> Void) throws(TesseraError) {
-        let statement = try prepare(sql, [])
-        defer { sqlite3_finalize(statement) }
-        while true {
-            let rc = sqlite3_step(statement)
-            if rc == SQLITE_DONE { return }
-            guard rc == SQLITE_ROW else {
-                throw TesseraError(.storage, "\(path): '\(sql)' failed: \(errorMessage())")
-            }
-            row(Row(statement: statement))
-        }
+    private func query(_ sql: String, _ row: (SQLiteDatabase.Row) -> Void) throws(TesseraError) {
+        do throws(SQLiteError) { try db.query(sql, [], row) } catch { throw error.tesseraError }
     }
 }

@@ -12,6 +12,7 @@ import TesseraWire
 /// - client GET/PUT/DELETE: `CoordinatorShell` (which drives TesseraCluster's `NodeCoordinator`);
 /// - REPLICA_WRITE / REPLICA_READ: `ReplicaService`;
 /// - peers, pings and the failure detector: `PeerMonitor`;
+/// - hinted handoff and anti-entropy (HINT_STATS, REPAIR, DIGEST, MERKLE_TREES, ...): `NodeHealing`;
 /// - RING, STATUS, PING: answered here.
 ///
 /// Confined to `eventLoop` (the node runs on one event loop; every connection, peer link and callback is on
@@ -28,6 +29,7 @@ final class NodeCore {
     let replica: ReplicaService
     let peers: PeerMonitor
     let coordinator: CoordinatorShell
+    let healing: NodeHealing
 
     private var stopped = false
     private var connections: [ObjectIdentifier: NodeConnectionHandler] = [:]
@@ -62,15 +64,6 @@ final class NodeCore {
             log: log
         )
         self.peers = PeerMonitor(configuration: configuration, eventLoop: eventLoop, log: log)
-        if let hintSink {
-            peers.onChange = { change in
-                switch change {
-                case .up(let node): hintSink.peerChanged(node, isUp: true)
-                case .down(let node): hintSink.peerChanged(node, isUp: false)
-                case .ping: break
-                }
-            }
-        }
         self.coordinator = CoordinatorShell(
             coordinator: NodeCoordinator(
                 selfID: configuration.nodeID,
@@ -86,6 +79,21 @@ final class NodeCore {
             replica: replica,
             peers: peers
         )
+        let healing = NodeHealing(configuration: configuration, ring: ring, local: replica.local, peers: peers, log: log)
+        self.healing = healing
+        (hintSink as? DurableHintStore)?.attach(healing.hints)
+        // Peer up/down drives hint replay, and reaches any other hint sink too.
+        peers.onChange = { change in
+            switch change {
+            case .up(let node):
+                healing.peerUp(node)
+                hintSink?.peerChanged(node, isUp: true)
+            case .down(let node):
+                healing.peerDown(node)
+                hintSink?.peerChanged(node, isUp: false)
+            case .ping: break
+            }
+        }
     }
 
     // MARK: lifecycle
@@ -93,6 +101,7 @@ final class NodeCore {
     /// Starts the periodic pings (and the first connection attempts).
     func start() {
         peers.start()
+        healing.start(alivePeers: peers.alive().filter { $0 != selfID }.sorted())
     }
 
     /// Stops accepting client requests; completes when in-flight requests and storage calls have finished
@@ -117,6 +126,7 @@ final class NodeCore {
     /// Stops pings, closes peer links and client connections.
     func stop() -> EventLoopFuture<Void> {
         stopped = true
+        healing.stop()
         var futures = peers.stop()
         for handler in connections.values { futures.append(handler.close()) }
         return EventLoopFuture.andAllComplete(futures, on: eventLoop)
@@ -184,6 +194,9 @@ final class NodeCore {
             sink.reply(frame.requestID, .ringResult(wireRing))
         case .status:
             status(requestID: frame.requestID, sink: sink)
+        case .healing(let message):
+            let id = frame.requestID
+            healing.handle(message, nodeID: selfID) { sink.reply(id, $0) }
         case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult,
             .replicaHintedAck:
             sink.reply(
@@ -229,7 +242,7 @@ final class NodeCore {
                         WireCounter(name: "walSyncs", value: UInt64(max(0, storage.walSyncs))),
                         WireCounter(name: "hintsHandedOff", value: stats.hintsHandedOff),
                         WireCounter(name: "hintsNotKept", value: stats.hintsNotKept),
-                    ] + StorageStatusCounters.counters(storage) + views.flatMap {
+                    ] + StorageStatusCounters.counters(storage) + healing.counters + views.flatMap {
                         WirePeerView(
                             node: $0.node.name,
                             isUp: $0.isUp,
