@@ -68,24 +68,32 @@ final class Nemesis: Sendable {
         }
         while ContinuousClock.now < deadline {
             if await sleep(draw(quietDuration), before: deadline) { break }
-            let kind = kinds[random.below(kinds.count)]
+            // One fault, or (half the time, when several kinds are enabled) two at once, as Jepsen composes
+            // nemeses: a clock drift is far more dangerous while the drifting node cannot reach some peers.
+            var batch = [kinds[random.below(kinds.count)]]
+            let partners = kinds.filter { $0 != batch[0] && $0 != .restart && batch[0] != .restart }
+            if !partners.isEmpty && random.below(2) == 0 { batch.append(partners[random.below(partners.count)]) }
             let hold = draw(faultDuration)
-            let description = try await inject(kind, random: &random, hold: hold)
-            let window = state.withLock { state -> Int in
-                state.windows.append(
-                    NemesisWindow(kind: kind, description: description, startNanos: recorder.now(), endNanos: nil)
-                )
-                state.current = description
-                return state.windows.count - 1
+            var opened: [(NemesisKind, Int)] = []
+            for kind in batch {
+                let description = try await inject(kind, random: &random, hold: hold)
+                let index = state.withLock { state -> Int in
+                    state.windows.append(
+                        NemesisWindow(kind: kind, description: description, startNanos: recorder.now(), endNanos: nil)
+                    )
+                    state.current = state.windows.suffix(opened.count + 1).map(\.description).joined(separator: " + ")
+                    return state.windows.count - 1
+                }
+                opened.append((kind, index))
             }
-            if kind != .restart {
+            if batch != [.restart] {
                 _ = await holdFault(hold, before: deadline)
             }
-            try await heal(kind)
-            state.withLock { state in
-                state.windows[window].endNanos = recorder.now()
-                state.current = nil
+            for (kind, index) in opened.reversed() {
+                try await heal(kind)
+                state.withLock { $0.windows[index].endNanos = recorder.now() }
             }
+            state.withLock { $0.current = nil }
         }
     }
 
@@ -156,6 +164,21 @@ final class Nemesis: Sendable {
                 }
             }
             state.withLock { $0.skewed.formUnion(victims) }
+            // A node rebooting with a bad clock: its hybrid logical clock starts again from its wall clock, so
+            // a clock behind real time gives its next writes versions older than what the cluster holds.
+            let behind = victims.filter { skew.offset($0) < 0 }
+            if !behind.isEmpty && random.below(2) == 0 {
+                for name in behind {
+                    try control { () throws(ClusterLauncherError) in try launcher.stop(name, grace: .seconds(5)) }
+                    try control { () throws(ClusterLauncherError) in try launcher.start(name) }
+                }
+                do {
+                    try await launcher.waitUntilReady(behind, timeout: .seconds(30))
+                } catch {
+                    throw .runFailed("clock skew: \(behind.joined(separator: ",")) did not restart: \(error)")
+                }
+                parts.append("restarted " + behind.joined(separator: ","))
+            }
             return "clock skew " + parts.joined(separator: ", ")
         case .restart:
             // Rolling restart: the whole fault is the restart itself, node after node.
