@@ -43,7 +43,7 @@ public enum NetworkNamespace {
     }
 
     /// This executable's path (/proc/self/exe).
-    static func selfExecutable() -> String {
+    public static func selfExecutable() -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard length > 0 else { return CommandLine.arguments[0] }

@@ -65,9 +65,7 @@ struct ClusterFlags: ParsableArguments {
 
     func tesseraPath() throws -> String {
         if let tessera { return tessera }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let exe = length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let exe = NetworkNamespace.selfExecutable()
         let candidate = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("tessera").path
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
             throw HarnessFailure("cannot find the tessera executable next to \(exe); build it (swift build) or pass --tessera")
