@@ -51,6 +51,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test support: manual clock, seeded simulated network, cluster simulator on the real coordinators.
+        .target(name: "TesseraTestSupport", dependencies: ["TesseraCore", "TesseraRing", "TesseraCluster"]),
         // The library users import.
         .target(
             name: "TesseraClient",
@@ -90,7 +92,12 @@ let package = Package(
         .executableTarget(name: "tessera-storage-writer", dependencies: ["TesseraStorage", "TesseraCore"], path: "Tests/StorageWriter"),
         .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage", "tessera-storage-writer"]),
         .testTarget(name: "TesseraBenchTests", dependencies: ["TesseraBench", "TesseraStorage", "TesseraCore"]),
-        .testTarget(name: "TesseraClusterTests", dependencies: ["TesseraCluster"]),
+        .testTarget(name: "TesseraClusterTests", dependencies: ["TesseraCluster", "TesseraTestSupport"]),
+        // The simulator's histories are judged by the checker (a test-only dependency).
+        .testTarget(
+            name: "TesseraTestSupportTests",
+            dependencies: ["TesseraTestSupport", "TesseraCluster", "TesseraCore", "TesseraRing", "Linearizability"]
+        ),
         .testTarget(
             name: "TesseraWireTests",
             dependencies: [
@@ -123,7 +130,9 @@ let package = Package(
         // The Jepsen-like harness (docs/fault-injection.md): nemeses, workloads, recording, reports.
         .target(
             name: "TesseraJepsen",
-            dependencies: ["TesseraCore", "TesseraClient", "Linearizability", "TesseraLocalCluster"],
+            dependencies: [
+                "TesseraCore", "TesseraClient", "Linearizability", "TesseraLocalCluster", "TesseraTestSupport",
+            ],
             path: "Jepsen-like/Sources/TesseraJepsen"
         ),
         .executableTarget(

@@ -18,7 +18,7 @@ struct TesseraJepsenCommand: AsyncParsableCommand {
             As root, the harness re-executes itself in fresh network and PID namespaces (unshare), where \
             partitions are iptables drops and every process it started dies with it.
             """,
-        subcommands: [RunCommand.self, MatrixCommand.self]
+        subcommands: [RunCommand.self, MatrixCommand.self, SimCommand.self]
     )
 }
 
