@@ -72,7 +72,10 @@ final class Nemesis: Sendable {
             // nemeses: a clock drift is far more dangerous while the drifting node cannot reach some peers.
             var batch = [kinds[random.below(kinds.count)]]
             let partners = kinds.filter { $0 != batch[0] && $0 != .restart && batch[0] != .restart }
-            if !partners.isEmpty && random.below(2) == 0 { batch.append(partners[random.below(partners.count)]) }
+            // Exactly two kinds enabled (e.g. partition,skew): always together; more: half the time.
+            if !partners.isEmpty && (kinds.count == 2 || random.below(2) == 0) {
+                batch.append(partners[random.below(partners.count)])
+            }
             let hold = draw(faultDuration)
             var opened: [(NemesisKind, Int)] = []
             for kind in batch {
