@@ -25,6 +25,9 @@ final class Nemesis: Sendable {
         /// Clock drifts in force: node -> seconds of offset gained per real second.
         var drifts: [String: Double] = [:]
         var current: String?
+        /// Set while a partition and a clock skew are injected together: the nodes on one side of the bridge,
+        /// whose clocks the skew then moves ahead.
+        var targetSide: [String]?
     }
 
     private let state = Mutex(State())
@@ -76,6 +79,12 @@ final class Nemesis: Sendable {
             if !partners.isEmpty && (kinds.count == 2 || random.below(2) == 0) {
                 batch.append(partners[random.below(partners.count)])
             }
+            // Partition and skew together are targeted: a bridge partition, and the clocks of one side moved
+            // ahead, so that side's versions win over later writes the other side coordinates before it sees
+            // them (last write wins by version). The partition goes first.
+            let targeted = batch.contains(.partition) && batch.contains(.skew) && shapes.contains(.bridge)
+            if targeted { batch = [.partition, .skew] }
+            state.withLock { $0.targetSide = targeted ? [] : nil }
             let hold = draw(faultDuration)
             var opened: [(NemesisKind, Int)] = []
             for kind in batch {
@@ -143,8 +152,13 @@ final class Nemesis: Sendable {
             return "SIGSTOP " + victims.joined(separator: ",")
         case .partition:
             guard let firewall else { throw .badInput("the partition nemesis needs the harness's network namespace") }
-            let shape = shapes[random.below(shapes.count)]
+            let targeted = state.withLock { $0.targetSide != nil }
+            let shape = targeted ? PartitionShape.bridge : shapes[random.below(shapes.count)]
             let drawn = shape.draw(nodes: names.count, random: &random)
+            if targeted {
+                let side = Set(drawn.cut.map(\.0)).sorted().map { names[$0] }
+                state.withLock { $0.targetSide = side }
+            }
             let hosts = launcher.nodes.map(\.address.host)
             try firewall.cut(drawn.cut.map { (hosts[$0.0], hosts[$0.1]) })
             state.withLock { $0.partitioned = true }
@@ -153,13 +167,15 @@ final class Nemesis: Sendable {
             guard let skew else { throw .badInput("the skew nemesis needs the nodes started under faketime") }
             var order = names
             order.shuffle(using: &random)
-            let victims = Array(order.prefix(1 + random.below(max(1, names.count - 1))))
-            var parts: [String] = []
+            let side = state.withLock { $0.targetSide }.flatMap { $0.isEmpty ? nil : $0 }
+            let victims = side ?? Array(order.prefix(1 + random.below(max(1, names.count - 1))))
+            var parts: [String] = side == nil ? [] : ["targeted at one side of the bridge:"]
             for name in victims {
-                let seconds = Double(1 + random.below(maxSkewSeconds)) * (random.below(2) == 0 ? 1 : -1)
+                let direction: Double = side != nil || random.below(2) == 0 ? 1 : -1
+                let seconds = Double(1 + random.below(maxSkewSeconds)) * direction
                 try skew.set(name, seconds: seconds)
-                if random.below(3) == 0 {
-                    let rate = Double(1 + random.below(10)) * (random.below(2) == 0 ? 1 : -1)
+                if side != nil || random.below(3) == 0 {
+                    let rate = Double(1 + random.below(10)) * (side != nil || random.below(2) == 0 ? 1 : -1)
                     state.withLock { $0.drifts[name] = rate }
                     parts.append("\(name) \(Int(seconds))s drifting \(Int(rate))s/s")
                 } else {

@@ -37,9 +37,13 @@ public enum NetworkNamespace {
         return "cannot run \(unshare): \(reason)"
     }
 
-    /// Inside the namespace: brings `lo` up (it starts down) so 127.0.0.0/8 works.
+    /// Inside the namespace: brings `lo` up (it starts down) so 127.0.0.0/8 works, and gives the namespace its
+    /// own /dev/shm. The `faketime` wrapper names its semaphore and shared memory after its pid; pids in a
+    /// fresh PID namespace repeat from run to run, and a wrapper killed with the namespace leaves its
+    /// files behind, so on the host's /dev/shm the next run's wrapper fails (`sem_open: File exists`).
     public static func prepare() throws(HarnessError) {
         try SystemCommand.run(["ip", "link", "set", "lo", "up"])
+        try SystemCommand.run(["mount", "-t", "tmpfs", "-o", "size=64m,mode=1777", "tessera-jepsen-shm", "/dev/shm"])
     }
 
     /// This executable's path (/proc/self/exe).

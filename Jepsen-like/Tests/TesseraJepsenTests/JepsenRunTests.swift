@@ -65,6 +65,7 @@ struct JepsenRunTests {
     func killedHarnessLeavesNothing() throws {
         let out = HarnessProcess.reportPath("killed")
         defer { try? FileManager.default.removeItem(atPath: out) }
+        let shmBefore = Set(((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []).filter { $0.contains("faketime") })
         let (process, _, _) = try HarnessProcess.start([
             "run", "--nemesis", "skew", "--nodes", "3", "--time-limit", "60", "--out", out, "--no-progress",
         ])
@@ -85,6 +86,9 @@ struct JepsenRunTests {
             usleep(100_000)
         }
         #expect(left.isEmpty, "left running: \(left.map(commandLine))")
+        // The wrappers' semaphores and shared memory lived in the namespace's own /dev/shm.
+        let shm = (try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []
+        #expect(Set(shm.filter { $0.contains("faketime") }).isSubset(of: shmBefore), "left in /dev/shm: \(shm)")
     }
 
     private func commandLine(_ pid: Int32) -> String {
