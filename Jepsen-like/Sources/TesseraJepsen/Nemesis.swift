@@ -28,6 +28,9 @@ final class Nemesis: Sendable {
         /// Set while a partition and a clock skew are injected together: the nodes on one side of the bridge,
         /// whose clocks the skew then moves ahead.
         var targetSide: [String]?
+        /// The largest clock offset set so far: hybrid logical clocks never go back, so once a node has seen
+        /// versions from a clock that far ahead, only a larger offset makes a difference again.
+        var highestOffset: Double = 0
     }
 
     private let state = Mutex(State())
@@ -170,9 +173,11 @@ final class Nemesis: Sendable {
             let side = state.withLock { $0.targetSide }.flatMap { $0.isEmpty ? nil : $0 }
             let victims = side ?? Array(order.prefix(1 + random.below(max(1, names.count - 1))))
             var parts: [String] = side == nil ? [] : ["targeted at one side of the bridge:"]
+            let floor = side != nil ? state.withLock { $0.highestOffset } : 0
             for name in victims {
                 let direction: Double = side != nil || random.below(2) == 0 ? 1 : -1
-                let seconds = Double(1 + random.below(maxSkewSeconds)) * direction
+                let seconds = floor + Double(1 + random.below(maxSkewSeconds)) * direction
+                state.withLock { $0.highestOffset = max($0.highestOffset, seconds) }
                 try skew.set(name, seconds: seconds)
                 if side != nil || random.below(3) == 0 {
                     let rate = Double(1 + random.below(10)) * (side != nil || random.below(2) == 0 ? 1 : -1)
@@ -243,6 +248,10 @@ final class Nemesis: Sendable {
                     state.drifts = [:]
                 }
                 return state.skewed
+            }
+            if let skew {
+                let reached = victims.map { skew.offset($0) }.max() ?? 0
+                state.withLock { $0.highestOffset = max($0.highestOffset, reached) }
             }
             for name in victims.sorted() { try skew?.set(name, seconds: 0) }
         case .restart:
