@@ -3,8 +3,8 @@ import TesseraCore
 /// A request the client sends to one node, independent of the wire encoding (`WireTransport` maps it).
 enum ClientRequest: Sendable {
     case get(key: [UInt8], consistency: ConsistencyLevel, timeout: Duration)
-    case put(key: [UInt8], value: [UInt8], consistency: ConsistencyLevel, timeout: Duration)
-    case delete(key: [UInt8], consistency: ConsistencyLevel, timeout: Duration)
+    case put(key: [UInt8], value: [UInt8], consistency: ConsistencyLevel, timeout: Duration, quorum: QuorumMode = .strict)
+    case delete(key: [UInt8], consistency: ConsistencyLevel, timeout: Duration, quorum: QuorumMode = .strict)
     case ring
     case status
     case ping

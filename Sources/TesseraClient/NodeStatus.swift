@@ -26,6 +26,25 @@ public struct NodeStatus: Hashable, Sendable {
     public var peersDown: [String] = []
     /// Further named counters the node reports (for example `readRepairs`).
     public var counters: [String: UInt64] = [:]
+    /// Each peer as this node's failure detector sees it (empty from nodes without phi-accrual detection).
+    public var peers: [PeerView] = []
+
+    /// One peer as the reporting node sees it.
+    public struct PeerView: Hashable, Sendable {
+        public var id: NodeID
+        public var isUp: Bool
+        /// Phi-accrual suspicion: 0 right after hearing from it; the node declares it down above its threshold.
+        public var phi: Double
+        /// Milliseconds since the node last heard from it (nil: not since the node started).
+        public var heardMillisAgo: UInt64?
+
+        public init(id: NodeID, isUp: Bool, phi: Double, heardMillisAgo: UInt64?) {
+            self.id = id
+            self.isUp = isUp
+            self.phi = phi
+            self.heardMillisAgo = heardMillisAgo
+        }
+    }
 
     /// Every request the node served: the client requests it coordinated plus the replica requests.
     public var requestsServed: UInt64 { gets &+ puts &+ deletes &+ replicaWrites &+ replicaReads }

@@ -5,6 +5,9 @@ extension TesseraClient {
     public struct Options: Sendable {
         /// The consistency level of a call that does not name one.
         public var defaultConsistency: ConsistencyLevel = .quorum
+        /// The quorum mode of a put or delete that does not name one: strict (only home replicas count) or sloppy
+        /// (stand-ins with hints count when home replicas are down). docs/consistency.md explains the default.
+        public var defaultQuorum: QuorumMode = .strict
         /// The deadline of a call that does not give one, covering routing, fail-over and the answer.
         public var defaultTimeout: Duration = .seconds(2)
         /// Pipelined connections per node, used round-robin. Each carries many requests at once.

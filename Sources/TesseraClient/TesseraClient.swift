@@ -99,13 +99,15 @@ public final class TesseraClient: Sendable {
         _ key: [UInt8],
         _ value: [UInt8],
         consistency: ConsistencyLevel? = nil,
-        timeout: Duration? = nil
+        timeout: Duration? = nil,
+        quorum: QuorumMode? = nil
     ) async throws(TesseraError) -> Version {
         try Limits.checkKey(key.count)
         try Limits.checkValue(value.count)
         let level = consistency ?? options.defaultConsistency
+        let mode = quorum ?? options.defaultQuorum
         let response = try await perform(key: key, timeout: timeout, level: level) { serverTimeout in
-            .put(key: key, value: value, consistency: level, timeout: serverTimeout)
+            .put(key: key, value: value, consistency: level, timeout: serverTimeout, quorum: mode)
         }
         guard case .written(let version) = response else { throw Self.unexpected(response, for: "put") }
         return version
@@ -117,9 +119,10 @@ public final class TesseraClient: Sendable {
         _ key: String,
         _ value: String,
         consistency: ConsistencyLevel? = nil,
-        timeout: Duration? = nil
+        timeout: Duration? = nil,
+        quorum: QuorumMode? = nil
     ) async throws(TesseraError) -> Version {
-        try await put(Array(key.utf8), Array(value.utf8), consistency: consistency, timeout: timeout)
+        try await put(Array(key.utf8), Array(value.utf8), consistency: consistency, timeout: timeout, quorum: quorum)
     }
 
     /// Deletes `key` (writes a tombstone) and returns the version of the delete. Deleting a missing key
@@ -128,12 +131,14 @@ public final class TesseraClient: Sendable {
     public func delete(
         _ key: [UInt8],
         consistency: ConsistencyLevel? = nil,
-        timeout: Duration? = nil
+        timeout: Duration? = nil,
+        quorum: QuorumMode? = nil
     ) async throws(TesseraError) -> Version {
         try Limits.checkKey(key.count)
         let level = consistency ?? options.defaultConsistency
+        let mode = quorum ?? options.defaultQuorum
         let response = try await perform(key: key, timeout: timeout, level: level) { serverTimeout in
-            .delete(key: key, consistency: level, timeout: serverTimeout)
+            .delete(key: key, consistency: level, timeout: serverTimeout, quorum: mode)
         }
         guard case .written(let version) = response else { throw Self.unexpected(response, for: "delete") }
         return version

@@ -147,10 +147,10 @@ final class WireClientConnection: ClientConnection {
         switch request {
         case .get(let key, let consistency, let timeout):
             return .get(key: key, consistency: consistency, timeoutMillis: millis(timeout))
-        case .put(let key, let value, let consistency, let timeout):
-            return .put(key: key, value: value, consistency: consistency, timeoutMillis: millis(timeout))
-        case .delete(let key, let consistency, let timeout):
-            return .delete(key: key, consistency: consistency, timeoutMillis: millis(timeout))
+        case .put(let key, let value, let consistency, let timeout, let quorum):
+            return .put(key: key, value: value, consistency: consistency, timeoutMillis: millis(timeout), quorum: quorum)
+        case .delete(let key, let consistency, let timeout, let quorum):
+            return .delete(key: key, consistency: consistency, timeoutMillis: millis(timeout), quorum: quorum)
         case .ring: return .ring
         case .status: return .status
         case .ping: return .ping
@@ -192,13 +192,20 @@ final class WireClientConnection: ClientConnection {
             status.replicaWrites = wire.replicaWrites
             status.replicaReads = wire.replicaReads
             status.peersDown = wire.peersDown
-            for counter in wire.counters { status.counters[counter.name] = counter.value }
+            let peers = wire.peerViews
+            status.peers = peers.map {
+                NodeStatus.PeerView(id: NodeID($0.node), isUp: $0.isUp, phi: $0.phi, heardMillisAgo: $0.heardMillisAgo)
+            }
+            for counter in wire.counters where !(peers.isEmpty ? false : counter.name.hasPrefix("peer:")) {
+                status.counters[counter.name] = counter.value
+            }
             return .status(status)
         case .pong:
             return .pong
         case .error(let error):
             return .error(error)
-        case .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult:
+        case .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult,
+            .replicaHintedWrite, .replicaHintedAck:
             return .error(TesseraError(.protocolError, "unexpected \(reply.opcode) reply to \(request.name)"))
         }
     }

@@ -71,7 +71,8 @@ public struct NodeCoordinator: Sendable {
     /// - Parameters:
     ///   - alive: nodes the failure detector considers up.
     ///   - now: monotonic nanoseconds (the deadline is `now` + timeout).
-    ///   - wallMillis: wall-clock milliseconds for the version.
+    ///   - wallMillis: wall-clock milliseconds for the version and the hints' creation time.
+    ///   - quorum: strict (default) or sloppy: stand-ins are the ring's next distinct nodes after the home replicas.
     public mutating func beginWrite(
         key: [UInt8],
         value: [UInt8]?,
@@ -79,19 +80,32 @@ public struct NodeCoordinator: Sendable {
         timeoutMillis: UInt32,
         alive: Set<NodeID>,
         now: UInt64,
-        wallMillis: UInt64
+        wallMillis: UInt64,
+        quorum: QuorumMode = .strict
     ) throws(TesseraError) -> WriteCoordinator {
         let required = try admit(key: key, value: value, level: level)
         let version = Version(timestamp: clock.now(physicalMillis: wallMillis), node: selfID.tag)
         inFlight += 1
+        let replicas: [NodeID]
+        var fallbacks: [NodeID] = []
+        if quorum == .sloppy {
+            let all = ring.preferenceList(for: key, replicationFactor: ring.members.count)
+            replicas = Array(all.prefix(settings.replicationFactor))
+            fallbacks = Array(all.dropFirst(settings.replicationFactor))
+        } else {
+            replicas = self.replicas(for: key)
+        }
         return WriteCoordinator(
             key: key,
             cell: Cell(version: version, value: value),
-            replicas: replicas(for: key),
+            replicas: replicas,
             alive: alive,
             required: required,
             level: level,
-            deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis)
+            deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis),
+            mode: quorum,
+            fallbacks: fallbacks,
+            createdMillis: wallMillis
         )
     }
 

@@ -15,8 +15,12 @@ public import TesseraCore
 /// completion change nothing. No I/O, no clocks: the shell owns request ids and timers and calls
 /// `onDeadline()` when its timer fires.
 ///
-/// Room for sloppy quorums: replicas that were down at `start()` are listed in `unreached`, for a later
-/// hinted-handoff policy to cover with stand-ins.
+/// Quorum modes (`QuorumMode`): *strict* counts only home replicas, and emits `.storeHint` (not counted) for
+/// every home replica that was down at `start()` (with `start`'s effects) or did not acknowledge by the
+/// deadline (at the deadline, or as soon as every target has answered). *Sloppy* replaces each home replica
+/// that is down by the next live node of `fallbacks` (ring order after the home replicas, each used once),
+/// sends it `.sendHinted(to:home:)`, and counts its ack toward W; a home replica without a stand-in, or whose
+/// stand-in fails or stays silent, gets a coordinator `.storeHint` as in strict mode.
 public struct WriteCoordinator: Sendable {
     /// The key being written.
     public let key: [UInt8]
@@ -29,10 +33,16 @@ public struct WriteCoordinator: Sendable {
     /// The level, for messages only.
     public let level: ConsistencyLevel?
 
-    /// Live home replicas at `start()`, in preference order: the ones the write is sent to.
+    /// The nodes the write is sent to: live home replicas in preference order, then sloppy stand-ins.
     public let targets: [NodeID]
+    /// For each of `targets`: nil for a home replica, the home replica it stands in for otherwise.
+    public let standsInFor: [NodeID?]
     /// Home replicas that were down at `start()` (not sent to).
     public let unreached: [NodeID]
+    /// Strict or sloppy.
+    public let mode: QuorumMode
+    /// Wall-clock milliseconds the write was made at (its hints' `createdMillis`).
+    public let createdMillis: UInt64
     /// Monotonic nanoseconds after which `onTick` fails the write with `timeout` (nil: only `onDeadline()`).
     public let deadline: UInt64?
 
@@ -43,6 +53,8 @@ public struct WriteCoordinator: Sendable {
     private var answers: [Answer]
     private var ackCount = 0
     private var failures: [(NodeID, TesseraError)] = []
+    /// True once the hints for targets that did not acknowledge have been emitted.
+    private var hintsSettled = false
 
     /// - Parameters:
     ///   - replicas: the N home replicas of `key` (distinct).
@@ -50,6 +62,9 @@ public struct WriteCoordinator: Sendable {
     ///   - required: W, 1...replicas.count (resolve the level with `ConsistencyLevel.required`).
     ///   - level: the level W came from, used in error messages.
     ///   - deadline: monotonic nanoseconds at which `onTick(now:)` times the write out.
+    ///   - mode: strict (default) or sloppy.
+    ///   - fallbacks: sloppy stand-in candidates, the ring's distinct nodes after the home replicas, in order.
+    ///   - createdMillis: wall-clock milliseconds for hints.
     /// - Precondition: `required >= 1`.
     public init(
         key: [UInt8],
@@ -58,7 +73,10 @@ public struct WriteCoordinator: Sendable {
         alive: Set<NodeID>,
         required: Int,
         level: ConsistencyLevel? = nil,
-        deadline: UInt64? = nil
+        deadline: UInt64? = nil,
+        mode: QuorumMode = .strict,
+        fallbacks: [NodeID] = [],
+        createdMillis: UInt64 = 0
     ) {
         precondition(required >= 1, "a write needs at least one ack, got required = \(required)")
         self.key = key
@@ -67,13 +85,25 @@ public struct WriteCoordinator: Sendable {
         self.required = required
         self.level = level
         self.deadline = deadline
+        self.mode = mode
+        self.createdMillis = createdMillis
         var targets: [NodeID] = []
         var unreached: [NodeID] = []
         targets.reserveCapacity(replicas.count)
         for replica in replicas {
             if alive.contains(replica) { targets.append(replica) } else { unreached.append(replica) }
         }
+        var standsInFor = [NodeID?](repeating: nil, count: targets.count)
+        if mode == .sloppy && !unreached.isEmpty {
+            var candidates = fallbacks.filter { alive.contains($0) && !replicas.contains($0) }[...]
+            for home in unreached {
+                guard let standIn = candidates.popFirst() else { break }
+                targets.append(standIn)
+                standsInFor.append(home)
+            }
+        }
         self.targets = targets
+        self.standsInFor = standsInFor
         self.unreached = unreached
         self.answers = Array(repeating: .pending, count: targets.count)
     }
@@ -91,6 +121,7 @@ public struct WriteCoordinator: Sendable {
         guard phase == .idle else { return [] }
         guard targets.count >= required else {
             phase = .done
+            hintsSettled = true  // nothing was sent: the client was told, nothing to hand off
             return [
                 .fail(
                     QuorumFailure.unavailable(
@@ -104,7 +135,33 @@ public struct WriteCoordinator: Sendable {
             ]
         }
         phase = .waiting
-        return targets.map { .send(to: $0) }
+        var effects: [WriteEffect] = []
+        effects.reserveCapacity(targets.count)
+        for (i, target) in targets.enumerated() {
+            if let home = standsInFor[i] { effects.append(.sendHinted(to: target, home: home)) } else { effects.append(.send(to: target)) }
+        }
+        // Home replicas down and not covered by a stand-in: the coordinator keeps their hint.
+        for home in unreached where !standsInFor.contains(home) { effects.append(.storeHint(hint(for: home))) }
+        return effects
+    }
+
+    private func hint(for home: NodeID) -> Hint {
+        Hint(target: home, key: key, cell: cell, createdMillis: createdMillis)
+    }
+
+    /// Hints for every target that did not acknowledge (for a stand-in: its home replica), once: at the
+    /// deadline, or as soon as every target has answered.
+    private mutating func settleHints(atDeadline: Bool) -> [WriteEffect] {
+        guard !hintsSettled, phase != .idle else { return [] }
+        guard atDeadline || !answers.contains(where: { if case .pending = $0 { return true } else { return false } })
+        else { return [] }
+        hintsSettled = true
+        var effects: [WriteEffect] = []
+        for i in targets.indices {
+            if case .acked = answers[i] { continue }
+            effects.append(.storeHint(hint(for: standsInFor[i] ?? targets[i])))
+        }
+        return effects
     }
 
     /// The index of `node` in `targets` if it has not answered yet.
@@ -118,9 +175,9 @@ public struct WriteCoordinator: Sendable {
         guard phase != .idle, let i = pendingIndex(node) else { return [] }
         answers[i] = .acked
         ackCount += 1
-        guard phase == .waiting, ackCount >= required else { return [] }
+        guard phase == .waiting, ackCount >= required else { return settleHints(atDeadline: false) }
         phase = .done
-        return [.succeed(acks: ackCount)]
+        return [.succeed(acks: ackCount)] + settleHints(atDeadline: false)
     }
 
     /// A replica reported an error (or the shell could not reach it).
@@ -128,7 +185,7 @@ public struct WriteCoordinator: Sendable {
         guard phase != .idle, let i = pendingIndex(node) else { return [] }
         answers[i] = .failed
         failures.append((node, error))
-        guard phase == .waiting, targets.count - failures.count < required else { return [] }
+        guard phase == .waiting, targets.count - failures.count < required else { return settleHints(atDeadline: false) }
         phase = .done
         let code = QuorumFailure.code(
             for: failures.map(\.1),
@@ -146,13 +203,15 @@ public struct WriteCoordinator: Sendable {
                         + "replicas failed (\(QuorumFailure.describe(failures)))\(outcome)"
                 )
             )
-        ]
+        ] + settleHints(atDeadline: false)
     }
 
-    /// The next time (monotonic nanoseconds) the write wants `onTick`: its deadline while it waits.
-    public var nextWakeup: UInt64? { phase == .waiting ? deadline : nil }
+    /// The next time (monotonic nanoseconds) the write wants `onTick`: its deadline while it waits for the
+    /// level or for the acknowledgements that decide its hints.
+    public var nextWakeup: UInt64? { phase == .waiting || (phase == .done && !hintsSettled) ? deadline : nil }
 
-    /// Time passed: at the deadline the write fails with `timeout`.
+    /// Time passed: at the deadline the write fails with `timeout` (if still waiting) and emits the hints of
+    /// targets that did not acknowledge.
     public mutating func onTick(now: UInt64) -> [WriteEffect] {
         guard let deadline, now >= deadline else { return [] }
         return onDeadline()
@@ -160,9 +219,9 @@ public struct WriteCoordinator: Sendable {
 
     /// The shell's deadline for this write passed.
     public mutating func onDeadline() -> [WriteEffect] {
-        guard phase == .waiting else { return [] }
+        guard phase == .waiting else { return settleHints(atDeadline: true) }
         phase = .done
-        return [
+        return settleHints(atDeadline: true) + [
             .fail(
                 TesseraError(
                     .timeout,

@@ -14,6 +14,7 @@ public struct ClusterSimulator {
     /// Replica traffic.
     public enum Message: Sendable {
         case replicaWrite(op: Int, key: [UInt8], cell: Cell)
+        case hintedWrite(op: Int, key: [UInt8], cell: Cell, home: NodeID)
         case writeAck(op: Int)
         case writeFailed(op: Int, error: TesseraError)
         case replicaRead(op: Int, key: [UInt8])
@@ -37,6 +38,8 @@ public struct ClusterSimulator {
         var id: NodeID
         var coordinator: NodeCoordinator
         var store: [[UInt8]: Cell] = [:]
+        /// The node's durable hint store.
+        var hints: [Hint] = []
         var operations: [Int: InFlight] = [:]
         var incarnation = 0
         var skewMillis: Int64 = 0
@@ -150,6 +153,7 @@ public struct ClusterSimulator {
             var store: [String: Cell] = [:]
             for (key, cell) in node.store { store[String(decoding: key, as: UTF8.self)] = cell }
             result.stores[node.id] = store
+            result.hints[node.id] = node.hints
         }
         for k in 0..<config.keys {
             let key = keyName(k)
@@ -258,7 +262,8 @@ public struct ClusterSimulator {
                     timeoutMillis: config.timeoutMillis,
                     alive: alive,
                     now: now,
-                    wallMillis: wallMillis(n)
+                    wallMillis: wallMillis(n),
+                    quorum: config.quorum
                 )
                 let effects = write.start()
                 nodes[n].operations[op] = InFlight(coordination: .write(write), client: c, incarnation: nodes[n].incarnation)
@@ -350,6 +355,12 @@ public struct ClusterSimulator {
             switch effect {
             case .send(let target):
                 network.send(from: ids[n], to: target, .replicaWrite(op: op, key: w.key, cell: w.cell), now: clock.nanos)
+            case .sendHinted(let target, let home):
+                network.send(
+                    from: ids[n], to: target, .hintedWrite(op: op, key: w.key, cell: w.cell, home: home), now: clock.nanos
+                )
+            case .storeHint(let hint):
+                nodes[n].hints.append(hint)
             case .succeed:
                 let value = Int(String(decoding: w.cell.value ?? [], as: UTF8.self)) ?? -1
                 result.acknowledgedWrites.append(
@@ -412,6 +423,10 @@ public struct ClusterSimulator {
             }
             nodes[n].coordinator.observe(cell.version, wallMillis: wallMillis(n))
             nodes[n].store[key] = Cell.newest(nodes[n].store[key], cell)
+            network.send(from: envelope.to, to: envelope.from, .writeAck(op: op), now: now)
+        case .hintedWrite(let op, let key, let cell, let home):
+            nodes[n].coordinator.observe(cell.version, wallMillis: wallMillis(n))
+            nodes[n].hints.append(Hint(target: home, key: key, cell: cell, createdMillis: wallMillis(n)))
             network.send(from: envelope.to, to: envelope.from, .writeAck(op: op), now: now)
         case .replicaRead(let op, let key):
             network.send(from: envelope.to, to: envelope.from, .readResult(op: op, cell: nodes[n].store[key]), now: now)

@@ -18,6 +18,8 @@ public struct SimulationConfig: Sendable {
     public var writePercent: UInt64 = 50
     public var writeLevel: ConsistencyLevel = .quorum
     public var readLevel: ConsistencyLevel = .quorum
+    /// Strict or sloppy writes (sloppy stand-ins keep hints; hints are not replayed in the simulation).
+    public var quorum: QuorumMode = .strict
     /// Delay, drops and duplicates.
     public var network: NetworkFaults = .reliable
     /// Random partitions (random halves, healed after a while).

@@ -1,3 +1,4 @@
+public import TesseraCluster
 public import TesseraCore
 
 /// What a `ClusterSimulator` run produced: the client history in the checker's JSONL format (design.md
@@ -20,6 +21,8 @@ public struct SimulationResult: Sendable {
     public var stores: [NodeID: [String: Cell]]
     /// Home replicas per key.
     public var replicas: [String: [NodeID]]
+    /// Hints each node keeps at the end (coordinator hints and sloppy stand-in hints).
+    public var hints: [NodeID: [Hint]] = [:]
     public var ok = 0
     public var failed = 0
     public var indeterminate = 0
@@ -29,12 +32,17 @@ public struct SimulationResult: Sendable {
     /// The history as one JSONL text.
     public var jsonl: String { history.joined(separator: "\n") + "\n" }
 
-    /// Acknowledged writes that fewer than W home replicas hold (or supersede by a newer version): lost writes.
+    /// Acknowledged writes that fewer than W nodes hold, as data (or a newer version) on a home replica or as a
+    /// hint for the key (sloppy stand-ins): lost writes.
     public var lostWrites: [AcknowledgedWrite] {
         acknowledgedWrites.filter { write in
-            let holders = (replicas[write.key] ?? []).filter { node in
+            var holders = Set((replicas[write.key] ?? []).filter { node in
                 guard let cell = stores[node]?[write.key] else { return false }
                 return cell.version >= write.version
+            })
+            for (node, kept) in hints
+            where kept.contains(where: { String(decoding: $0.key, as: UTF8.self) == write.key && $0.cell.version >= write.version }) {
+                holders.insert(node)
             }
             return holders.count < write.required
         }

@@ -64,13 +64,16 @@ struct WireBodyReader {
         return strings
     }
 
-    mutating func consistency() throws(WireError) -> ConsistencyLevel {
-        let code = try u8()
+    /// A consistency level and the quorum mode carried in its code's high bit (`QuorumMode.sloppyWireBit`).
+    mutating func consistency() throws(WireError) -> (ConsistencyLevel, QuorumMode) {
+        let byte = try u8()
         let count = try u8()
+        let quorum: QuorumMode = byte & QuorumMode.sloppyWireBit != 0 ? .sloppy : .strict
+        let code = byte & ~QuorumMode.sloppyWireBit
         guard let level = ConsistencyLevel(wireCode: code, count: count) else {
             throw malformed("invalid consistency level (code \(code), count \(count))")
         }
-        return level
+        return (level, quorum)
     }
 
     mutating func version() throws(WireError) -> Version {

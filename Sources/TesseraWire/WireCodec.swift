@@ -37,12 +37,13 @@ public enum WireCodec {
     /// The encoded size of `message` in bytes, length prefix included (an upper bound for `error` messages).
     public static func encodedSizeHint(_ message: WireMessage) -> Int {
         switch message {
-        case .get(let key, _, _), .delete(let key, _, _), .replicaRead(let key): return 30 + key.count
-        case .put(let key, let value, _, _): return 34 + key.count + value.count
+        case .get(let key, _, _, _), .delete(let key, _, _, _), .replicaRead(let key): return 30 + key.count
+        case .put(let key, let value, _, _, _): return 34 + key.count + value.count
+        case .replicaHintedWrite(let key, let cell, let home): return 48 + key.count + (cell.value?.count ?? 0) + home.utf8.count
         case .replicaWrite(let key, let cell): return 40 + key.count + (cell.value?.count ?? 0)
         case .getResult(let cell), .replicaReadResult(let cell): return 36 + (cell?.value?.count ?? 0)
         case .error(let error): return 24 + error.message.utf8.count
-        case .ring, .status, .ping, .pong, .replicaAck, .writeResult: return 32
+        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck, .writeResult: return 32
         case .ringResult(let ring): return 64 + ring.members.count * (48 + ring.virtualNodes * 8)
         case .statusResult(let status): return 256 + (status.peersUp.count + status.peersDown.count) * 24
         }
@@ -50,20 +51,24 @@ public enum WireCodec {
 
     private static func encodeBody(_ message: WireMessage, into buffer: inout ByteBuffer) {
         switch message {
-        case .get(let key, let consistency, let timeout):
+        case .get(let key, let consistency, let timeout, let quorum):
             buffer.writeBytes32(key)
-            buffer.writeConsistency(consistency)
+            buffer.writeConsistency(consistency, quorum)
             buffer.writeInteger(timeout)
-        case .put(let key, let value, let consistency, let timeout):
+        case .put(let key, let value, let consistency, let timeout, let quorum):
             buffer.writeBytes32(key)
             buffer.writeBytes32(value)
-            buffer.writeConsistency(consistency)
+            buffer.writeConsistency(consistency, quorum)
             buffer.writeInteger(timeout)
-        case .delete(let key, let consistency, let timeout):
+        case .delete(let key, let consistency, let timeout, let quorum):
             buffer.writeBytes32(key)
-            buffer.writeConsistency(consistency)
+            buffer.writeConsistency(consistency, quorum)
             buffer.writeInteger(timeout)
-        case .ring, .status, .ping, .pong, .replicaAck:
+        case .replicaHintedWrite(let key, let cell, let home):
+            buffer.writeBytes32(key)
+            buffer.writeCell(cell)
+            buffer.writeString16(home)
+        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck:
             break
         case .getResult(let cell), .replicaReadResult(let cell):
             buffer.writeOptionalCell(cell)
@@ -162,17 +167,22 @@ public enum WireCodec {
         switch opcode {
         case .get:
             let key = try r.bytes32()
-            let consistency = try r.consistency()
-            return .get(key: key, consistency: consistency, timeoutMillis: try r.u32())
+            let (consistency, quorum) = try r.consistency()
+            return .get(key: key, consistency: consistency, timeoutMillis: try r.u32(), quorum: quorum)
         case .put:
             let key = try r.bytes32()
             let value = try r.bytes32()
-            let consistency = try r.consistency()
-            return .put(key: key, value: value, consistency: consistency, timeoutMillis: try r.u32())
+            let (consistency, quorum) = try r.consistency()
+            return .put(key: key, value: value, consistency: consistency, timeoutMillis: try r.u32(), quorum: quorum)
         case .delete:
             let key = try r.bytes32()
-            let consistency = try r.consistency()
-            return .delete(key: key, consistency: consistency, timeoutMillis: try r.u32())
+            let (consistency, quorum) = try r.consistency()
+            return .delete(key: key, consistency: consistency, timeoutMillis: try r.u32(), quorum: quorum)
+        case .replicaHintedWrite:
+            let key = try r.bytes32()
+            let cell = try r.cell()
+            return .replicaHintedWrite(key: key, cell: cell, home: try r.string16())
+        case .replicaHintedAck: return .replicaHintedAck
         case .ring: return .ring
         case .status: return .status
         case .ping: return .ping
@@ -288,9 +298,9 @@ extension ByteBuffer {
     }
 
     @inline(__always)
-    mutating func writeConsistency(_ level: ConsistencyLevel) {
+    mutating func writeConsistency(_ level: ConsistencyLevel, _ quorum: QuorumMode) {
         let wire = level.wireCode
-        writeInteger(wire.code)
+        writeInteger(quorum == .sloppy ? wire.code | QuorumMode.sloppyWireBit : wire.code)
         writeInteger(wire.count)
     }
 

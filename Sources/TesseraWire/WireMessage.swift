@@ -5,11 +5,13 @@ public import TesseraCore
 public enum WireMessage: Sendable, Equatable {
     // client -> node
     /// Read `key`, answered by `getResult` or `error`.
-    case get(key: [UInt8], consistency: ConsistencyLevel, timeoutMillis: UInt32)
+    case get(key: [UInt8], consistency: ConsistencyLevel, timeoutMillis: UInt32, quorum: QuorumMode = .strict)
     /// Write `value` under `key`, answered by `writeResult` or `error`.
-    case put(key: [UInt8], value: [UInt8], consistency: ConsistencyLevel, timeoutMillis: UInt32)
+    case put(
+        key: [UInt8], value: [UInt8], consistency: ConsistencyLevel, timeoutMillis: UInt32, quorum: QuorumMode = .strict
+    )
     /// Delete `key` (write a tombstone), answered by `writeResult` or `error`.
-    case delete(key: [UInt8], consistency: ConsistencyLevel, timeoutMillis: UInt32)
+    case delete(key: [UInt8], consistency: ConsistencyLevel, timeoutMillis: UInt32, quorum: QuorumMode = .strict)
     /// Ask for the cluster's members and tokens, answered by `ringResult`.
     case ring
     /// Ask for the node's counters, answered by `statusResult`.
@@ -36,6 +38,10 @@ public enum WireMessage: Sendable, Equatable {
     /// Return the replica's newest cell for `key`; answered by `replicaReadResult`.
     case replicaRead(key: [UInt8])
     case replicaReadResult(Cell?)
+    /// Sloppy quorum: keep `cell` of `key` as a hint for home replica `home` (this node stands in for it);
+    /// answered by `replicaHintedAck` once the hint is durable, or `error` if this node keeps no hints.
+    case replicaHintedWrite(key: [UInt8], cell: Cell, home: String)
+    case replicaHintedAck
 
     /// The opcode this message is sent with.
     public var opcode: WireOpcode {
@@ -56,6 +62,8 @@ public enum WireMessage: Sendable, Equatable {
         case .replicaAck: return .replicaAck
         case .replicaRead: return .replicaRead
         case .replicaReadResult: return .replicaReadResult
+        case .replicaHintedWrite: return .replicaHintedWrite
+        case .replicaHintedAck: return .replicaHintedAck
         }
     }
 }

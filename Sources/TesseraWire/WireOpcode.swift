@@ -25,4 +25,7 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
 
     case replicaAck = 0xC1
     case replicaReadResult = 0xC2
+    /// Sloppy quorum: a write kept as a hint by a stand-in (cluster-core's peer slots 0x83-0x87).
+    case replicaHintedWrite = 0x83
+    case replicaHintedAck = 0xC3
 }

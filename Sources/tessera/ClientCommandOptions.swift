@@ -20,6 +20,14 @@ struct ClientCommandOptions: ParsableArguments {
     )
     var consistency = "QUORUM"
 
+    @Option(
+        help: ArgumentHelp(
+            "Which replicas count toward a write: strict (only home replicas) or sloppy (stand-ins keeping hints for home replicas that are down).",
+            valueName: "mode"
+        )
+    )
+    var quorum = "strict"
+
     @Option(help: ArgumentHelp("Deadline of the whole request in milliseconds.", valueName: "ms"))
     var timeout = 2000
 
@@ -34,11 +42,12 @@ struct ClientCommandOptions: ParsableArguments {
 
     /// A client for `--hosts` with `--consistency` and `--timeout` as its defaults.
     func makeClient() throws(TesseraError) -> TesseraClient {
-        let options = TesseraClient.Options(
+        var options = TesseraClient.Options(
             defaultConsistency: try level(),
             defaultTimeout: try deadline(),
             connectionsPerNode: 1
         )
+        options.defaultQuorum = try QuorumMode(parsing: quorum)
         return try TesseraClient(seeds: try HostAddress.parseList(hosts), options: options)
     }
 

@@ -52,6 +52,12 @@ struct Server: AsyncParsableCommand {
     @Option(name: .customLong("timeout-ms"), help: "Default request timeout when a request asks for 0.")
     var timeoutMillis: UInt32 = 2000
 
+    @Option(
+        name: .customLong("phi-threshold"),
+        help: "Phi-accrual suspicion at which a peer counts as down (higher: slower to suspect, fewer false alarms)."
+    )
+    var phiThreshold: Double = 8
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -85,6 +91,7 @@ struct Server: AsyncParsableCommand {
                 syncPolicy: try NodeConfiguration.parseSyncPolicy(sync)
             )
             config.defaultTimeoutMillis = timeoutMillis
+            config.phiThreshold = phiThreshold
             try config.validate()
             return config
         } catch {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TesseraClient
 import TesseraCore
 
@@ -53,6 +54,22 @@ struct StatusCommand: AsyncParsableCommand {
             }
         }
         let up = statuses.filter(\.isUp).count
-        return Console.table(rows) + "\n\(up) of \(statuses.count) members up"
+        return Console.table(rows) + "\n\(up) of \(statuses.count) members up" + renderPeerViews(statuses)
+    }
+
+    /// How each node that answered sees its peers (failure detector): up/down, phi, last heard.
+    static func renderPeerViews(_ statuses: [NodeStatus]) -> String {
+        var rows = [["NODE", "SEES", "AS", "PHI", "LAST HEARD"]]
+        for status in statuses where status.isUp {
+            for peer in status.peers {
+                rows.append([
+                    status.id.name, peer.id.name, peer.isUp ? "up" : "DOWN",
+                    peer.phi >= 1_000_000 ? "inf" : String(format: "%.2f", peer.phi),
+                    peer.heardMillisAgo.map { $0 < 10_000 ? "\($0) ms ago" : Console.duration(millis: $0) + " ago" } ?? "never",
+                ])
+            }
+        }
+        guard rows.count > 1 else { return "" }
+        return "\n\nfailure detector (phi-accrual; down above the node's --phi-threshold, default 8):\n" + Console.table(rows)
     }
 }

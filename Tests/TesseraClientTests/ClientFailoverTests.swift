@@ -26,7 +26,7 @@ import Testing
         for record in data {
             let key: [UInt8]
             switch record.request {
-            case .put(let k, _, _, _), .get(let k, _, _): key = k
+            case .put(let k, _, _, _, _), .get(let k, _, _): key = k
             default: continue
             }
             let replicas = ring.preferenceList(for: key, replicationFactor: 2)

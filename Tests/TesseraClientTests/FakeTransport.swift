@@ -90,10 +90,10 @@ final class FakeTransport: ClientTransport {
         let version = Version(timestamp: HLCTimestamp(rawValue: clock.add(1, ordering: .relaxed).newValue), node: 1)
         switch request {
         case .get(let key, _, _): return .value(store.withLock { $0[key] })
-        case .put(let key, let value, _, _):
+        case .put(let key, let value, _, _, _):
             store.withLock { $0[key] = VersionedValue(value: value, version: version) }
             return .written(version)
-        case .delete(let key, _, _):
+        case .delete(let key, _, _, _):
             store.withLock { $0[key] = nil }
             return .written(version)
         case .ring, .ping, .status: return .pong

@@ -64,11 +64,19 @@ import Testing
             var ackedBeforeEnd: Set<NodeID> = []
             var failedBeforeEnd: Set<NodeID> = []
             var answered: Set<NodeID> = []
+            var acked: Set<NodeID> = []
+            var hinted: Set<NodeID> = []
             var queue = Queue(deadlineAfter: Int(rng.next() % 12))
 
             func record(_ effects: [WriteEffect]) {
                 for effect in effects {
                     switch effect {
+                    case .sendHinted:
+                        Issue.record("a strict write sent a hinted write")
+                    case .storeHint(let hint):
+                        // One hint per home replica that was down or did not ack, never for one that acked.
+                        #expect(replicas.contains(hint.target) && !acked.contains(hint.target) && !hinted.contains(hint.target))
+                        hinted.insert(hint.target)
                     case .send(let node):
                         #expect(terminal.isEmpty && alive.contains(node) && replicas.contains(node))
                         // Each replica: ack, fail or stay silent; sometimes twice (duplicates).
@@ -106,6 +114,7 @@ import Testing
                 switch event {
                 case .ack(let node):
                     if !w.isComplete && !answered.contains(node) { ackedBeforeEnd.insert(node) }
+                    if !answered.contains(node) { acked.insert(node) }
                     answered.insert(node)
                     record(w.onAck(from: node))
                 case .failure(let node):
@@ -121,6 +130,13 @@ import Testing
             }
             #expect(terminal.count == 1, "round \(round): \(terminal)")
             #expect(w.isComplete)
+            // Once the deadline passed, every home replica that did not ack has its hint (unless nothing was sent).
+            if case .fail(let e)? = terminal.first, e.code == .unavailable {
+                #expect(hinted.isEmpty)
+            } else {
+                // (A hint may precede a late ack that arrived after the deadline, so "acked" can overlap.)
+                #expect(Set(replicas).subtracting(acked).isSubset(of: hinted), "round \(round)")
+            }
             switch terminal.first {
             case .succeed: outcomes["succeed", default: 0] += 1
             case .fail(let e): outcomes["\(e.code)", default: 0] += 1

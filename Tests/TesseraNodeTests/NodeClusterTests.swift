@@ -160,6 +160,12 @@ import Testing
             #expect(noticed)
             let unavailable = try await connection.get("k", .all)
             #expect(unavailable.errorMessage?.contains("needs 3 replicas, 2 alive") == true)
+            // STATUS shows each peer as n1 sees it: n3 down, n2 up with a low phi, heard from recently.
+            let views = try await cluster.status(0).peerViews
+            #expect(views.map(\.node) == ["n2", "n3"])
+            #expect(views.first?.isUp == true && (views.first?.phi ?? 99) < 8)
+            #expect((views.first?.heardMillisAgo ?? .max) < 2_000)
+            #expect(views.last?.isUp == false)
             // Restart: the node comes back with its data and is seen up again.
             try await cluster.startNode(2)
             let rejoined = await eventually {
@@ -167,6 +173,7 @@ import Testing
                 return false
             }
             #expect(rejoined)
+            #expect(try await cluster.status(0).peerViews.allSatisfy(\.isUp))
             let c3 = try await cluster.connect(2)
             #expect(try value(of: try await c3.get("k", .one)) == "v4")
             c3.close()

@@ -39,6 +39,7 @@ private final class BlackHoleHandler: ChannelInboundHandler {
                 )
                 // Keep n3 "alive" for the whole test: it accepts connections but never answers.
                 config.peerDownAfterMillis = 60_000
+                config.phiThreshold = 1e12
                 config.pingIntervalMillis = 100
                 var logger = Logger(label: "test")
                 logger.logLevel = .error

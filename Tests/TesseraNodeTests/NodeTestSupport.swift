@@ -57,21 +57,27 @@ final class TestCluster: Sendable {
     let directory: String
     let replicationFactor: Int
     let nodes: Mutex<[TesseraNodeServer?]>
+    /// Each node's hint store (nil: the node keeps no hints).
+    let hintSinks: [(any HintSink)?]
 
-    init(members: [MemberAddress], directory: String, replicationFactor: Int) {
+    init(members: [MemberAddress], directory: String, replicationFactor: Int, hintSinks: [(any HintSink)?] = []) {
         self.members = members
         self.directory = directory
         self.replicationFactor = replicationFactor
         self.nodes = Mutex(Array(repeating: nil, count: members.count))
+        self.hintSinks = hintSinks.isEmpty ? Array(repeating: nil, count: members.count) : hintSinks
     }
 
-    static func start(size: Int = 3, replicationFactor: Int = 3) async throws -> TestCluster {
+    static func start(size: Int = 3, replicationFactor: Int = 3, hintSinks: [(any HintSink)?] = []) async throws
+        -> TestCluster
+    {
         let ports = try await freePorts(size)
         let members = (0..<size).map { MemberAddress(id: NodeID("n\($0 + 1)"), host: "127.0.0.1", port: ports[$0]) }
         let cluster = TestCluster(
             members: members,
             directory: makeTemporaryDirectory(),
-            replicationFactor: replicationFactor
+            replicationFactor: replicationFactor,
+            hintSinks: hintSinks
         )
         for index in 0..<size { try await cluster.startNode(index) }
         try await cluster.waitUntilAllUp()
@@ -82,9 +88,10 @@ final class TestCluster: Sendable {
     static func with(
         size: Int = 3,
         replicationFactor: Int = 3,
+        hintSinks: [(any HintSink)?] = [],
         _ body: (TestCluster) async throws -> Void
     ) async throws {
-        let cluster = try await start(size: size, replicationFactor: replicationFactor)
+        let cluster = try await start(size: size, replicationFactor: replicationFactor, hintSinks: hintSinks)
         do {
             try await body(cluster)
         } catch {
@@ -142,7 +149,11 @@ final class TestCluster: Sendable {
     func startNode(_ index: Int) async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let node = try await TesseraNodeServer.start(configuration: configuration(index), logger: logger)
+        let node = try await TesseraNodeServer.start(
+            configuration: configuration(index),
+            logger: logger,
+            hintSink: hintSinks[index]
+        )
         nodes.withLock { $0[index] = node }
     }
 
@@ -169,9 +180,14 @@ final class TestCluster: Sendable {
 }
 
 extension WireConnection {
-    func put(_ key: String, _ value: String, _ level: ConsistencyLevel = .quorum) async throws -> WireMessage {
+    func put(
+        _ key: String,
+        _ value: String,
+        _ level: ConsistencyLevel = .quorum,
+        quorum: QuorumMode = .strict
+    ) async throws -> WireMessage {
         try await response(
-            to: .put(key: Array(key.utf8), value: Array(value.utf8), consistency: level, timeoutMillis: 2000),
+            to: .put(key: Array(key.utf8), value: Array(value.utf8), consistency: level, timeoutMillis: 2000, quorum: quorum),
             timeout: .seconds(10)
         )
     }

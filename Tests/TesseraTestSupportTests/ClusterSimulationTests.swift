@@ -84,3 +84,39 @@ import Testing
         #expect(first.history.count > 10)
     }
 }
+
+/// Sloppy quorums in the simulator: every acknowledged write is held by W nodes (home replicas or stand-ins
+/// keeping a hint), and writes stay available when strict ones would be refused.
+@Suite struct SloppySimulationTests {
+    @Test func sloppyWritesAreHeldByWNodesAndMoreAvailableThanStrict() {
+        let test = "SloppySimulationTests/sloppyWritesAreHeldByWNodesAndMoreAvailableThanStrict"
+        var acked = (strict: 0, sloppy: 0)
+        var standInHints = 0
+        for seed in SimulationJudge.seeds(defaultCount: 200, base: 9000) {
+            var config = ClusterSimulationTests.faultyConfig(seed: seed)
+            config.nodes = 5
+            config.crashes = true
+            config.writePercent = 80
+            config.writeLevel = .quorum
+            for quorum in [QuorumMode.strict, .sloppy] {
+                config.quorum = quorum
+                var simulator = ClusterSimulator(seed: seed, config: config)
+                let result = simulator.run()
+                #expect(
+                    result.lostWrites.isEmpty,
+                    "\(quorum): \(result.lostWrites) replay: \(SimulationJudge.replayCommand(seed: seed, test: test))"
+                )
+                if quorum == .strict { acked.strict += result.acknowledgedWrites.count } else { acked.sloppy += result.acknowledgedWrites.count }
+                if quorum == .sloppy {
+                    for (node, hints) in result.hints {
+                        standInHints += hints.filter { hint in !(result.replicas[String(decoding: hint.key, as: UTF8.self)] ?? []).contains(node) }.count
+                    }
+                }
+            }
+        }
+        if SimulationJudge.seeds(defaultCount: 200, base: 9000).count > 1 {
+            #expect(standInHints > 0, "no stand-in ever kept a hint")
+            #expect(acked.sloppy > acked.strict, "sloppy acknowledged \(acked.sloppy), strict \(acked.strict)")
+        }
+    }
+}

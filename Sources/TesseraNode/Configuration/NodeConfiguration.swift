@@ -24,8 +24,10 @@ public struct NodeConfiguration: Sendable {
     public var maxTimeoutMillis: UInt32 = 60_000
     /// How often each peer is pinged.
     public var pingIntervalMillis: Int = 500
-    /// A peer that has not answered for this long is considered down.
+    /// A ping not answered within this long is abandoned (the phi-accrual detector decides when a peer is down).
     public var peerDownAfterMillis: Int = 1500
+    /// Phi-accrual suspicion level at which a peer is declared down (`--phi-threshold`; Cassandra's default 8).
+    public var phiThreshold: Double = 8
     /// How long shutdown waits for in-flight requests.
     public var shutdownGraceMillis: Int = 5000
     /// Storage options other than the directory and sync policy.
@@ -90,6 +92,9 @@ public struct NodeConfiguration: Sendable {
                 .invalidRequest,
                 "invalid cluster name '\(clusterName)': use 1-64 characters of [A-Za-z0-9._-]"
             )
+        }
+        guard phiThreshold.isFinite, phiThreshold > 0 else {
+            throw TesseraError(.invalidRequest, "phi threshold \(phiThreshold) must be a number above 0 (default 8)")
         }
         guard !dataDirectory.isEmpty else { throw TesseraError(.invalidRequest, "the data directory is empty") }
     }

@@ -3,40 +3,44 @@ import NIOCore
 import TesseraCluster
 import TesseraCore
 
-/// The node's view of its peers: one `PeerLink` per peer, the ping round, and the `FailureDetector` it feeds
-/// (pings, every reply a peer sends, broken connections). It carries out what the detector decides and reports
-/// transitions through `onChange` (hint replay subscribes there). Confined to the event loop.
+/// The node's view of its peers: one `PeerLink` per peer and the `PhiAccrualDetector` that decides who is up.
+/// It feeds the detector (ping answers, every reply a peer sends on any request, broken connections), ticks it
+/// every `tickInterval`, and carries out its effects: pings, and up/down transitions, which it logs and reports
+/// through `onChange` (hint replay subscribes there). It decides nothing itself. Confined to the event loop.
 final class PeerMonitor {
     let selfID: NodeID
     let eventLoop: any EventLoop
     let log: Logger
-    let pingInterval: TimeAmount
     let pingTimeout: TimeAmount
+    let tickInterval: TimeAmount
     private(set) var links: [NodeID: PeerLink] = [:]
-    private var detector: FailureDetector
-    private var pinger: Scheduled<Void>?
+    private var detector: PhiAccrualDetector
+    private var ticker: Scheduled<Void>?
     private var stopped = false
     private var lastReconnectHint = NIODeadline.uptimeNanoseconds(0)
-    /// The detector's live set, recomputed at most every `aliveCacheTTL` or after a change.
-    private var aliveCache: Set<NodeID> = []
-    private var aliveCacheTime: ContinuousClock.Instant?
-    static let aliveCacheTTL: Duration = .milliseconds(20)
+    /// The detector's live set; changes only with an `.up`/`.down` effect.
+    private var aliveSet: Set<NodeID>
 
     /// Peer up/down transitions, on the event loop, once per transition.
-    var onChange: ((FailureDetector.Change) -> Void)?
+    var onChange: ((FailureDetectorEffect) -> Void)?
 
     init(configuration: NodeConfiguration, eventLoop: any EventLoop, log: Logger) {
         self.selfID = configuration.nodeID
         self.eventLoop = eventLoop
         self.log = log
-        self.pingInterval = .milliseconds(Int64(configuration.pingIntervalMillis))
+        let pingInterval = UInt64(max(1, configuration.pingIntervalMillis)) * 1_000_000
         self.pingTimeout = .milliseconds(Int64(configuration.peerDownAfterMillis))
-        self.detector = FailureDetector(
+        self.tickInterval = .nanoseconds(Int64(min(pingInterval, 100_000_000)))
+        self.detector = PhiAccrualDetector(
             local: configuration.nodeID,
             peers: configuration.members.map(\.id),
-            downAfter: .milliseconds(configuration.peerDownAfterMillis),
-            now: .now
+            settings: PhiAccrualDetector.Settings(
+                threshold: configuration.phiThreshold,
+                pingIntervalNanos: pingInterval
+            ),
+            now: Self.now()
         )
+        self.aliveSet = detector.alive
         for member in configuration.members where member.id != selfID {
             var peerLog = log
             peerLog[metadataKey: "peer"] = "\(member.id)"
@@ -51,22 +55,24 @@ final class PeerMonitor {
                 if connected {
                     ping(id)
                 } else {
-                    note(detector.onConnectionFailed(to: id, now: .now))
+                    perform(detector.onConnectionFailed(to: id, now: Self.now()))
                 }
             }
-            link.onHeard = { [unowned self] in note(detector.onHeard(from: id, now: .now)) }
+            link.onHeard = { [unowned self] in perform(detector.onHeard(from: id, now: Self.now())) }
             links[id] = link
         }
     }
 
-    /// Starts the ping rounds (and the first connection attempts).
-    func start() { pingAll() }
+    private static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 
-    /// Stops pinging and closes every link.
+    /// Starts ticking the detector (and the first connection attempts).
+    func start() { tick() }
+
+    /// Stops ticking and closes every link.
     func stop() -> [EventLoopFuture<Void>] {
         stopped = true
-        pinger?.cancel()
-        pinger = nil
+        ticker?.cancel()
+        ticker = nil
         return links.values.map { $0.stop() }
     }
 
@@ -80,53 +86,45 @@ final class PeerMonitor {
         for link in links.values where !link.isConnected { link.connectSoon() }
     }
 
-    private func pingAll() {
+    private func tick() {
         guard !stopped else { return }
-        pinger = eventLoop.assumeIsolated().scheduleTask(in: pingInterval) { [unowned self] in pingAll() }
-        for change in detector.tick(now: .now) { note(change) }
-        for (id, link) in links {
-            if link.isConnected { ping(id) } else { link.connectIfIdle() }
-        }
+        ticker = eventLoop.assumeIsolated().scheduleTask(in: tickInterval) { [unowned self] in tick() }
+        perform(detector.onTick(now: Self.now()))
     }
 
-    private func ping(_ id: NodeID) {
-        guard let link = links[id], link.isConnected else { return }
-        link.request(.ping, timeout: pingTimeout) { [unowned self] result in
-            switch result {
-            case .success(.pong): note(detector.onPingAck(from: id, now: .now))
-            case .success, .failure: note(detector.onPingTimeout(of: id, now: .now))
+    /// Carries out the detector's effects.
+    private func perform(_ effects: [FailureDetectorEffect]) {
+        for effect in effects {
+            switch effect {
+            case .ping(let node):
+                guard let link = links[node] else { continue }
+                if link.isConnected { ping(node) } else { link.connectIfIdle() }
+            case .down(let node):
+                aliveSet.remove(node)
+                log.warning(
+                    "peer is down",
+                    metadata: ["peer": "\(node)", "phi": "\(detector.phi(of: node, now: Self.now()))"]
+                )
+                onChange?(effect)
+            case .up(let node):
+                aliveSet.insert(node)
+                log.info("peer is up", metadata: ["peer": "\(node)"])
+                onChange?(effect)
             }
         }
     }
 
-    private func note(_ change: FailureDetector.Change?) {
-        guard let change else { return }
-        aliveCacheTime = nil
-        switch change {
-        case .up(let node): log.info("peer is up", metadata: ["peer": "\(node)"])
-        case .down(let node): log.warning("peer is down", metadata: ["peer": "\(node)"])
+    /// A ping's answer is heard like any reply (`onHeard`); a lost ping only lets phi grow.
+    private func ping(_ id: NodeID) {
+        guard let link = links[id], link.isConnected else { return }
+        link.request(.ping, timeout: pingTimeout) { result in
+            if case .success = result { link.noteHeard() }
         }
-        onChange?(change)
     }
 
-    /// Live nodes (this node included), cached briefly: computing the set costs an allocation and a walk over
-    /// all peers.
-    func alive() -> Set<NodeID> {
-        let now = ContinuousClock.now
-        if let time = aliveCacheTime, now - time < Self.aliveCacheTTL { return aliveCache }
-        aliveCache = detector.alive(now: now)
-        aliveCacheTime = now
-        return aliveCache
-    }
+    /// Live nodes (this node included): the `alive` set for the coordinators.
+    func alive() -> Set<NodeID> { aliveSet }
 
-    /// Each peer's state as this node sees it, in member order.
-    func peerStates(members: [MemberAddress]) -> (up: [String], down: [String]) {
-        let now = ContinuousClock.now
-        var up: [String] = []
-        var down: [String] = []
-        for member in members where member.id != selfID {
-            if detector.isAlive(member.id, now: now) { up.append(member.id.name) } else { down.append(member.id.name) }
-        }
-        return (up, down)
-    }
+    /// Each peer as this node sees it (up/down, phi, time since last heard), sorted by name.
+    func peerViews() -> [PhiAccrualDetector.PeerView] { detector.views(now: Self.now()) }
 }

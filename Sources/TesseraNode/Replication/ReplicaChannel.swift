@@ -1,4 +1,5 @@
 import NIOCore
+import TesseraCluster
 import TesseraCore
 import TesseraWire
 
@@ -19,18 +20,20 @@ enum ReplicaChannel {
         case .local(let service):
             service.write(key, cell, done)
         case .remote(let link):
-            link.request(.replicaWrite(key: key, cell: cell), timeout: timeout) { result in
-                switch result {
-                case .success(.replicaAck):
-                    link.noteHeard()
-                    done(nil)
-                case .success(let other):
-                    link.noteHeard()
-                    done(Self.replyError(other, link.member.id))
-                case .failure(let error):
-                    done(error)
-                }
-            }
+            Self.request(link, .replicaWrite(key: key, cell: cell), ack: .replicaAck, timeout: timeout, done)
+        case .missing(let node):
+            done(Self.noLink(node))
+        }
+    }
+
+    /// Sloppy quorum: asks this node to keep `cell` as a hint for `home`; `done` gets nil once it is durable.
+    func hintedWrite(_ key: [UInt8], _ cell: Cell, home: NodeID, timeout: TimeAmount, _ done: @escaping WriteDone) {
+        switch self {
+        case .local(let service):
+            service.storeHints([Hint(target: home, key: key, cell: cell, createdMillis: WallClock.nowMillis())], done)
+        case .remote(let link):
+            let message = WireMessage.replicaHintedWrite(key: key, cell: cell, home: home.name)
+            Self.request(link, message, ack: .replicaHintedAck, timeout: timeout, done)
         case .missing(let node):
             done(Self.noLink(node))
         }
@@ -56,6 +59,25 @@ enum ReplicaChannel {
             }
         case .missing(let node):
             done(.failure(Self.noLink(node)))
+        }
+    }
+
+    /// Sends a request answered by `ack` (or an error); any reply is a sign of life.
+    private static func request(
+        _ link: PeerLink,
+        _ message: WireMessage,
+        ack: WireMessage,
+        timeout: TimeAmount,
+        _ done: @escaping WriteDone
+    ) {
+        link.request(message, timeout: timeout) { result in
+            switch result {
+            case .success(let reply):
+                link.noteHeard()
+                done(reply == ack ? nil : replyError(reply, link.member.id))
+            case .failure(let error):
+                done(error)
+            }
         }
     }
 

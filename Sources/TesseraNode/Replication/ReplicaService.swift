@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import TesseraCluster
 import TesseraCore
@@ -8,10 +9,61 @@ import TesseraWire
 final class ReplicaService {
     let local: LocalReplica
     let stats: NodeStats
+    /// The durable hint store; nil: this node keeps no hints.
+    let hintSink: (any HintSink)?
+    let selfID: NodeID
+    let log: Logger
 
-    init(local: LocalReplica, stats: NodeStats) {
+    init(local: LocalReplica, stats: NodeStats, hintSink: (any HintSink)?, selfID: NodeID, log: Logger) {
         self.local = local
         self.stats = stats
+        self.hintSink = hintSink
+        self.selfID = selfID
+        self.log = log
+    }
+
+    /// Hands hints to the hint store; `done` runs on the event loop with nil once they are durable. Without a
+    /// store the hints are not kept (`unavailable`): a stand-in must not ack what it cannot keep.
+    func storeHints(_ hints: [Hint], _ done: @escaping ReplicaChannel.WriteDone) {
+        guard let hintSink else {
+            stats.hintsNotKept += UInt64(hints.count)
+            done(
+                TesseraError(
+                    .unavailable,
+                    "node \(selfID) keeps no hints (started without a hint store); it cannot stand in for a sloppy write"
+                )
+            )
+            return
+        }
+        let eventLoop = local.eventLoop
+        let callback = NIOLoopBound(done, eventLoop: eventLoop)
+        let counters = NIOLoopBound(stats, eventLoop: eventLoop)
+        let log = self.log
+        let count = UInt64(hints.count)
+        hintSink.store(hints) { error in
+            eventLoop.execute {
+                if let error {
+                    counters.value.hintsNotKept += count
+                    log.error("storing hints failed", metadata: ["hints": "\(count)", "error": "\(error)"])
+                } else {
+                    counters.value.hintsHandedOff += count
+                }
+                callback.value(error)
+            }
+        }
+    }
+
+    /// A peer's REPLICA_HINTED_WRITE: this node stands in for `home`; acked only once the hint is durable.
+    func serveHintedWrite(requestID: UInt64, key: [UInt8], cell: Cell, home: NodeID, sink: NodeConnectionHandler) {
+        do throws(TesseraError) {
+            try Limits.checkKey(key.count)
+            try Limits.checkValue(cell.value?.count ?? 0)
+        } catch {
+            sink.reply(requestID, .error(error))
+            return
+        }
+        let hint = Hint(target: home, key: key, cell: cell, createdMillis: WallClock.nowMillis())
+        storeHints([hint]) { error in sink.reply(requestID, error.map { .error($0) } ?? .replicaHintedAck) }
     }
 
     /// Stores `cell` (if newer); `done` gets nil once durable.

@@ -119,6 +119,7 @@ final class CoordinatorShell {
         value: [UInt8]?,
         consistency: ConsistencyLevel,
         timeoutMillis: UInt32,
+        quorum: QuorumMode = .strict,
         sink: NodeConnectionHandler
     ) {
         let now = Self.monotonicNow()
@@ -131,7 +132,8 @@ final class CoordinatorShell {
                 timeoutMillis: timeoutMillis,
                 alive: peers.alive(),
                 now: now,
-                wallMillis: WallClock.nowMillis()
+                wallMillis: WallClock.nowMillis(),
+                quorum: quorum
             )
         } catch {
             refuse(requestID, error, sink)
@@ -145,8 +147,21 @@ final class CoordinatorShell {
     }
 
     private func perform(_ effects: [WriteEffect], _ op: WriteOperation) {
+        var hints: [Hint] = []
+        defer { if !hints.isEmpty { replica.storeHints(hints) { _ in } } }
         for effect in effects {
             switch effect {
+            case .sendHinted(let standIn, let home):
+                channel(to: standIn).hintedWrite(op.coordinator.key, op.coordinator.cell, home: home, timeout: op.timeout) {
+                    [unowned self] error in
+                    if let error {
+                        perform(op.coordinator.onFailure(from: standIn, error: error), op)
+                    } else {
+                        perform(op.coordinator.onAck(from: standIn), op)
+                    }
+                }
+            case .storeHint(let hint):
+                hints.append(hint)
             case .send(let node):
                 channel(to: node).write(op.coordinator.key, op.coordinator.cell, timeout: op.timeout) {
                     [unowned self] error in

@@ -37,7 +37,8 @@ final class NodeCore {
         engine: StorageEngine,
         pool: NIOThreadPool,
         eventLoop: any EventLoop,
-        log: Logger
+        log: Logger,
+        hintSink: (any HintSink)? = nil
     ) {
         self.configuration = configuration
         self.selfID = configuration.nodeID
@@ -55,9 +56,21 @@ final class NodeCore {
         )
         self.replica = ReplicaService(
             local: LocalReplica(engine: engine, pool: pool, eventLoop: eventLoop),
-            stats: stats
+            stats: stats,
+            hintSink: hintSink,
+            selfID: configuration.nodeID,
+            log: log
         )
         self.peers = PeerMonitor(configuration: configuration, eventLoop: eventLoop, log: log)
+        if let hintSink {
+            peers.onChange = { change in
+                switch change {
+                case .up(let node): hintSink.peerChanged(node, isUp: true)
+                case .down(let node): hintSink.peerChanged(node, isUp: false)
+                case .ping: break
+                }
+            }
+        }
         self.coordinator = CoordinatorShell(
             coordinator: NodeCoordinator(
                 selfID: configuration.nodeID,
@@ -126,7 +139,7 @@ final class NodeCore {
     /// Handles one request frame from a connection.
     func handle(_ frame: WireFrame, from sink: NodeConnectionHandler) {
         switch frame.message {
-        case .get(let key, let consistency, let timeout):
+        case .get(let key, let consistency, let timeout, _):
             stats.gets += 1
             coordinator.read(
                 requestID: frame.requestID,
@@ -135,7 +148,7 @@ final class NodeCore {
                 timeoutMillis: timeout,
                 sink: sink
             )
-        case .put(let key, let value, let consistency, let timeout):
+        case .put(let key, let value, let consistency, let timeout, let quorum):
             stats.puts += 1
             coordinator.write(
                 requestID: frame.requestID,
@@ -143,9 +156,10 @@ final class NodeCore {
                 value: value,
                 consistency: consistency,
                 timeoutMillis: timeout,
+                quorum: quorum,
                 sink: sink
             )
-        case .delete(let key, let consistency, let timeout):
+        case .delete(let key, let consistency, let timeout, let quorum):
             stats.deletes += 1
             coordinator.write(
                 requestID: frame.requestID,
@@ -153,8 +167,12 @@ final class NodeCore {
                 value: nil,
                 consistency: consistency,
                 timeoutMillis: timeout,
+                quorum: quorum,
                 sink: sink
             )
+        case .replicaHintedWrite(let key, let cell, let home):
+            coordinator.observe(cell.version)
+            replica.serveHintedWrite(requestID: frame.requestID, key: key, cell: cell, home: NodeID(home), sink: sink)
         case .replicaWrite(let key, let cell):
             coordinator.observe(cell.version)
             replica.serveWrite(requestID: frame.requestID, key: key, cell: cell, sink: sink)
@@ -166,7 +184,8 @@ final class NodeCore {
             sink.reply(frame.requestID, .ringResult(wireRing))
         case .status:
             status(requestID: frame.requestID, sink: sink)
-        case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult:
+        case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult,
+            .replicaHintedAck:
             sink.reply(
                 frame.requestID,
                 .error(TesseraError(.invalidRequest, "\(frame.message.opcode) is a reply, not a request"))
@@ -181,7 +200,9 @@ final class NodeCore {
             .assumeIsolated()
             .whenComplete { [unowned self] result in
                 let storage = (try? result.get()) ?? StorageStats()
-                let (up, down) = peers.peerStates(members: configuration.members)
+                let views = peers.peerViews()
+                let up = views.filter(\.isUp).map(\.node.name)
+                let down = views.filter { !$0.isUp }.map(\.node.name)
                 let status = WireStatus(
                     nodeID: selfID.name,
                     clusterName: configuration.clusterName,
@@ -206,7 +227,16 @@ final class NodeCore {
                         WireCounter(name: "storageWriteBatches", value: UInt64(local.writeBatches)),
                         WireCounter(name: "storageReadBatches", value: UInt64(local.readBatches)),
                         WireCounter(name: "walSyncs", value: UInt64(max(0, storage.walSyncs))),
-                    ]
+                        WireCounter(name: "hintsHandedOff", value: stats.hintsHandedOff),
+                        WireCounter(name: "hintsNotKept", value: stats.hintsNotKept),
+                    ] + views.flatMap {
+                        WirePeerView(
+                            node: $0.node.name,
+                            isUp: $0.isUp,
+                            phi: $0.phi,
+                            heardMillisAgo: $0.sinceHeardNanos.map { $0 / 1_000_000 }
+                        ).counters
+                    }
                 )
                 sink.reply(requestID, .statusResult(status))
             }

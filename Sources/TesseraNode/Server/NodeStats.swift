@@ -11,4 +11,8 @@ final class NodeStats {
     var connectionsAccepted: UInt64 = 0
     var timeouts: UInt64 = 0
     var unavailable: UInt64 = 0
+    /// Hints given to the hint store (coordinator hints and hinted writes taken as a stand-in).
+    var hintsHandedOff: UInt64 = 0
+    /// Hints dropped: no hint store configured, or it failed.
+    var hintsNotKept: UInt64 = 0
 }

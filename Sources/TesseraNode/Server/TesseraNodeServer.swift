@@ -51,7 +51,13 @@ public final class TesseraNodeServer: Sendable {
 
     /// Starts a node. Throws `TesseraError` (invalidRequest for a bad configuration or a directory that belongs
     /// to another node or cluster, storage for storage failures, unavailable if the address cannot be bound).
-    public static func start(configuration: NodeConfiguration, logger: Logger? = nil) async throws -> TesseraNodeServer
+    /// - Parameter hintSink: the durable hint store; nil keeps no hints (a sloppy stand-in then refuses hinted
+    ///   writes, so they do not count).
+    public static func start(
+        configuration: NodeConfiguration,
+        logger: Logger? = nil,
+        hintSink: (any HintSink)? = nil
+    ) async throws -> TesseraNodeServer
     {
         try configuration.validate()
         var log = logger ?? Logger(label: "tessera.node")
@@ -84,7 +90,14 @@ public final class TesseraNodeServer: Sendable {
             let coreLog = componentLog
             let core = try await loop.submit {
                 NIOLoopBound(
-                    NodeCore(configuration: configuration, engine: engine, pool: pool, eventLoop: loop, log: coreLog),
+                    NodeCore(
+                        configuration: configuration,
+                        engine: engine,
+                        pool: pool,
+                        eventLoop: loop,
+                        log: coreLog,
+                        hintSink: hintSink
+                    ),
                     eventLoop: loop
                 )
             }.get()

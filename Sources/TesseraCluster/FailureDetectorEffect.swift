@@ -1,0 +1,11 @@
+public import TesseraCore
+
+/// What the shell must do after feeding an event to a `PhiAccrualDetector`.
+public enum FailureDetectorEffect: Sendable, Equatable {
+    /// Send a PING to this peer (its answer goes to `onHeard`).
+    case ping(NodeID)
+    /// The peer is now considered down (reported once per transition).
+    case down(NodeID)
+    /// The peer is up again (it was down and has been heard from).
+    case up(NodeID)
+}

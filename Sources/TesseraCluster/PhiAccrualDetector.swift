@@ -1,0 +1,206 @@
+public import TesseraCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Phi-accrual failure detection (Hayashibara et al., 2004) for every peer of one node, as a pure state
+/// machine: time comes in as monotonic nanoseconds, and every call returns the `FailureDetectorEffect`s the
+/// shell must carry out (whom to ping, who is now down or up).
+///
+/// Each peer keeps a window of *heartbeat intervals*: the gaps between the times it was heard from (a ping
+/// answer or any other reply). Suspicion is `phi = -log10(1 - F(t))`, where `t` is the time since the peer was
+/// last heard and `F` the normal distribution fitted to the window (Akka's logistic approximation of its CDF).
+/// A peer is *down* once `phi` passes `threshold` (8 by default, as Cassandra's `phi_convict_threshold`), or at
+/// once when a connection to it is refused or breaks; it is *up* again the moment it is heard from.
+///
+/// Replies arrive far more often than pings under load; recording every gap would fit a distribution with a
+/// mean of microseconds and declare a peer down after a few milliseconds of quiet. So a gap is recorded only
+/// when at least `minSampleNanos` (half the ping interval) have passed since the last recorded heartbeat: the
+/// window measures how often this node hears from a peer at ping-round granularity. The silence that ended
+/// with a peer coming back is an outage, not a heartbeat interval, and is not recorded.
+///
+/// Invariants: a transition is reported once (`.down` then, after hearing from the peer, `.up`); the local
+/// node is always alive; unknown peers are never alive.
+public struct PhiAccrualDetector: Sendable {
+    /// Tuning. Defaults follow Cassandra/Akka, scaled to the node's ping interval.
+    public struct Settings: Sendable, Equatable {
+        /// Suspicion level at which a peer is declared down.
+        public var threshold: Double
+        /// How often each peer is pinged.
+        public var pingIntervalNanos: UInt64
+        /// Heartbeat intervals remembered per peer.
+        public var windowSize: Int
+        /// The standard deviation never goes below this (steady heartbeats would otherwise make any jitter fatal).
+        public var minStdDeviationNanos: UInt64
+        /// Added to the mean: a pause this long is not suspicious by itself.
+        public var acceptablePauseNanos: UInt64
+
+        public init(
+            threshold: Double = 8,
+            pingIntervalNanos: UInt64 = 500_000_000,
+            windowSize: Int = 1000,
+            minStdDeviationNanos: UInt64 = 100_000_000,
+            acceptablePauseNanos: UInt64 = 0
+        ) {
+            self.threshold = threshold
+            self.pingIntervalNanos = max(1, pingIntervalNanos)
+            self.windowSize = max(2, windowSize)
+            self.minStdDeviationNanos = max(1, minStdDeviationNanos)
+            self.acceptablePauseNanos = acceptablePauseNanos
+        }
+
+        /// Gaps shorter than this are not recorded as heartbeat intervals.
+        public var minSampleNanos: UInt64 { pingIntervalNanos / 2 }
+    }
+
+    /// What this node knows about one peer.
+    public struct PeerView: Sendable, Equatable {
+        public var node: NodeID
+        public var isUp: Bool
+        public var phi: Double
+        /// Nanoseconds since the peer was last heard from (nil: never, since this node started).
+        public var sinceHeardNanos: UInt64?
+    }
+
+    private struct Peer: Sendable {
+        var lastHeard: UInt64
+        var heardEver = false
+        var lastSample: UInt64
+        var lastPing: UInt64?
+        var down = false
+        var intervals: [Double] = []
+        var next = 0
+        var sum: Double = 0
+        var sumOfSquares: Double = 0
+
+        mutating func record(_ interval: Double, window: Int) {
+            if intervals.count < window {
+                intervals.append(interval)
+            } else {
+                let old = intervals[next]
+                sum -= old
+                sumOfSquares -= old * old
+                intervals[next] = interval
+                next = (next + 1) % window
+            }
+            sum += interval
+            sumOfSquares += interval * interval
+        }
+    }
+
+    public let local: NodeID
+    public var settings: Settings
+    private var peers: [NodeID: Peer] = [:]
+
+    /// - Parameters:
+    ///   - peers: the other members (the local node is ignored if listed); they start up, as if heard at `now`.
+    ///   - now: monotonic nanoseconds.
+    public init(local: NodeID, peers: [NodeID], settings: Settings = Settings(), now: UInt64) {
+        self.local = local
+        self.settings = settings
+        for peer in peers where peer != local {
+            var state = Peer(lastHeard: now, lastSample: now)
+            // The first estimate (Akka): one ping interval, with a quarter of it as deviation.
+            let first = Double(settings.pingIntervalNanos)
+            state.record(first - first / 4, window: settings.windowSize)
+            state.record(first + first / 4, window: settings.windowSize)
+            self.peers[peer] = state
+        }
+    }
+
+    /// The peers watched, sorted.
+    public var watched: [NodeID] { peers.keys.sorted() }
+
+    /// True if `node` is considered up (the local node always is).
+    public func isAlive(_ node: NodeID) -> Bool {
+        if node == local { return true }
+        guard let peer = peers[node] else { return false }
+        return !peer.down
+    }
+
+    /// Every node considered up, the local node included: the `alive` set for the coordinators.
+    public var alive: Set<NodeID> {
+        var result: Set<NodeID> = [local]
+        for (node, peer) in peers where !peer.down { result.insert(node) }
+        return result
+    }
+
+    /// The suspicion level of `node` at `now` (0 for the local node and right after hearing from it).
+    public func phi(of node: NodeID, now: UInt64) -> Double {
+        guard let peer = peers[node] else { return node == local ? 0 : .infinity }
+        return Self.phi(peer, now: now, settings: settings)
+    }
+
+    private static func phi(_ peer: Peer, now: UInt64, settings: Settings) -> Double {
+        let elapsed = Double(now > peer.lastHeard ? now - peer.lastHeard : 0)
+        let n = Double(peer.intervals.count)
+        let mean = peer.sum / n + Double(settings.acceptablePauseNanos)
+        let variance = max(0, peer.sumOfSquares / n - (peer.sum / n) * (peer.sum / n))
+        let deviation = max(variance.squareRoot(), Double(settings.minStdDeviationNanos))
+        let y = (elapsed - mean) / deviation
+        let e = exp(-y * (1.5976 + 0.070566 * y * y))
+        if elapsed > mean { return -log10(e / (1 + e)) }
+        return -log10(1 - 1 / (1 + e))
+    }
+
+    /// What this node sees of each peer at `now`, sorted by name (for STATUS).
+    public func views(now: UInt64) -> [PeerView] {
+        watched.map { node in
+            let peer = peers[node]!
+            return PeerView(
+                node: node,
+                isUp: !peer.down,
+                phi: Self.phi(peer, now: now, settings: settings),
+                sinceHeardNanos: peer.heardEver ? (now > peer.lastHeard ? now - peer.lastHeard : 0) : nil
+            )
+        }
+    }
+
+    /// `node` answered a ping or sent any other reply.
+    public mutating func onHeard(from node: NodeID, now: UInt64) -> [FailureDetectorEffect] {
+        guard var peer = peers[node] else { return [] }
+        if !peer.heardEver || peer.down {
+            // The gap since a peer was lost (or since start) is an outage, not a heartbeat interval.
+            peer.lastSample = now
+        } else if now >= peer.lastSample &+ settings.minSampleNanos {
+            peer.record(Double(now - peer.lastSample), window: settings.windowSize)
+            peer.lastSample = now
+        }
+        peer.heardEver = true
+        if now > peer.lastHeard { peer.lastHeard = now }
+        let wasDown = peer.down
+        peer.down = false
+        peers[node] = peer
+        return wasDown ? [.up(node)] : []
+    }
+
+    /// Connecting to `node` was refused or its connection broke: down now.
+    public mutating func onConnectionFailed(to node: NodeID, now: UInt64) -> [FailureDetectorEffect] {
+        guard var peer = peers[node], !peer.down else { return [] }
+        peer.down = true
+        peers[node] = peer
+        return [.down(node)]
+    }
+
+    /// Time passed: pings peers whose ping is due, and declares down every peer whose phi passed the
+    /// threshold. Effects are sorted by peer name. Call it at least every ping interval.
+    public mutating func onTick(now: UInt64) -> [FailureDetectorEffect] {
+        var effects: [FailureDetectorEffect] = []
+        for node in watched {
+            var peer = peers[node]!
+            if !peer.down && Self.phi(peer, now: now, settings: settings) > settings.threshold {
+                peer.down = true
+                effects.append(.down(node))
+            }
+            if peer.lastPing.map({ now >= $0 &+ settings.pingIntervalNanos }) ?? true {
+                peer.lastPing = now
+                effects.append(.ping(node))
+            }
+            peers[node] = peer
+        }
+        return effects
+    }
+}
