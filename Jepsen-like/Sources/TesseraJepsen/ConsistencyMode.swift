@@ -9,6 +9,9 @@ public enum ConsistencyMode: String, CaseIterable, Hashable, Sendable, CustomStr
     /// Promises no lost acknowledged write; not linearizable (concurrent writes are ordered by HLC, not by
     /// real time, so clock skew reorders them).
     case quorum = "QUORUM"
+    /// Writes at QUORUM where stand-ins holding hints count when home replicas are down (sloppy quorums),
+    /// reads at QUORUM. Promises no lost acknowledged write once hints are replayed; not linearizable.
+    case quorumSloppy = "QUORUM-SLOPPY"
 
     /// Parses `ONE`, `QUORUM` (any case); the error names the mode and lists the accepted ones.
     public init(parsing text: String) throws(HarnessError) {
@@ -25,14 +28,17 @@ public enum ConsistencyMode: String, CaseIterable, Hashable, Sendable, CustomStr
     public var level: ConsistencyLevel {
         switch self {
         case .one: return .one
-        case .quorum: return .quorum
+        case .quorum, .quorumSloppy: return .quorum
         }
     }
+
+    /// Strict or sloppy quorums for writes.
+    public var quorumMode: QuorumMode { self == .quorumSloppy ? .sloppy : .strict }
 
     /// True when the mode promises a linearizable history (each key on its own).
     public var promisesLinearizability: Bool {
         switch self {
-        case .one, .quorum: return false
+        case .one, .quorum, .quorumSloppy: return false
         }
     }
 

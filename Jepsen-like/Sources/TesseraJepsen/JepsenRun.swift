@@ -81,6 +81,7 @@ public enum JepsenRun {
         // A write resent after a lost connection would get a new version: until retries are idempotent the
         // harness records such a write as info instead of letting the client send it twice.
         options.retryWritesAfterConnectionLoss = false
+        options.defaultQuorum = configuration.mode.quorumMode
         options.downNodeBackoff = .milliseconds(200)
         options.connectTimeout = .milliseconds(500)
         let client: TesseraClient

@@ -16,7 +16,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var cluster: ClusterFlags
 
-    @Option(help: "Consistency mode: ONE or QUORUM (strict).")
+    @Option(help: "Consistency mode: ONE, QUORUM (strict) or QUORUM-SLOPPY (sloppy quorums for writes).")
     var consistency: String = "QUORUM"
 
     @Option(help: "Faults: kill, pause, partition, skew, restart (comma-separated), none or all.")
