@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "TesseraClient", targets: ["TesseraClient"]),
         .library(name: "Linearizability", targets: ["Linearizability"]),
         .executable(name: "tessera", targets: ["tessera"]),
+        .executable(name: "tessera-jepsen", targets: ["tessera-jepsen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -71,11 +72,13 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // Starting, stopping, killing and pausing local `tessera server` processes (demo, bench, harness, tests).
+        .target(name: "TesseraLocalCluster", dependencies: ["TesseraCore", "TesseraClient"]),
         .executableTarget(
             name: "tessera",
             dependencies: [
                 "TesseraCore", "TesseraRing", "TesseraStorage", "TesseraNode", "TesseraClient",
-                "Linearizability", "TesseraBench", "TesseraWire", "TesseraCluster",
+                "Linearizability", "TesseraBench", "TesseraLocalCluster", "TesseraWire", "TesseraCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -118,11 +121,30 @@ let package = Package(
         .testTarget(
             name: "TesseraClientTests",
             dependencies: [
-                "TesseraClient", "TesseraBench", "TesseraCore", "TesseraRing", "TesseraWire", "TesseraCluster",
-                "TesseraNode",
+                "TesseraClient", "TesseraBench", "TesseraLocalCluster", "TesseraCore", "TesseraRing", "TesseraWire",
+                "TesseraCluster", "TesseraNode",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+
+        // The Jepsen-like harness (docs/fault-injection.md): nemeses, workloads, recording, reports.
+        .target(
+            name: "TesseraJepsen",
+            dependencies: [
+                "TesseraCore", "TesseraClient", "Linearizability", "TesseraLocalCluster", "TesseraTestSupport",
+            ],
+            path: "Jepsen-like/Sources/TesseraJepsen"
+        ),
+        .executableTarget(
+            name: "tessera-jepsen",
+            dependencies: ["TesseraJepsen", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Jepsen-like/Sources/tessera-jepsen"
+        ),
+        .testTarget(
+            name: "TesseraJepsenTests",
+            dependencies: ["TesseraJepsen", "Linearizability", "tessera-jepsen", "tessera"],
+            path: "Jepsen-like/Tests/TesseraJepsenTests"
         ),
     ]
 )

@@ -35,14 +35,24 @@ public final class WireConnection: Sendable {
     }
 
     /// Connects to `host:port`. The returned future completes on the connection's event loop.
+    ///   - localHost: if set to an IP address other than a wildcard (0.0.0.0, ::), the connection leaves from
+    ///     this address (port chosen by the kernel) instead of the source address the kernel's route picks: a
+    ///     node binds its peer connections to its listen address, so firewall rules by address pair match them.
     public static func connect(
         host: String,
         port: Int,
         group: any EventLoopGroup,
-        connectTimeout: TimeAmount = .seconds(2)
+        connectTimeout: TimeAmount = .seconds(2),
+        localHost: String? = nil
     ) -> EventLoopFuture<WireConnection> {
         let peer = "\(host):\(port)"
-        return ClientBootstrap(group: group)
+        var bootstrap = ClientBootstrap(group: group)
+        if let localHost, localHost != "0.0.0.0", localHost != "::",
+            let local = try? SocketAddress(ipAddress: localHost, port: 0)
+        {
+            bootstrap = bootstrap.bind(to: local)
+        }
+        return bootstrap
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in

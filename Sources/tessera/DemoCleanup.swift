@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import TesseraBench
+import TesseraLocalCluster
 
 /// Stops the demo's nodes and removes its temporary directory, once, from whichever path gets there first
 /// (quit, end of input, an error, or a signal).

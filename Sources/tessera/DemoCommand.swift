@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import TesseraBench
+import TesseraLocalCluster
 import TesseraClient
 import TesseraCore
 

@@ -1,4 +1,5 @@
 import TesseraBench
+import TesseraLocalCluster
 import TesseraClient
 import TesseraCore
 

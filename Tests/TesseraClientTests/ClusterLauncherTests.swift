@@ -1,5 +1,5 @@
 import Foundation
-import TesseraBench
+import TesseraLocalCluster
 import Testing
 
 #if canImport(Glibc)
@@ -20,6 +20,50 @@ import Testing
         #expect(write(fd, bytes, bytes.count) == bytes.count)
         close(fd)
         return (directory, path)
+    }
+
+    /// A wrapper (as `faketime` is) forks the server: pause, kill and stop must reach the server itself, and
+    /// nodes on their own addresses share one port.
+    @Test func wrappedServersGetTheSignalsAndOwnAddresses() throws {
+        let (directory, script) = try makeScript("echo \"$@\"; exec sleep 30")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let launcher = try ClusterLauncher(
+            executable: script,
+            nodeCount: 2,
+            dataDirectory: directory + "/data",
+            replicationFactor: 1,
+            hosts: ["127.0.0.21", "127.0.0.22"],
+            // sh runs the server as a child and waits (it does not exec it), like faketime.
+            wrapper: { _ in ["/bin/sh", "-c", "\"$@\"; exit $?", "wrapper"] }
+        )
+        defer { launcher.stopAll(grace: .seconds(1)) }
+        #expect(launcher.addresses.map(\.host) == ["127.0.0.21", "127.0.0.22"])
+        #expect(Set(launcher.addresses.map(\.port)).count == 1)
+        try launcher.startAll()
+        let wrapper = try #require(launcher.pid(of: "n1"))
+        let server = try #require(launcher.serverPID(of: "n1"))
+        #expect(server != wrapper)
+        #expect(try launcher.pause("n1"))
+        for _ in 0..<100 where Self.state(of: server) != "T" { usleep(10_000) }  // delivery is asynchronous
+        #expect(Self.state(of: server) == "T", "the server, not the wrapper, must be stopped")
+        #expect(Self.state(of: wrapper) != "T")
+        #expect(try launcher.resume("n1"))
+        #expect(try launcher.kill("n1"))
+        #expect(!LocalCluster.isAlive(server))
+        #expect(!LocalCluster.isAlive(wrapper))
+        let server2 = try #require(launcher.serverPID(of: "n2"))
+        launcher.stopAll(grace: .seconds(2))
+        #expect(!LocalCluster.isAlive(server2))
+        let log = try String(contentsOfFile: launcher.nodes[0].logPath, encoding: .utf8)
+        #expect(log.contains("server --node-id n1 --listen 127.0.0.21:\(launcher.nodes[0].address.port)"))
+    }
+
+    /// The state letter of /proc/PID/stat (R, S, T, Z, ...).
+    static func state(of pid: Int32) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        return String(stat[stat.index(close, offsetBy: 2)])
     }
 
     @Test func startsKillsRestartsAndStopsChildren() throws {

@@ -1,5 +1,5 @@
 import Foundation
-import TesseraBench
+import TesseraLocalCluster
 import Testing
 
 #if canImport(Glibc)

@@ -1,6 +1,6 @@
 import NIOCore
 import NIOPosix
-import TesseraBench
+import TesseraLocalCluster
 import TesseraCore
 import TesseraWire
 import Testing

@@ -9,6 +9,8 @@ import TesseraWire
 /// backoff after a failed connect fail at once with `unavailable`. Confined to `eventLoop`.
 final class PeerLink {
     let member: MemberAddress
+    /// This node's listen host: outbound peer connections leave from it (so rules by address pair match).
+    let localHost: String?
     let eventLoop: any EventLoop
     let log: Logger
     /// Called on the event loop when a connection is established (true) or fails or closes (false).
@@ -29,8 +31,9 @@ final class PeerLink {
     static let maxBackoff: TimeAmount = .milliseconds(500)
     static let maxWaiting = 65_536
 
-    init(member: MemberAddress, eventLoop: any EventLoop, log: Logger) {
+    init(member: MemberAddress, localHost: String? = nil, eventLoop: any EventLoop, log: Logger) {
         self.member = member
+        self.localHost = localHost
         self.eventLoop = eventLoop
         self.log = log
     }
@@ -99,7 +102,13 @@ final class PeerLink {
 
     private func connect() {
         connecting = true
-        WireConnection.connect(host: member.host, port: member.port, group: eventLoop, connectTimeout: .seconds(1))
+        WireConnection.connect(
+            host: member.host,
+            port: member.port,
+            group: eventLoop,
+            connectTimeout: .seconds(1),
+            localHost: localHost
+        )
             .hop(to: eventLoop)
             .assumeIsolated()
             .whenComplete { [self] result in

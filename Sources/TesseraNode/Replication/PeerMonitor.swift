@@ -44,7 +44,12 @@ final class PeerMonitor {
         for member in configuration.members where member.id != selfID {
             var peerLog = log
             peerLog[metadataKey: "peer"] = "\(member.id)"
-            let link = PeerLink(member: member, eventLoop: eventLoop, log: peerLog)
+            let link = PeerLink(
+                member: member,
+                localHost: configuration.listenHost,
+                eventLoop: eventLoop,
+                log: peerLog
+            )
             let id = member.id
             link.onConnectivity = { [unowned self] connected in
                 if connected {

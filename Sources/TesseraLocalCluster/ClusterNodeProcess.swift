@@ -14,6 +14,9 @@ struct ClusterNodeProcess: Sendable {
     let pid: pid_t
     /// Where the child's output goes.
     let logPath: String
+    /// True when the child is a wrapper (e.g. `faketime`) whose descendant is the server: signals meant for the
+    /// server go to that descendant (the wrapper neither forwards them nor stops when it is stopped).
+    var wrapped = false
 
     /// How a child ended, when it has.
     enum Exit: Hashable, Sendable, CustomStringConvertible {
@@ -29,9 +32,12 @@ struct ClusterNodeProcess: Sendable {
     }
 
     /// Starts `executable` with `arguments` (not including argv[0]).
-    static func spawn(executable: String, arguments: [String], logPath: String) throws(ClusterLauncherError)
-        -> ClusterNodeProcess
-    {
+    static func spawn(
+        executable: String,
+        arguments: [String],
+        logPath: String,
+        wrapped: Bool = false
+    ) throws(ClusterLauncherError) -> ClusterNodeProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -67,7 +73,7 @@ struct ClusterNodeProcess: Sendable {
         guard rc == 0 else {
             throw .spawnFailed(executable: executable, reason: String(cString: strerror(rc)))
         }
-        return ClusterNodeProcess(pid: pid, logPath: logPath)
+        return ClusterNodeProcess(pid: pid, logPath: logPath, wrapped: wrapped)
     }
 
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+). Swift's Glibc module does not declare it
@@ -104,11 +110,42 @@ struct ClusterNodeProcess: Sendable {
         kill(pid, signal)
     }
 
+    /// The server's pid: the child itself, or for a wrapper its youngest descendant (waits up to a second for
+    /// the wrapper to fork). Nil if a wrapped server cannot be found.
+    func serverPID() -> pid_t? {
+        guard wrapped else { return pid }
+        for _ in 0..<100 {
+            var current = pid
+            while let child = Self.children(of: current).first { current = child }
+            if current != pid { return current }
+            if poll() != nil { return nil }
+            usleep(10_000)
+        }
+        return nil
+    }
+
+    /// Sends `signal` to the server (for a wrapper: to its descendant, falling back to the wrapper).
+    func sendToServer(_ signal: Int32) {
+        kill(serverPID() ?? pid, signal)
+    }
+
+    /// The children of `pid`, from /proc (Linux); empty elsewhere or when it has none.
+    private static func children(of pid: pid_t) -> [pid_t] {
+        let path = "/proc/\(pid)/task/\(pid)/children"
+        guard let file = fopen(path, "r") else { return [] }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return [] }
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.split(separator: " ").compactMap { pid_t($0.trimmingPrefixAndSuffixWhitespace) }
+    }
+
     /// Sends SIGTERM, waits up to `grace` for the child to exit, then SIGKILLs it. Always reaps it.
     @discardableResult
     func stop(grace: Duration) -> Exit {
         if let exit = poll() { return exit }
-        send(SIGTERM)
+        sendToServer(SIGTERM)
+        sendToServer(SIGCONT)
         let deadline = ContinuousClock.now + grace
         while ContinuousClock.now < deadline {
             if let exit = poll() { return exit }
@@ -121,6 +158,15 @@ struct ClusterNodeProcess: Sendable {
     @discardableResult
     func killNow() -> Exit {
         if let exit = poll() { return exit }
+        // The server first: a wrapper killed first would leave it running, re-parented.
+        if wrapped, let server = serverPID() {
+            kill(server, SIGKILL)
+            var status: Int32 = 0
+            for _ in 0..<200 {  // the wrapper exits with its child; give it 2 s before killing it
+                if waitpid(pid, &status, WNOHANG) == pid { return Self.decode(status) }
+                usleep(10_000)
+            }
+        }
         send(SIGKILL)
         var status: Int32 = 0
         while true {
@@ -135,5 +181,14 @@ struct ClusterNodeProcess: Sendable {
         let signal = status & 0x7f
         if signal == 0 { return .exited((status >> 8) & 0xff) }
         return .signaled(signal)
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingPrefixAndSuffixWhitespace: Substring {
+        var s = self
+        while let c = s.first, c == " " || c == "\n" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\n" { s = s.dropLast() }
+        return s
     }
 }

@@ -9,11 +9,15 @@ public import TesseraCore
     import Darwin
 #endif
 
-/// Starts and stops a local cluster of real `tessera server` processes on 127.0.0.1, one port each.
+/// Starts and stops a local cluster of real `tessera server` processes on 127.0.0.1, one port each (or, with
+/// `hosts`, one loopback address each and the same port on all).
 ///
-/// Used by `tessera demo`, `scripts/bench-cluster` (through `tessera bench cluster --local`) and the
-/// end-to-end tests. Node `i` (from 1) is named `n<i>`, listens on its own port and keeps its data in
-/// `<dataDirectory>/n<i>`, its output in `<dataDirectory>/n<i>.log`.
+/// Used by `tessera demo`, `scripts/bench-cluster` (through `tessera bench cluster --local`), the Jepsen-like
+/// harness and the end-to-end tests. Node `i` (from 1) is named `n<i>`, listens on its own address and keeps its
+/// data in `<dataDirectory>/n<i>`, its output in `<dataDirectory>/n<i>.log`.
+///
+/// A `wrapper` (for example `faketime`) starts each server as its child: signals (pause, resume, kill, stop)
+/// then go to the server itself, found as the wrapper's youngest descendant, never only to the wrapper.
 ///
 /// Children never outlive the launcher on a normal path: call `stopAll()` (the demo does on quit, EOF, errors
 /// and SIGINT/SIGTERM; tests do in `defer`). `deinit` also SIGKILLs any child still running.
@@ -37,6 +41,8 @@ public final class ClusterLauncher: Sendable {
     public let virtualNodes: Int?
     /// Extra arguments passed to every `tessera server` (for example a sync policy).
     public let extraServerArguments: [String]
+    /// The command that runs each server (`[wrapper, args...]` placed before the `tessera` path), or nil.
+    public let wrapper: (@Sendable (Node) -> [String])?
 
     private let processes = Mutex<[String: ClusterNodeProcess]>([:])
     /// Set by `stopAll`: no node starts afterwards (a signal handler may stop the cluster while another thread
@@ -50,6 +56,9 @@ public final class ClusterLauncher: Sendable {
     ///   - basePort: node i listens on `basePort + i - 1`; nil picks free ports.
     ///   - dataDirectory: parent of the nodes' data directories; created if missing.
     ///   - replicationFactor: N, at most `nodeCount`.
+    ///   - hosts: one IPv4 address per node (for example 127.0.0.11, 127.0.0.12, ...); then every node listens on
+    ///     the same port (`basePort`, or one free on every host). Nil: all on 127.0.0.1, one port each.
+    ///   - wrapper: a command prefix that starts each server (`faketime -f +0 env ...`); nil runs it directly.
     public init(
         executable: String,
         nodeCount: Int,
@@ -57,7 +66,9 @@ public final class ClusterLauncher: Sendable {
         dataDirectory: String,
         replicationFactor: Int,
         virtualNodes: Int? = nil,
-        extraServerArguments: [String] = []
+        extraServerArguments: [String] = [],
+        hosts: [String]? = nil,
+        wrapper: (@Sendable (Node) -> [String])? = nil
     ) throws(ClusterLauncherError) {
         guard (1...32).contains(nodeCount) else {
             throw .badSetting("the node count is \(nodeCount); use 1 to 32")
@@ -66,13 +77,26 @@ public final class ClusterLauncher: Sendable {
             throw .badSetting("the replication factor is \(replicationFactor); use 1 to the node count (\(nodeCount))")
         }
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw .executableNotFound(executable) }
+        if let hosts {
+            guard hosts.count == nodeCount else {
+                throw .badSetting("\(hosts.count) hosts given for \(nodeCount) nodes")
+            }
+            guard Set(hosts).count == hosts.count else { throw .badSetting("the hosts are not distinct: \(hosts)") }
+        }
+        let nodeHosts = hosts ?? Array(repeating: "127.0.0.1", count: nodeCount)
         let ports: [Int]
-        if let basePort {
+        if hosts != nil {
+            let port: Int
+            if let basePort { port = basePort } else { port = try Self.freePort(onAll: nodeHosts) }
+            guard (1...65535).contains(port) else { throw .badSetting("port \(port) is not in 1-65535") }
+            for host in nodeHosts where !Self.isPortFree(port, host: host) { throw .portInUse(port, host: host) }
+            ports = Array(repeating: port, count: nodeCount)
+        } else if let basePort {
             guard basePort >= 1 && basePort + nodeCount - 1 <= 65535 else {
                 throw .badSetting("--base-port \(basePort) leaves no room for \(nodeCount) ports below 65536")
             }
             ports = Array(basePort..<(basePort + nodeCount))
-            for port in ports where !Self.isPortFree(port) { throw .portInUse(port) }
+            for port in ports where !Self.isPortFree(port) { throw .portInUse(port, host: "127.0.0.1") }
         } else {
             ports = try Self.freePorts(count: nodeCount)
         }
@@ -86,11 +110,12 @@ public final class ClusterLauncher: Sendable {
         self.replicationFactor = replicationFactor
         self.virtualNodes = virtualNodes
         self.extraServerArguments = extraServerArguments
+        self.wrapper = wrapper
         self.nodes = ports.enumerated().map { index, port in
             let name = "n\(index + 1)"
             return Node(
                 id: NodeID(name),
-                address: HostAddress(host: "127.0.0.1", port: port),
+                address: HostAddress(host: nodeHosts[index], port: port),
                 dataDirectory: dataDirectory + "/" + name,
                 logPath: dataDirectory + "/" + name + ".log"
             )
@@ -139,11 +164,22 @@ public final class ClusterLauncher: Sendable {
                 guard running.poll() != nil else { throw .alreadyRunning(name) }
                 processes[name] = nil
             }
-            processes[name] = try ClusterNodeProcess.spawn(
-                executable: executable,
-                arguments: serverArguments(for: node),
-                logPath: node.logPath
-            )
+            if let wrapper {
+                let prefix = wrapper(node)
+                guard let first = prefix.first else { throw .badSetting("the wrapper command is empty") }
+                processes[name] = try ClusterNodeProcess.spawn(
+                    executable: first,
+                    arguments: Array(prefix.dropFirst()) + [executable] + serverArguments(for: node),
+                    logPath: node.logPath,
+                    wrapped: true
+                )
+            } else {
+                processes[name] = try ClusterNodeProcess.spawn(
+                    executable: executable,
+                    arguments: serverArguments(for: node),
+                    logPath: node.logPath
+                )
+            }
         }
     }
 
@@ -164,9 +200,14 @@ public final class ClusterLauncher: Sendable {
         }
     }
 
-    /// The pid of `name`'s process while it runs.
+    /// The pid of `name`'s process while it runs (the wrapper's, when there is one).
     public func pid(of name: String) -> Int32? {
         processes.withLock { $0[name].map { Int32($0.pid) } }
+    }
+
+    /// The pid of `name`'s `tessera server` itself while it runs: with a wrapper, its youngest descendant.
+    public func serverPID(of name: String) -> Int32? {
+        processes.withLock { $0[name] }.flatMap { $0.serverPID().map { Int32($0) } }
     }
 
     /// SIGSTOPs `name`: it keeps its sockets (connections open, the kernel still accepts new ones) but answers
@@ -185,7 +226,7 @@ public final class ClusterLauncher: Sendable {
     private func signal(_ name: String, _ signal: Int32) throws(ClusterLauncherError) -> Bool {
         _ = try node(named: name)
         guard let process = processes.withLock({ $0[name] }) else { return false }
-        process.send(signal)
+        process.sendToServer(signal)
         return true
     }
 
@@ -195,7 +236,7 @@ public final class ClusterLauncher: Sendable {
         _ = try node(named: name)
         guard let process = processes.withLock({ $0.removeValue(forKey: name) }) else { return false }
         let exit = process.killNow()
-        return exit == .signaled(SIGKILL)
+        return process.wrapped || exit == .signaled(SIGKILL)
     }
 
     /// Stops `name` cleanly: SIGTERM, then SIGKILL if it has not exited after `grace`.
@@ -215,8 +256,8 @@ public final class ClusterLauncher: Sendable {
             return all
         }
         for process in all where process.poll() == nil {
-            process.send(SIGTERM)
-            process.send(SIGCONT)  // a paused node handles SIGTERM only once it runs again
+            process.sendToServer(SIGTERM)
+            process.sendToServer(SIGCONT)  // a paused node handles SIGTERM only once it runs again
         }
         let deadline = ContinuousClock.now + grace
         var left = all.filter { $0.poll() == nil }
@@ -310,8 +351,11 @@ public final class ClusterLauncher: Sendable {
     // MARK: Ports and files
 
     /// True if nothing listens on (or holds) `port` on 127.0.0.1.
-    public static func isPortFree(_ port: Int) -> Bool {
-        (try? bindLoopback(port: port)).map { fd in
+    public static func isPortFree(_ port: Int) -> Bool { isPortFree(port, host: "127.0.0.1") }
+
+    /// True if nothing listens on (or holds) `port` on `host` (an IPv4 address).
+    public static func isPortFree(_ port: Int, host: String) -> Bool {
+        (try? bindLoopback(port: port, host: host)).map { fd in
             close(fd)
             return true
         } ?? false
@@ -337,7 +381,16 @@ public final class ClusterLauncher: Sendable {
         return ports
     }
 
-    private static func bindLoopback(port: Int) throws(ClusterLauncherError) -> Int32 {
+    /// One port free on every address of `hosts` (tries a few the kernel picks on the first).
+    public static func freePort(onAll hosts: [String]) throws(ClusterLauncherError) -> Int {
+        for _ in 0..<50 {
+            let port = try freePorts(count: 1)[0]
+            if hosts.allSatisfy({ isPortFree(port, host: $0) }) { return port }
+        }
+        throw .noFreePort(reason: "no port was free on all of \(hosts.joined(separator: ", ")) in 50 tries")
+    }
+
+    private static func bindLoopback(port: Int, host: String = "127.0.0.1") throws(ClusterLauncherError) -> Int32 {
         #if canImport(Glibc)
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -350,7 +403,10 @@ public final class ClusterLauncher: Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            close(fd)
+            throw .badSetting("'\(host)' is not an IPv4 address")
+        }
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
@@ -359,7 +415,7 @@ public final class ClusterLauncher: Sendable {
         guard rc == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)
-            if port != 0 { throw .portInUse(port) }
+            if port != 0 { throw .portInUse(port, host: host) }
             throw .noFreePort(reason: reason)
         }
         return fd

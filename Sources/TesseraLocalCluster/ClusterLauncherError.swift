@@ -2,7 +2,7 @@
 public enum ClusterLauncherError: Error, Hashable, Sendable, CustomStringConvertible {
     case executableNotFound(String)
     case spawnFailed(executable: String, reason: String)
-    case portInUse(Int)
+    case portInUse(Int, host: String)
     case noFreePort(reason: String)
     case unknownNode(String)
     case alreadyRunning(String)
@@ -18,8 +18,8 @@ public enum ClusterLauncherError: Error, Hashable, Sendable, CustomStringConvert
             return "cannot find the tessera executable at \(path); build it with `swift build --product tessera`"
         case .spawnFailed(let executable, let reason):
             return "cannot start \(executable): \(reason)"
-        case .portInUse(let port):
-            return "port \(port) on 127.0.0.1 is in use; pick another --base-port (or omit it to use free ports)"
+        case .portInUse(let port, let host):
+            return "port \(port) on \(host) is in use; pick another port (or omit it to use free ports)"
         case .noFreePort(let reason):
             return "cannot find a free port on 127.0.0.1: \(reason)"
         case .unknownNode(let name):
