@@ -387,7 +387,7 @@ public final class TesseraClient: Sendable {
     }
 
     /// Sends a request to one given node, without fail-over (STATUS, PING).
-    private func send(
+    func send(
         _ request: ClientRequest,
         to target: RoutingTable.Target,
         deadline: ContinuousClock.Instant

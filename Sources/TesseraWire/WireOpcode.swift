@@ -11,6 +11,8 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case ring = 0x04
     case status = 0x05
     case ping = 0x06
+    /// The node's hot keys (slot 0x10-0x13 of branch ycsb).
+    case hotKeys = 0x10
 
     case getResult = 0x41
     /// The reply to PUT and DELETE.
@@ -18,6 +20,7 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case ringResult = 0x44
     case statusResult = 0x45
     case pong = 0x46
+    case hotKeysResult = 0x50
     case error = 0x7F
 
     case replicaWrite = 0x81

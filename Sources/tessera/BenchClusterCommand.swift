@@ -74,7 +74,8 @@ struct BenchCluster: AsyncParsableCommand {
             throw ClientExitCode.report(error)
         }
         if let local {
-            let started = try await startLocalCluster(nodes: local)
+            let started = try await BenchLocalCluster.start(
+                nodes: local, replication: replication, serverArguments: serverArg, quiet: json)
             cleanup = started
             seeds = started.launcher.addresses
         }
@@ -101,34 +102,6 @@ struct BenchCluster: AsyncParsableCommand {
             }
         } catch let error as TesseraError {
             throw ClientExitCode.report(error)
-        }
-    }
-
-    private func startLocalCluster(nodes: Int) async throws -> DemoCleanup {
-        do {
-            let directory = try ClusterLauncher.makeTemporaryDirectory(prefix: "tessera-bench")
-            let launcher = try ClusterLauncher(
-                executable: try DemoExecutable.path(),
-                nodeCount: nodes,
-                dataDirectory: directory,
-                replicationFactor: replication ?? min(3, nodes),
-                extraServerArguments: serverArg
-            )
-            let cleanup = DemoCleanup(launcher: launcher, removeDirectory: directory)
-            do {
-                try launcher.startAll()
-                try await launcher.waitUntilReady(timeout: .seconds(60))
-            } catch {
-                cleanup.run()
-                throw error
-            }
-            if !json {
-                Console.error("started \(nodes) local nodes: \(launcher.memberList)")
-            }
-            return cleanup
-        } catch {
-            Console.error("error: \(error)")
-            throw ExitCode.failure
         }
     }
 }

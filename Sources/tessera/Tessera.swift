@@ -19,6 +19,7 @@ struct Tessera: AsyncParsableCommand {
             GetCommand.self,
             DeleteCommand.self,
             StatusCommand.self,
+            HotCommand.self,
             RingCommand.self,
             DemoCommand.self,
             CheckCommand.self,
@@ -32,6 +33,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Run a benchmark and print throughput and latency.",
         subcommands: [
             BenchCluster.self,
+            BenchYCSB.self,
             BenchStorage.self,
         ]
     )

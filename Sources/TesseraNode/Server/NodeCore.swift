@@ -28,6 +28,8 @@ final class NodeCore {
     private var failureDetector: FailureDetector
     private var clock = HybridLogicalClock()
     private(set) var stats = NodeStats()
+    /// The keys of the replica reads and writes this node served, for HOT_KEYS (`tessera hot`).
+    private(set) var hotKeys = HotKeyTracker()
     /// Client requests accepted and not yet answered.
     private(set) var inFlight = 0
     private(set) var draining = false
@@ -273,6 +275,7 @@ final class NodeCore {
             )
         case .replicaWrite(let key, let cell):
             stats.replicaWrites += 1
+            hotKeys.recordWrite(key, nowMillis: Self.monotonicMillis())
             // Checked here, not only in storage: one bad entry would fail the whole batch it shares with others.
             do throws(TesseraError) {
                 try Limits.checkKey(key.count)
@@ -288,6 +291,7 @@ final class NodeCore {
             }
         case .replicaRead(let key):
             stats.replicaReads += 1
+            hotKeys.recordRead(key, nowMillis: Self.monotonicMillis())
             do throws(TesseraError) { try Limits.checkKey(key.count) } catch {
                 sink.reply(frame.requestID, .error(error))
                 return
@@ -305,7 +309,10 @@ final class NodeCore {
             sink.reply(frame.requestID, .ringResult(wireRing))
         case .status:
             status(requestID: frame.requestID, sink: sink)
-        case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult:
+        case .hotKeys(let limit):
+            sink.reply(frame.requestID, .hotKeysResult(hotKeysReport(limit: Int(limit))))
+        case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult,
+            .hotKeysResult:
             sink.reply(
                 frame.requestID,
                 .error(TesseraError(.invalidRequest, "\(frame.message.opcode) is a reply, not a request"))
@@ -461,6 +468,7 @@ final class NodeCore {
     private func sendReplicaWrite(_ op: WriteOperation, to node: NodeID) {
         if node == selfID {
             stats.replicaWrites += 1
+            hotKeys.recordWrite(op.key, nowMillis: Self.monotonicMillis())
             local.write(op.key, op.cell) { [unowned self] error in
                 if let error {
                     perform(op.coordinator.onFailure(from: node, error: error), op)
@@ -564,6 +572,7 @@ final class NodeCore {
     private func sendReplicaRead(_ op: ReadOperation, to node: NodeID) {
         if node == selfID {
             stats.replicaReads += 1
+            hotKeys.recordRead(op.key, nowMillis: Self.monotonicMillis())
             local.read(op.key) { [unowned self] result in
                 switch result {
                 case .success(let cell):
@@ -599,6 +608,7 @@ final class NodeCore {
     private func sendRepair(_ op: ReadOperation, to node: NodeID, cell: Cell) {
         if node == selfID {
             stats.replicaWrites += 1
+            hotKeys.recordWrite(op.key, nowMillis: Self.monotonicMillis())
             local.write(op.key, cell) { [unowned self] error in
                 if let error {
                     perform(op.coordinator.onFailure(from: node, error: error), op)

@@ -1,0 +1,36 @@
+import ArgumentParser
+import TesseraBench
+
+/// The `--local N` cluster of the bench commands: N `tessera server` processes on free loopback ports in a
+/// temporary directory, stopped and removed by the returned cleanup.
+enum BenchLocalCluster {
+    /// Starts the cluster and waits until every node answers; prints a line on stderr unless `quiet`.
+    /// Errors print `error: ...` and exit 1.
+    static func start(
+        nodes: Int, replication: Int?, serverArguments: [String], quiet: Bool
+    ) async throws -> DemoCleanup {
+        do {
+            let directory = try ClusterLauncher.makeTemporaryDirectory(prefix: "tessera-bench")
+            let launcher = try ClusterLauncher(
+                executable: try DemoExecutable.path(),
+                nodeCount: nodes,
+                dataDirectory: directory,
+                replicationFactor: replication ?? min(3, nodes),
+                extraServerArguments: serverArguments
+            )
+            let cleanup = DemoCleanup(launcher: launcher, removeDirectory: directory)
+            do {
+                try launcher.startAll()
+                try await launcher.waitUntilReady(timeout: .seconds(60))
+            } catch {
+                cleanup.run()
+                throw error
+            }
+            if !quiet { Console.error("started \(nodes) local nodes: \(launcher.memberList)") }
+            return cleanup
+        } catch {
+            Console.error("error: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}
