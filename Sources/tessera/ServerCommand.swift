@@ -55,6 +55,12 @@ struct Server: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(
+        name: .customLong("read-replicas"),
+        help: "How a coordinated read picks its first R replicas: load-aware (by outstanding requests and recent latency) or fixed (this node first, then ring order)."
+    )
+    var readReplicas: String = "load-aware"
+
     @Flag(
         name: .customLong("exit-with-parent"),
         help: "Shut down cleanly when the process that started this node exits (used by demo, bench and tests)."
@@ -71,6 +77,12 @@ struct Server: AsyncParsableCommand {
 
     /// The node configuration the flags describe; `ValidationError` saying what is wrong otherwise.
     func makeConfiguration() throws -> NodeConfiguration {
+        let loadAware: Bool
+        switch readReplicas {
+        case "load-aware": loadAware = true
+        case "fixed": loadAware = false
+        default: throw ValidationError("unknown --read-replicas '\(readReplicas)': use load-aware or fixed")
+        }
         do {
             let (host, port) = try MemberAddress.parseHostPort(listen)
             var config = NodeConfiguration(
@@ -85,6 +97,7 @@ struct Server: AsyncParsableCommand {
                 syncPolicy: try NodeConfiguration.parseSyncPolicy(sync)
             )
             config.defaultTimeoutMillis = timeoutMillis
+            config.loadAwareReads = loadAware
             try config.validate()
             return config
         } catch {

@@ -219,7 +219,7 @@ public struct YCSBBenchmark: Sendable {
                 hotOperationFraction: configuration.hotOperationFraction)
             var result = WorkerResult()
             var pending: [UInt64] = []
-            pending.reserveCapacity(128)
+            pending.reserveCapacity(32)
             while next.take() < operations {
                 if let deadline, ContinuousClock.now >= deadline { break }
                 let operation = workload.operation(for: chooser.unitInterval())
@@ -251,7 +251,7 @@ public struct YCSBBenchmark: Sendable {
                     let micros = Self.micros(ContinuousClock.now - began)
                     result.record(operation, micros: micros)
                     pending.append(micros)
-                    if pending.count == 128 {
+                    if pending.count == 32 {
                         live.record(pending)
                         pending.removeAll(keepingCapacity: true)
                     }

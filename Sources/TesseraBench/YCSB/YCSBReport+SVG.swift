@@ -7,7 +7,7 @@ extension YCSBReport {
         let panelHeight = 300.0
         let top = 70.0
         let width = panelWidth * 3 + 40
-        let height = top + panelHeight + 90
+        let height = top + panelHeight + 50 + 18 * Double(max(runs.count, 1))
         var out = [
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
                 + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
@@ -88,8 +88,8 @@ extension YCSBReport {
 
         // Legend.
         for (i, run) in runs.enumerated() {
-            let lx = 20 + Double(i) * 360
-            let ly = top + panelHeight + 44
+            let lx = 20.0
+            let ly = top + panelHeight + 44 + Double(i) * 18
             out.append(rect(lx, ly - 10, 12, 12, colours[i]))
             out.append(text(lx + 18, ly, "\(run.distribution.rawValue): \(formatFixed(run.opsPerSecond, 0)) ops/s, "
                 + "p99 \(ms(run.latency.p99Micros)) ms, max/mean \(formatFixed(run.balance.maxOverMean, 2)), "

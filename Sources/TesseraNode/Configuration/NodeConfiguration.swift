@@ -32,6 +32,9 @@ public struct NodeConfiguration: Sendable {
     public var storageOptions: StorageOptions = StorageOptions()
     /// Threads that run blocking storage calls.
     public var storageThreads: Int = 4
+    /// Order a read's first wave by the replicas' outstanding requests and recent latency
+    /// (`ReplicaLoadRanking`) instead of the fixed order (this node first, then ring order).
+    public var loadAwareReads: Bool = true
 
     public init(
         nodeID: NodeID,

@@ -30,6 +30,8 @@ final class NodeCore {
     private(set) var stats = NodeStats()
     /// The keys of the replica reads and writes this node served, for HOT_KEYS (`tessera hot`).
     private(set) var hotKeys = HotKeyTracker()
+    /// Outstanding replica reads and recent latency per replica: orders a read's first wave (`loadAwareReads`).
+    private var readRanking = ReplicaLoadRanking()
     /// Client requests accepted and not yet answered.
     private(set) var inFlight = 0
     private(set) var draining = false
@@ -539,6 +541,9 @@ final class NodeCore {
             targets.remove(at: index)
             targets.insert(selfID, at: 0)
         }
+        // Load-aware: keep that order unless another replica is clearly less loaded or faster (the ranking's
+        // badness threshold), so a hot key's reads spread over its replicas and a slow replica is avoided.
+        if configuration.loadAwareReads { targets = readRanking.rank(targets) }
         op.spares = Array(targets.dropFirst(required))
         for node in targets.prefix(required) { sendReplicaRead(op, to: node) }
         perform(rest, op)
@@ -573,11 +578,15 @@ final class NodeCore {
         if node == selfID {
             stats.replicaReads += 1
             hotKeys.recordRead(op.key, nowMillis: Self.monotonicMillis())
+            let sentAt = NIODeadline.now()
+            readRanking.sent(to: node)
             local.read(op.key) { [unowned self] result in
                 switch result {
                 case .success(let cell):
+                    readRanking.answered(by: node, latencyMicros: Self.micros(since: sentAt))
                     perform(op.coordinator.onResponse(from: node, cell: cell), op)
                 case .failure(let error):
+                    readRanking.failed(node)
                     if !op.finished { sendSpareReads(op) }
                     perform(op.coordinator.onFailure(from: node, error: error), op)
                 }
@@ -588,15 +597,20 @@ final class NodeCore {
             perform(op.coordinator.onFailure(from: node, error: TesseraError(.internalError, "no link to \(node)")), op)
             return
         }
+        let sentAt = NIODeadline.now()
+        readRanking.sent(to: node)
         link.request(.replicaRead(key: op.key), timeout: op.timeout) { [unowned self] result in
             switch result {
             case .success(.replicaReadResult(let cell)):
+                readRanking.answered(by: node, latencyMicros: Self.micros(since: sentAt))
                 if let cell { clock.observe(cell.version.timestamp, physicalMillis: WallClock.nowMillis()) }
                 perform(op.coordinator.onResponse(from: node, cell: cell), op)
             case .success(let other):
+                readRanking.failed(node)
                 if !op.finished { sendSpareReads(op) }
                 perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
             case .failure(let error):
+                readRanking.failed(node)
                 if !op.finished { sendSpareReads(op) }
                 perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
             }
