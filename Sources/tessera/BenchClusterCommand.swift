@@ -66,24 +66,18 @@ struct BenchCluster: AsyncParsableCommand {
         } catch {
             throw ClientExitCode.report(error)
         }
-        var cleanup: DemoCleanup?
-        var seeds: [HostAddress]
+        let seeds: [HostAddress]
         do {
             seeds = try HostAddress.parseList(hosts)
         } catch {
             throw ClientExitCode.report(error)
         }
-        if let local {
-            let started = try await BenchLocalCluster.start(
-                nodes: local, replication: replication, serverArguments: serverArg, quiet: json)
-            cleanup = started
-            seeds = started.launcher.addresses
-        }
-        let signals = cleanup.map { DemoSignals(cleanup: $0) }
-        defer {
-            signals?.cancel()
-            cleanup?.run()
-        }
+        try await BenchLocalCluster.with(
+            local: local, seeds: seeds, replication: replication, serverArguments: serverArg, quiet: json
+        ) { seeds in try await run(benchmark, seeds: seeds) }
+    }
+
+    private func run(_ benchmark: ClusterBenchmark, seeds: [HostAddress]) async throws {
         var options = TesseraClient.Options(defaultTimeout: .milliseconds(timeout), connectionsPerNode: connections)
         options.retryWritesAfterConnectionLoss = false
         do {

@@ -1,9 +1,26 @@
 import ArgumentParser
 import TesseraBench
+import TesseraClient
 
 /// The `--local N` cluster of the bench commands: N `tessera server` processes on free loopback ports in a
 /// temporary directory, stopped and removed by the returned cleanup.
 enum BenchLocalCluster {
+    /// Runs `body` with the addresses to contact: `seeds`, or those of a fresh `--local` cluster (when `local`
+    /// is set) that is stopped afterwards, also on SIGINT/SIGTERM.
+    static func with(
+        local: Int?, seeds: [HostAddress], replication: Int?, serverArguments: [String], quiet: Bool,
+        _ body: ([HostAddress]) async throws -> Void
+    ) async throws {
+        guard let local else { return try await body(seeds) }
+        let cleanup = try await start(nodes: local, replication: replication, serverArguments: serverArguments, quiet: quiet)
+        let signals = DemoSignals(cleanup: cleanup)
+        defer {
+            signals.cancel()
+            cleanup.run()
+        }
+        try await body(cleanup.launcher.addresses)
+    }
+
     /// Starts the cluster and waits until every node answers; prints a line on stderr unless `quiet`.
     /// Errors print `error: ...` and exit 1.
     static func start(

@@ -88,19 +88,12 @@ struct BenchYCSB: AsyncParsableCommand {
             throw ClientExitCode.report(error)
         }
 
-        var cleanup: DemoCleanup?
-        var contact = seeds
-        if let local {
-            let started = try await BenchLocalCluster.start(
-                nodes: local, replication: replication, serverArguments: serverArg, quiet: json)
-            cleanup = started
-            contact = started.launcher.addresses
-        }
-        let signals = cleanup.map { DemoSignals(cleanup: $0) }
-        defer {
-            signals?.cancel()
-            cleanup?.run()
-        }
+        try await BenchLocalCluster.with(
+            local: local, seeds: seeds, replication: replication, serverArguments: serverArg, quiet: json
+        ) { contact in try await run(benchmark, distributions: distributions, contact: contact) }
+    }
+
+    private func run(_ benchmark: YCSBBenchmark, distributions: [KeyDistribution?], contact: [HostAddress]) async throws {
         var options = TesseraClient.Options(defaultTimeout: .milliseconds(timeout), connectionsPerNode: connections)
         options.retryWritesAfterConnectionLoss = false
         let progress: @Sendable (String) -> Void = { line in Console.error(line) }
