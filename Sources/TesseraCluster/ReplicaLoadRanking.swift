@@ -10,10 +10,10 @@ public import TesseraCore
 /// `failurePenaltyMicros` answer. A replica never measured gets the mean of the measured ones (or
 /// `priorMicros`), so a new node is tried rather than starved.
 ///
-/// The ring's preference order is kept unless a later replica is clearly better: as the snitch's badness
-/// threshold, the ranking only reorders when the best score is below `(1 - badnessThreshold)` times the
-/// preferred replica's score, which keeps reads of a key on the same replicas (and their caches) while they
-/// are equally good. Pure: no clocks; the shell reports sends and answers with their measured latency.
+/// The preference order is kept unless it is clearly worse: as the snitch's badness threshold, the ranking
+/// only reorders when some replica scores more than `badnessThreshold` (10%) worse than the one the score
+/// order would put in its place, which keeps reads of a key on the same replicas (and their caches) while
+/// they are about equally good. Pure: no clocks; the shell reports sends and answers with their measured latency.
 public struct ReplicaLoadRanking: Sendable {
     private struct Stats: Sendable {
         var outstanding = 0
@@ -56,13 +56,14 @@ public struct ReplicaLoadRanking: Sendable {
         return (s.latencyMicros ?? defaultLatency) * Double(1 + s.outstanding)
     }
 
-    /// `replicas` (in ring preference order) best first. Stable: equal scores keep preference order.
+    /// `replicas` (in preference order) best first. As Cassandra's dynamic snitch: the preference order stands
+    /// unless, at some position, its replica scores more than `badnessThreshold` worse than the replica the
+    /// score order puts there; then the replicas are sorted by score (stable: ties keep preference order).
     public func rank(_ replicas: [NodeID]) -> [NodeID] {
         guard replicas.count > 1 else { return replicas }
         let scores = replicas.map { score(of: $0) }
-        let best = scores.min()!
-        // Keep the ring's order while the preferred replica is within the badness threshold of the best.
-        if best >= scores[0] * (1 - badnessThreshold) { return replicas }
+        let sorted = scores.sorted()
+        guard zip(scores, sorted).contains(where: { $0 > $1 * (1 + badnessThreshold) }) else { return replicas }
         return replicas.indices.sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }.map { replicas[$0] }
     }
 

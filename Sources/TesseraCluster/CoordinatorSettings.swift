@@ -1,0 +1,32 @@
+/// The knobs of a node's coordinator role (`NodeCoordinator`).
+public struct CoordinatorSettings: Sendable, Equatable {
+    /// N: home replicas per key.
+    public var replicationFactor: Int
+    /// A request's timeout when the client sends 0.
+    public var defaultTimeoutMillis: UInt32
+    /// The largest timeout a client may ask for (larger ones are clamped).
+    public var maxTimeoutMillis: UInt32
+    /// How reads fan out (spares after 30 ms by default).
+    public var readFanOut: ReadFanOut
+    /// Client requests coordinated at once; more are refused with `overloaded`.
+    public var maxInFlight: Int
+    /// Order each read's replicas with `ReplicaLoadRanking` (outstanding requests, recent latency) instead of
+    /// this node first, then ring order.
+    public var loadAwareReads: Bool
+
+    public init(
+        replicationFactor: Int,
+        defaultTimeoutMillis: UInt32 = 2000,
+        maxTimeoutMillis: UInt32 = 60_000,
+        readFanOut: ReadFanOut = .nodeDefault,
+        maxInFlight: Int = 65_536,
+        loadAwareReads: Bool = false
+    ) {
+        self.replicationFactor = replicationFactor
+        self.defaultTimeoutMillis = defaultTimeoutMillis
+        self.maxTimeoutMillis = maxTimeoutMillis
+        self.readFanOut = readFanOut
+        self.maxInFlight = maxInFlight
+        self.loadAwareReads = loadAwareReads
+    }
+}
