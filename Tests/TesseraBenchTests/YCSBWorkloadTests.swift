@@ -119,7 +119,7 @@ import Testing
                 workload: "A", distribution: d, seconds: 1, succeeded: 1000, errors: 0, opsPerSecond: rate,
                 latency: latency,
                 operations: [YCSBOperationResult(operation: .read, succeeded: 1000, errors: 0, errorsByCode: [:], notFound: 0, latency: latency)],
-                nodes: nodes, balance: LoadBalance(nodes), errorSamples: [])
+                nodes: nodes, balance: LoadBalance(nodes), predictedBalance: nil, errorSamples: [])
         }
         let report = YCSBReport(
             configuration: .init(), hosts: ["127.0.0.1:1"], nodes: 3, replicationFactor: 3, notes: ["load 1.0"],

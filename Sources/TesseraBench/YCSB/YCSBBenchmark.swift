@@ -292,8 +292,20 @@ public struct YCSBBenchmark: Sendable {
             operations: perOperation,
             nodes: nodes,
             balance: LoadBalance(nodes),
+            predictedBalance: await predictedBalance(client: client, distribution: distribution, records: present),
             errorSamples: merged.errorSamples
         )
+    }
+
+    /// `LoadPrediction` for this run's records and distribution, over the client's view of the ring.
+    private func predictedBalance(client: TesseraClient, distribution: KeyDistribution, records: Int) async
+        -> LoadBalance?
+    {
+        guard let topology = try? await client.topology(timeout: .seconds(5)) else { return nil }
+        let p = LoadPrediction.recordProbabilities(
+            distribution, records: records, hotSetFraction: configuration.hotSetFraction,
+            hotOperationFraction: configuration.hotOperationFraction)
+        return LoadPrediction.balance(topology: topology, probabilities: p, key: Self.key)
     }
 
     // MARK: Workers

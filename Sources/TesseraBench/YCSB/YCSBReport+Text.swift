@@ -78,7 +78,10 @@ extension YCSBReport {
             lines.append(
                 "  balance of replica requests: max/mean \(formatFixed(run.balance.maxOverMean, 3)) "
                     + "(busiest \(run.balance.busiestNode)), coefficient of variation "
-                    + formatFixed(run.balance.coefficientOfVariation, 3))
+                    + formatFixed(run.balance.coefficientOfVariation, 3)
+                    + (run.predictedBalance.map {
+                        "; key placement predicts max/mean \(formatFixed($0.maxOverMean, 3)) (\($0.busiestNode))"
+                    } ?? ""))
         }
         return lines
     }
@@ -89,7 +92,7 @@ extension YCSBReport {
         var rows = [
             [
                 "distribution", "ops/s", "x " + base.distribution.rawValue, "p50 ms", "p95 ms", "p99 ms", "p999 ms",
-                "p99 x " + base.distribution.rawValue, "max/mean", "cv", "errors",
+                "p99 x " + base.distribution.rawValue, "max/mean", "predicted", "cv", "errors",
             ]
         ]
         for run in runs {
@@ -100,7 +103,9 @@ extension YCSBReport {
                 ms(run.latency.p999Micros),
                 base.latency.p99Micros > 0
                     ? formatFixed(Double(run.latency.p99Micros) / Double(base.latency.p99Micros), 2) : "-",
-                formatFixed(run.balance.maxOverMean, 3), formatFixed(run.balance.coefficientOfVariation, 3),
+                formatFixed(run.balance.maxOverMean, 3),
+                run.predictedBalance.map { formatFixed($0.maxOverMean, 3) } ?? "-",
+                formatFixed(run.balance.coefficientOfVariation, 3),
                 String(run.errors),
             ])
         }

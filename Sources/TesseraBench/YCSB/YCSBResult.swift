@@ -26,6 +26,8 @@ public struct YCSBRunResult: Sendable, Codable, Hashable {
     /// Per node, from the nodes' own counters; empty if STATUS could not be read.
     public var nodes: [NodeLoad]
     public var balance: LoadBalance
+    /// What key placement alone predicts for this distribution (`LoadPrediction`), when the ring was known.
+    public var predictedBalance: LoadBalance?
     /// The first few error messages, for diagnosis.
     public var errorSamples: [String]
 }
