@@ -44,11 +44,7 @@ struct BenchCluster: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Phases to run, comma-separated: put, get.", valueName: "phases"))
     var phases = "put,get"
     @Flag(help: "Print the report as JSON.") var json = false
-    @Option(help: ArgumentHelp("Start an N-node local cluster for the run and stop it afterwards.", valueName: "N"))
-    var local: Int?
-    @Option(help: "Replication factor of the --local cluster (default: min(3, N)).") var replication: Int?
-    @Option(help: "Extra argument for each --local server (repeatable), e.g. --server-arg=--sync=group.")
-    var serverArg: [String] = []
+    @OptionGroup var localCluster: BenchLocalCluster.Options
 
     func run() async throws {
         let configuration = ClusterBenchmark.Configuration(
@@ -73,7 +69,7 @@ struct BenchCluster: AsyncParsableCommand {
             throw ClientExitCode.report(error)
         }
         try await BenchLocalCluster.with(
-            local: local, seeds: seeds, replication: replication, serverArguments: serverArg, quiet: json
+            options: localCluster, seeds: seeds, quiet: json
         ) { seeds in try await run(benchmark, seeds: seeds) }
     }
 

@@ -5,14 +5,23 @@ import TesseraClient
 /// The `--local N` cluster of the bench commands: N `tessera server` processes on free loopback ports in a
 /// temporary directory, stopped and removed by the returned cleanup.
 enum BenchLocalCluster {
-    /// Runs `body` with the addresses to contact: `seeds`, or those of a fresh `--local` cluster (when `local`
-    /// is set) that is stopped afterwards, also on SIGINT/SIGTERM.
+    /// The bench commands' `--local`, `--replication` and `--server-arg`.
+    struct Options: ParsableArguments {
+        @Option(help: ArgumentHelp("Start an N-node local cluster for the run and stop it afterwards.", valueName: "N"))
+        var local: Int?
+        @Option(help: "Replication factor of the --local cluster (default: min(3, N)).") var replication: Int?
+        @Option(help: "Extra argument for each --local server (repeatable), e.g. --server-arg=--sync=group.")
+        var serverArg: [String] = []
+    }
+
+    /// Runs `body` with the addresses to contact: `seeds`, or those of a fresh `--local` cluster (when
+    /// `options.local` is set) that is stopped afterwards, also on SIGINT/SIGTERM.
     static func with(
-        local: Int?, seeds: [HostAddress], replication: Int?, serverArguments: [String], quiet: Bool,
-        _ body: ([HostAddress]) async throws -> Void
+        options: Options, seeds: [HostAddress], quiet: Bool, _ body: ([HostAddress]) async throws -> Void
     ) async throws {
-        guard let local else { return try await body(seeds) }
-        let cleanup = try await start(nodes: local, replication: replication, serverArguments: serverArguments, quiet: quiet)
+        guard let local = options.local else { return try await body(seeds) }
+        let cleanup = try await start(
+            nodes: local, replication: options.replication, serverArguments: options.serverArg, quiet: quiet)
         let signals = DemoSignals(cleanup: cleanup)
         defer {
             signals.cancel()

@@ -62,11 +62,7 @@ struct BenchYCSB: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the comparison as SVG to this file.", valueName: "path")) var svg: String?
     @Option(help: ArgumentHelp("A line about the run's conditions for the report (repeatable).", valueName: "text"))
     var note: [String] = []
-    @Option(help: ArgumentHelp("Start an N-node local cluster for the run and stop it afterwards.", valueName: "N"))
-    var local: Int?
-    @Option(help: "Replication factor of the --local cluster (default: min(3, N)).") var replication: Int?
-    @Option(help: "Extra argument for each --local server (repeatable), e.g. --server-arg=--sync=group.")
-    var serverArg: [String] = []
+    @OptionGroup var localCluster: BenchLocalCluster.Options
 
     func run() async throws {
         let benchmark: YCSBBenchmark
@@ -83,13 +79,13 @@ struct BenchYCSB: AsyncParsableCommand {
             distributions = try Self.distributions(compare: compare, single: distribution)
             seeds = try HostAddress.parseList(hosts)
             guard connections >= 1 else { throw TesseraError(.invalidRequest, "--connections is \(connections); use 1 or more") }
-            if let local, local < 1 { throw TesseraError(.invalidRequest, "--local is \(local); use 1 or more") }
+            if let local = localCluster.local, local < 1 { throw TesseraError(.invalidRequest, "--local is \(local); use 1 or more") }
         } catch {
             throw ClientExitCode.report(error)
         }
 
         try await BenchLocalCluster.with(
-            local: local, seeds: seeds, replication: replication, serverArguments: serverArg, quiet: json
+            options: localCluster, seeds: seeds, quiet: json
         ) { contact in try await run(benchmark, distributions: distributions, contact: contact) }
     }
 
@@ -109,7 +105,7 @@ struct BenchYCSB: AsyncParsableCommand {
             }
             var notes = note
             notes.append("load average at start \(Self.loadAverage())")
-            if !serverArg.isEmpty { notes.append("server flags " + serverArg.joined(separator: " ")) }
+            if !localCluster.serverArg.isEmpty { notes.append("server flags " + localCluster.serverArg.joined(separator: " ")) }
             let load = skipLoad ? nil : await benchmark.load(client: client, progress: progress)
             var runs: [YCSBRunResult] = []
             var present = records
