@@ -8,10 +8,10 @@ import Testing
 @Suite struct LoadPredictionTests {
     @Test func probabilitiesSumToOneAndKeepTheDistributionsHottestShare() {
         for distribution in KeyDistribution.allCases {
-            let p = LoadPrediction.recordProbabilities(distribution, records: 20_000)
+            let p = LoadPrediction.recordProbabilities(distribution, records: 20_000, exactRanks: 100_000)
             #expect(abs(p.reduce(0, +) - 1) < 1e-6, "\(distribution)")
         }
-        let zipfian = LoadPrediction.recordProbabilities(.zipfian, records: 20_000)
+        let zipfian = LoadPrediction.recordProbabilities(.zipfian, records: 20_000, exactRanks: 100_000)
         let hottest = ScrambledZipfianGenerator(itemCount: 20_000).item(ofRank: 0)
         #expect(abs(zipfian[hottest] - 0.0378) < 0.001 && zipfian[hottest] == zipfian.max())
         let hotspot = LoadPrediction.recordProbabilities(.hotspot, records: 1000)
@@ -31,7 +31,7 @@ import Testing
             topology: topology, probabilities: LoadPrediction.recordProbabilities(.uniform, records: records),
             key: YCSBBenchmark.key)
         let zipfian = LoadPrediction.balance(
-            topology: topology, probabilities: LoadPrediction.recordProbabilities(.zipfian, records: records),
+            topology: topology, probabilities: LoadPrediction.recordProbabilities(.zipfian, records: records, exactRanks: 100_000),
             key: YCSBBenchmark.key)
         // Uniform: only token ownership is uneven (16 vnodes per node); zipfian adds the hot keys' replicas.
         #expect(uniform.maxOverMean > 1 && uniform.maxOverMean < 1.25, "\(uniform)")

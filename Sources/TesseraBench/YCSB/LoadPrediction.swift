@@ -16,9 +16,11 @@ import TesseraRing
 /// of. Zipfian probabilities are Zipf's law over YCSB's 10^10 ranks, exact for the first 10^6 ranks (hashed
 /// onto records as the generator does) with the remaining mass spread evenly.
 public enum LoadPrediction {
-    /// Each record's probability under `distribution` over `records` records (they sum to 1).
+    /// Each record's probability under `distribution` over `records` records (they sum to 1); zipfian ranks
+    /// beyond `exactRanks` are spread evenly.
     public static func recordProbabilities(
-        _ distribution: KeyDistribution, records: Int, hotSetFraction: Double = 0.2, hotOperationFraction: Double = 0.8
+        _ distribution: KeyDistribution, records: Int, hotSetFraction: Double = 0.2, hotOperationFraction: Double = 0.8,
+        exactRanks: Int = 1_000_000
     ) -> [Double] {
         precondition(records >= 1)
         switch distribution {
@@ -34,7 +36,7 @@ public enum LoadPrediction {
             let scrambled = ScrambledZipfianGenerator(itemCount: records)
             var p = [Double](repeating: 0, count: records)
             var head = 0.0
-            for rank in 0..<1_000_000 {
+            for rank in 0..<exactRanks {
                 let share = scrambled.probability(ofRank: rank)
                 p[scrambled.item(ofRank: rank)] += share
                 head += share
