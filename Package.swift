@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "TesseraBench",
             dependencies: [
-                "TesseraCore", "TesseraStorage", "TesseraClient",
+                "TesseraCore", "TesseraStorage", "TesseraClient", "TesseraRing",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
@@ -91,7 +91,7 @@ let package = Package(
         // A tiny writer process that the storage SIGKILL test kills at random moments.
         .executableTarget(name: "tessera-storage-writer", dependencies: ["TesseraStorage", "TesseraCore"], path: "Tests/StorageWriter"),
         .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage", "tessera-storage-writer"]),
-        .testTarget(name: "TesseraBenchTests", dependencies: ["TesseraBench", "TesseraStorage", "TesseraCore"]),
+        .testTarget(name: "TesseraBenchTests", dependencies: ["TesseraBench", "TesseraStorage", "TesseraCore", "TesseraRing"]),
         .testTarget(name: "TesseraClusterTests", dependencies: ["TesseraCluster", "TesseraTestSupport"]),
         // The simulator's histories are judged by the checker (a test-only dependency).
         .testTarget(

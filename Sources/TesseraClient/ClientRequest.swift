@@ -8,13 +8,15 @@ enum ClientRequest: Sendable {
     case ring
     case status
     case ping
+    /// The node's `limit` most requested read and write keys.
+    case hotKeys(limit: Int)
 
     /// True for requests that change data: they are never retried after their outcome became unknown
     /// (a timeout), and retried after a lost connection only if the options allow it.
     var isWrite: Bool {
         switch self {
         case .put, .delete: return true
-        case .get, .ring, .status, .ping: return false
+        case .get, .ring, .status, .ping, .hotKeys: return false
         }
     }
 
@@ -27,6 +29,7 @@ enum ClientRequest: Sendable {
         case .ring: return "ring"
         case .status: return "status"
         case .ping: return "ping"
+        case .hotKeys: return "hot keys"
         }
     }
 }
@@ -40,6 +43,7 @@ enum ClientResponse: Sendable {
     case topology(ClusterTopology)
     case status(NodeStatus)
     case pong
+    case hotKeys(NodeHotKeys)
     /// The node answered with an error (unavailable, timeout, invalid request, ...).
     case error(TesseraError)
 }

@@ -163,40 +163,47 @@ public final class TesseraClient: Sendable {
 
     /// The state of every ring member: each is asked for STATUS directly; one that does not answer is down.
     public func status(timeout: Duration? = nil) async throws(TesseraError) -> [NodeStatus] {
+        try await askEveryMember(.status, timeout: timeout) { member, response in
+            guard case .status(var status) = response else { return nil }
+            status.id = member.id
+            status.address = member.address
+            status.isUp = true
+            return status
+        } down: { member, reason in
+            NodeStatus(id: member.id, address: member.address, isUp: false, error: reason)
+        }
+    }
+
+    /// Sends `request` to every ring member directly (no fail-over) and collects one result per member, sorted
+    /// by node id: `answer` maps a reply (nil: unexpected), `down` stands for a member that did not answer or
+    /// answered with an error, with the reason.
+    func askEveryMember<T: Sendable>(
+        _ request: ClientRequest,
+        timeout: Duration?,
+        answer: @escaping @Sendable (ClusterTopology.Member, ClientResponse) -> T?,
+        down: @escaping @Sendable (ClusterTopology.Member, String) -> T
+    ) async throws(TesseraError) -> [T] {
         let timeout = timeout ?? options.defaultTimeout
         try Options.checkTimeout(timeout)
         let topology = try await refreshTopology(timeout: timeout)
         let deadline = ContinuousClock.now + timeout
-        return await withTaskGroup(of: NodeStatus.self) { group in
+        return await withTaskGroup(of: (NodeID, T).self) { group in
             for member in topology.members {
                 group.addTask {
                     let target = RoutingTable.Target(node: member.id, address: member.address)
                     do throws(TesseraError) {
-                        let response = try await self.send(.status, to: target, deadline: deadline)
-                        switch response {
-                        case .status(var status):
-                            status.id = member.id
-                            status.address = member.address
-                            status.isUp = true
-                            return status
-                        case .error(let error):
-                            return NodeStatus(id: member.id, address: member.address, isUp: false, error: error.message)
-                        default:
-                            return NodeStatus(
-                                id: member.id,
-                                address: member.address,
-                                isUp: false,
-                                error: Self.unexpected(response, for: "status").message
-                            )
-                        }
+                        let response = try await self.send(request, to: target, deadline: deadline)
+                        if let result = answer(member, response) { return (member.id, result) }
+                        if case .error(let error) = response { return (member.id, down(member, error.message)) }
+                        return (member.id, down(member, Self.unexpected(response, for: request.name).message))
                     } catch {
-                        return NodeStatus(id: member.id, address: member.address, isUp: false, error: error.message)
+                        return (member.id, down(member, error.message))
                     }
                 }
             }
-            var result: [NodeStatus] = []
-            for await status in group { result.append(status) }
-            return result.sorted { $0.id < $1.id }
+            var result: [(NodeID, T)] = []
+            for await pair in group { result.append(pair) }
+            return result.sorted { $0.0 < $1.0 }.map(\.1)
         }
     }
 
@@ -392,7 +399,7 @@ public final class TesseraClient: Sendable {
     }
 
     /// Sends a request to one given node, without fail-over (STATUS, PING).
-    private func send(
+    func send(
         _ request: ClientRequest,
         to target: RoutingTable.Target,
         deadline: ContinuousClock.Instant

@@ -154,6 +154,7 @@ final class WireClientConnection: ClientConnection {
         case .ring: return .ring
         case .status: return .status
         case .ping: return .ping
+        case .hotKeys(let limit): return .hotKeys(limit: UInt16(clamping: limit))
         }
     }
 
@@ -202,9 +203,22 @@ final class WireClientConnection: ClientConnection {
             return .status(status)
         case .pong:
             return .pong
+        case .hotKeysResult(let wire):
+            var hot = NodeHotKeys(id: NodeID(wire.nodeID), address: HostAddress(host: "", port: 0), isUp: true)
+            hot.halfLifeMillis = wire.halfLifeMillis
+            hot.readsRecorded = wire.reads.recorded
+            hot.writesRecorded = wire.writes.recorded
+            func keys(_ section: WireHotKeys.Section) -> [NodeHotKeys.HotKey] {
+                section.keys.map {
+                    .init(key: $0.key, count: $0.count, error: $0.error, share: section.total > 0 ? $0.count / section.total : 0)
+                }
+            }
+            hot.reads = keys(wire.reads)
+            hot.writes = keys(wire.writes)
+            return .hotKeys(hot)
         case .error(let error):
             return .error(error)
-        case .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult,
+        case .hotKeys, .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult,
             .replicaHintedWrite, .replicaHintedAck, .healing:
             return .error(TesseraError(.protocolError, "unexpected \(reply.opcode) reply to \(request.name)"))
         }

@@ -10,18 +10,23 @@ public struct CoordinatorSettings: Sendable, Equatable {
     public var readFanOut: ReadFanOut
     /// Client requests coordinated at once; more are refused with `overloaded`.
     public var maxInFlight: Int
+    /// Order each read's replicas with `ReplicaLoadRanking` (outstanding requests, recent latency) instead of
+    /// this node first, then ring order.
+    public var loadAwareReads: Bool
 
     public init(
         replicationFactor: Int,
         defaultTimeoutMillis: UInt32 = 2000,
         maxTimeoutMillis: UInt32 = 60_000,
         readFanOut: ReadFanOut = .nodeDefault,
-        maxInFlight: Int = 65_536
+        maxInFlight: Int = 65_536,
+        loadAwareReads: Bool = false
     ) {
         self.replicationFactor = replicationFactor
         self.defaultTimeoutMillis = defaultTimeoutMillis
         self.maxTimeoutMillis = maxTimeoutMillis
         self.readFanOut = readFanOut
         self.maxInFlight = maxInFlight
+        self.loadAwareReads = loadAwareReads
     }
 }

@@ -20,6 +20,9 @@ public struct NodeCoordinator: Sendable {
     public private(set) var draining = false
     /// Requests admitted and not yet reported finished.
     public private(set) var inFlight = 0
+    /// Replica reads outstanding and recent latency per replica (`settings.loadAwareReads`); the shell reports
+    /// sends and answers (`NodeCoordinator+ReadRanking.swift`).
+    public internal(set) var readRanking = ReplicaLoadRanking()
 
     public init(selfID: NodeID, ring: Ring, settings: CoordinatorSettings) {
         self.selfID = selfID
@@ -119,9 +122,10 @@ public struct NodeCoordinator: Sendable {
     ) throws(TesseraError) -> ReadCoordinator {
         let required = try admit(key: key, value: nil, level: level)
         inFlight += 1
+        let order = readOrder(for: key)
         return ReadCoordinator(
             key: key,
-            replicas: replicas(for: key),
+            replicas: order,
             alive: alive,
             required: required,
             blockingRepair: ReadCoordinator.repairBlocks(
@@ -130,7 +134,7 @@ public struct NodeCoordinator: Sendable {
             ),
             level: level,
             fanOut: settings.readFanOut,
-            preferred: selfID,
+            preferred: settings.loadAwareReads ? order.first : selfID,
             deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis)
         )
     }

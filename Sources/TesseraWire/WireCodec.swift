@@ -47,6 +47,9 @@ public enum WireCodec {
         case .ringResult(let ring): return 64 + ring.members.count * (48 + ring.virtualNodes * 8)
         case .statusResult(let status): return 256 + (status.peersUp.count + status.peersDown.count) * 24
         case .healing(let message): return healingSizeHint(message)
+        case .hotKeys: return 32
+        case .hotKeysResult(let hot):
+            return 64 + hot.nodeID.utf8.count + (hot.reads.keys + hot.writes.keys).reduce(0) { $0 + 20 + $1.key.count }
         }
     }
 
@@ -122,6 +125,21 @@ public enum WireCodec {
             buffer.writeBytes32(key)
         case .healing(let message):
             encodeHealing(message, into: &buffer)
+        case .hotKeys(let limit):
+            buffer.writeInteger(limit)
+        case .hotKeysResult(let hot):
+            buffer.writeString16(hot.nodeID)
+            buffer.writeInteger(hot.halfLifeMillis)
+            for section in [hot.reads, hot.writes] {
+                buffer.writeInteger(section.recorded)
+                buffer.writeInteger(section.total.bitPattern)
+                buffer.writeInteger(UInt16(clamping: section.keys.count))
+                for key in section.keys.prefix(Int(UInt16.max)) {
+                    buffer.writeBytes32(key.key)
+                    buffer.writeInteger(key.count.bitPattern)
+                    buffer.writeInteger(key.error.bitPattern)
+                }
+            }
         }
     }
 
@@ -279,6 +297,27 @@ public enum WireCodec {
             .digestResult, .merkleTrees, .merkleTreesResult, .rangeCells, .rangeCellsResult, .applyCells,
             .applyCellsResult:
             return .healing(try decodeHealing(opcode, &r)!)
+        case .hotKeys:
+            return .hotKeys(limit: try r.u16())
+        case .hotKeysResult:
+            let nodeID = try r.string16()
+            let halfLife = try r.u64()
+            var sections: [WireHotKeys.Section] = []
+            for _ in 0..<2 {
+                let recorded = try r.u64()
+                let total = Double(bitPattern: try r.u64())
+                let count = Int(try r.u16())
+                var keys: [WireHotKeys.Key] = []
+                keys.reserveCapacity(min(count, r.remaining / 20))
+                for _ in 0..<count {
+                    let key = try r.bytes32()
+                    let weight = Double(bitPattern: try r.u64())
+                    keys.append(WireHotKeys.Key(key: key, count: weight, error: Double(bitPattern: try r.u64())))
+                }
+                sections.append(WireHotKeys.Section(recorded: recorded, total: total, keys: keys))
+            }
+            return .hotKeysResult(
+                WireHotKeys(nodeID: nodeID, halfLifeMillis: halfLife, reads: sections[0], writes: sections[1]))
         }
     }
 }

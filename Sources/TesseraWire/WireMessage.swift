@@ -18,6 +18,8 @@ public enum WireMessage: Sendable, Equatable {
     case status
     /// Liveness check, answered by `pong`.
     case ping
+    /// Ask for the node's `limit` most requested read and write keys, answered by `hotKeysResult`.
+    case hotKeys(limit: UInt16)
 
     // node -> client
     /// The newest cell of the key among the replicas that answered: `nil` if none holds the key, a tombstone
@@ -28,6 +30,7 @@ public enum WireMessage: Sendable, Equatable {
     case ringResult(WireRing)
     case statusResult(WireStatus)
     case pong
+    case hotKeysResult(WireHotKeys)
     /// The request failed; `code` is a stable `TesseraError.Code`.
     case error(TesseraError)
 
@@ -55,6 +58,8 @@ public enum WireMessage: Sendable, Equatable {
         case .ring: return .ring
         case .status: return .status
         case .ping: return .ping
+        case .hotKeys: return .hotKeys
+        case .hotKeysResult: return .hotKeysResult
         case .getResult: return .getResult
         case .writeResult: return .writeResult
         case .ringResult: return .ringResult

@@ -16,6 +16,8 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case repair = 0x0D
     case repairStatus = 0x0E
     case digest = 0x0F
+    /// The node's hot keys (slot 0x10-0x13 of branch ycsb).
+    case hotKeys = 0x10
 
     case getResult = 0x41
     /// The reply to PUT and DELETE.
@@ -27,6 +29,7 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case repairResult = 0x4D
     case repairStatusResult = 0x4E
     case digestResult = 0x4F
+    case hotKeysResult = 0x50
     case error = 0x7F
 
     case replicaWrite = 0x81

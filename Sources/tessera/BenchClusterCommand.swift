@@ -45,11 +45,7 @@ struct BenchCluster: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Phases to run, comma-separated: put, get.", valueName: "phases"))
     var phases = "put,get"
     @Flag(help: "Print the report as JSON.") var json = false
-    @Option(help: ArgumentHelp("Start an N-node local cluster for the run and stop it afterwards.", valueName: "N"))
-    var local: Int?
-    @Option(help: "Replication factor of the --local cluster (default: min(3, N)).") var replication: Int?
-    @Option(help: "Extra argument for each --local server (repeatable), e.g. --server-arg=--sync=group.")
-    var serverArg: [String] = []
+    @OptionGroup var localCluster: BenchLocalCluster.Options
 
     func run() async throws {
         let configuration = ClusterBenchmark.Configuration(
@@ -67,23 +63,18 @@ struct BenchCluster: AsyncParsableCommand {
         } catch {
             throw ClientExitCode.report(error)
         }
-        var cleanup: DemoCleanup?
-        var seeds: [HostAddress]
+        let seeds: [HostAddress]
         do {
             seeds = try HostAddress.parseList(hosts)
         } catch {
             throw ClientExitCode.report(error)
         }
-        if let local {
-            let started = try await startLocalCluster(nodes: local)
-            cleanup = started
-            seeds = started.launcher.addresses
-        }
-        let signals = cleanup.map { DemoSignals(cleanup: $0) }
-        defer {
-            signals?.cancel()
-            cleanup?.run()
-        }
+        try await BenchLocalCluster.with(
+            options: localCluster, seeds: seeds, quiet: json
+        ) { seeds in try await run(benchmark, seeds: seeds) }
+    }
+
+    private func run(_ benchmark: ClusterBenchmark, seeds: [HostAddress]) async throws {
         var options = TesseraClient.Options(defaultTimeout: .milliseconds(timeout), connectionsPerNode: connections)
         options.retryWritesAfterConnectionLoss = false
         do {
@@ -102,34 +93,6 @@ struct BenchCluster: AsyncParsableCommand {
             }
         } catch let error as TesseraError {
             throw ClientExitCode.report(error)
-        }
-    }
-
-    private func startLocalCluster(nodes: Int) async throws -> DemoCleanup {
-        do {
-            let directory = try ClusterLauncher.makeTemporaryDirectory(prefix: "tessera-bench")
-            let launcher = try ClusterLauncher(
-                executable: try DemoExecutable.path(),
-                nodeCount: nodes,
-                dataDirectory: directory,
-                replicationFactor: replication ?? min(3, nodes),
-                extraServerArguments: serverArg
-            )
-            let cleanup = DemoCleanup(launcher: launcher, removeDirectory: directory)
-            do {
-                try launcher.startAll()
-                try await launcher.waitUntilReady(timeout: .seconds(60))
-            } catch {
-                cleanup.run()
-                throw error
-            }
-            if !json {
-                Console.error("started \(nodes) local nodes: \(launcher.memberList)")
-            }
-            return cleanup
-        } catch {
-            Console.error("error: \(error)")
-            throw ExitCode.failure
         }
     }
 }

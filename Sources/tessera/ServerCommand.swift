@@ -73,6 +73,12 @@ struct Server: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(
+        name: .customLong("read-replicas"),
+        help: "How a coordinated read picks its first R replicas: load-aware (by outstanding requests and recent latency) or fixed (this node first, then ring order)."
+    )
+    var readReplicas: String = "load-aware"
+
     @Flag(
         name: .customLong("exit-with-parent"),
         help: "Shut down cleanly when the process that started this node exits (used by demo, bench and tests)."
@@ -92,6 +98,12 @@ struct Server: AsyncParsableCommand {
 
     /// The node configuration the flags describe; `ValidationError` saying what is wrong otherwise.
     func makeConfiguration() throws -> NodeConfiguration {
+        let loadAware: Bool
+        switch readReplicas {
+        case "load-aware": loadAware = true
+        case "fixed": loadAware = false
+        default: throw ValidationError("unknown --read-replicas '\(readReplicas)': use load-aware or fixed")
+        }
         do throws(TesseraError) {
             let (host, port) = try MemberAddress.parseHostPort(listen)
             var config = NodeConfiguration(
@@ -115,6 +127,7 @@ struct Server: AsyncParsableCommand {
             config.storageOptions.walRecoveryMode = mode
             config.phiThreshold = phiThreshold
             try healing.apply(to: &config)
+            config.loadAwareReads = loadAware
             try config.validate()
             return config
         } catch {

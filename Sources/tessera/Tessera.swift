@@ -19,6 +19,7 @@ struct Tessera: AsyncParsableCommand {
             GetCommand.self,
             DeleteCommand.self,
             StatusCommand.self,
+            HotCommand.self,
             RingCommand.self,
             HintsCommand.self,
             RepairCommand.self,
@@ -35,6 +36,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Run a benchmark and print throughput and latency.",
         subcommands: [
             BenchCluster.self,
+            BenchYCSB.self,
             BenchStorage.self,
             BenchMerkle.self,
             BenchHints.self,

@@ -96,7 +96,7 @@ final class FakeTransport: ClientTransport {
         case .delete(let key, _, _, _):
             store.withLock { $0[key] = nil }
             return .written(version)
-        case .ring, .ping, .status: return .pong
+        case .ring, .ping, .status, .hotKeys: return .pong
         }
     }
 

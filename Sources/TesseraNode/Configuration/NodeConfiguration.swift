@@ -42,6 +42,9 @@ public struct NodeConfiguration: Sendable {
     public var hintMaxBytesPerTarget: Int = 256 << 20
     /// Anti-entropy repair: background schedule and Merkle depth (docs/healing.md).
     public var repair = RepairConfiguration()
+    /// Order a read's first wave by the replicas' outstanding requests and recent latency
+    /// (`ReplicaLoadRanking`) instead of the fixed order (this node first, then ring order).
+    public var loadAwareReads: Bool = true
 
     public init(
         nodeID: NodeID,

@@ -13,6 +13,8 @@ final class ReplicaService {
     let hintSink: (any HintSink)?
     let selfID: NodeID
     let log: Logger
+    /// The keys of the replica reads and writes served, for HOT_KEYS (`tessera hot`).
+    private(set) var hotKeys = HotKeyTracker()
 
     init(local: LocalReplica, stats: NodeStats, hintSink: (any HintSink)?, selfID: NodeID, log: Logger) {
         self.local = local
@@ -69,12 +71,14 @@ final class ReplicaService {
     /// Stores `cell` (if newer); `done` gets nil once durable.
     func write(_ key: [UInt8], _ cell: Cell, _ done: @escaping ReplicaChannel.WriteDone) {
         stats.replicaWrites += 1
+        hotKeys.recordWrite(key, nowMillis: Self.monotonicMillis())
         local.write(key, cell, done)
     }
 
     /// Reads the newest cell of `key`.
     func read(_ key: [UInt8], _ done: @escaping ReplicaChannel.ReadDone) {
         stats.replicaReads += 1
+        hotKeys.recordRead(key, nowMillis: Self.monotonicMillis())
         local.read(key, done)
     }
 

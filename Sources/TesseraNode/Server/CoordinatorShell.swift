@@ -215,12 +215,16 @@ final class CoordinatorShell {
             switch effect {
             case .send(let node):
                 let isPeer = node != selfID
+                let sentAt = Self.monotonicNow()
+                coordinator.replicaReadSent(to: node)
                 channel(to: node).read(op.coordinator.key, timeout: op.timeout) { [unowned self] result in
                     switch result {
                     case .success(let cell):
+                        coordinator.replicaReadAnswered(by: node, afterNanos: Self.monotonicNow() &- sentAt)
                         if isPeer, let cell { observe(cell.version) }
                         perform(op.coordinator.onResponse(from: node, cell: cell), op)
                     case .failure(let error):
+                        coordinator.replicaReadFailed(node)
                         perform(op.coordinator.onFailure(from: node, error: error), op)
                     }
                 }

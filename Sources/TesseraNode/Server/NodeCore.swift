@@ -71,7 +71,8 @@ final class NodeCore {
                 settings: CoordinatorSettings(
                     replicationFactor: configuration.replicationFactor,
                     defaultTimeoutMillis: configuration.defaultTimeoutMillis,
-                    maxTimeoutMillis: configuration.maxTimeoutMillis
+                    maxTimeoutMillis: configuration.maxTimeoutMillis,
+                    loadAwareReads: configuration.loadAwareReads
                 )
             ),
             eventLoop: eventLoop,
@@ -197,8 +198,10 @@ final class NodeCore {
         case .healing(let message):
             let id = frame.requestID
             healing.handle(message, nodeID: selfID) { sink.reply(id, $0) }
+        case .hotKeys(let limit):
+            sink.reply(frame.requestID, .hotKeysResult(replica.hotKeysReport(nodeID: selfID.name, limit: Int(limit))))
         case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult,
-            .replicaHintedAck:
+            .replicaHintedAck, .hotKeysResult:
             sink.reply(
                 frame.requestID,
                 .error(TesseraError(.invalidRequest, "\(frame.message.opcode) is a reply, not a request"))
