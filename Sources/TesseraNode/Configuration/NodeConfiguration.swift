@@ -32,6 +32,12 @@ public struct NodeConfiguration: Sendable {
     public var storageOptions: StorageOptions = StorageOptions()
     /// Threads that run blocking storage calls.
     public var storageThreads: Int = 4
+    /// Host of the admin HTTP server (`/metrics`, `/health/live`, `/health/ready`); nil: no admin server.
+    public var adminHost: String? = nil
+    /// Port of the admin HTTP server; 0 picks a free one (`TesseraNodeServer.adminPort`).
+    public var adminPort: Int = 0
+    /// Whether the node keeps Prometheus metrics (its own registry, never the global MetricsSystem).
+    public var metricsEnabled: Bool = true
 
     public init(
         nodeID: NodeID,

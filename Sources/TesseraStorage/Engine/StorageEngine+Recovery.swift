@@ -61,10 +61,12 @@ extension StorageEngine {
             }
             mem = Memtable(expectedBytes: options.memtableSizeBytes)
         }
+        var replayedRecords = 0
         for n in logs.sorted() {
             let path = directory + "/" + FileNames.log(n)
             var recordOffset = 0
             _ = try LogReader.read(fileSystem: fs, path: path) { payload throws(StorageError) in
+                replayedRecords += 1
                 try WriteBatch.forEach(encoded: payload, path: path, offset: recordOffset) { key, value, version in
                     mem.insert(key: key, value: value, version: version)
                 }
@@ -112,6 +114,7 @@ extension StorageEngine {
             s.wal = LogWriter(file: walFile, path: walPath)
             s.walNumber = walNumber
             s.manifest = manifest
+            s.stats.walRecordsReplayed = replayedRecords
         }
     }
 }
