@@ -82,6 +82,21 @@ struct Server: AsyncParsableCommand {
     )
     var shutdownGraceMillis: Int?
 
+    @Option(name: .customLong("max-in-flight"), help: "Client requests in flight on the node; past it: overloaded at once (0: no bound). Default 4096.")
+    var maxInFlight: Int?
+
+    @Option(name: .customLong("max-in-flight-per-connection"), help: "Client requests in flight per connection (0: no bound). Default 1024.")
+    var maxInFlightPerConnection: Int?
+
+    @Option(name: .customLong("max-replica-in-flight"), help: "Replica requests from other coordinators in flight (0: no bound). Default 8192.")
+    var maxReplicaInFlight: Int?
+
+    @Option(name: .customLong("client-rate"), help: "Per-connection rate limit, requests per second (token bucket; 0: off). Default 0.")
+    var clientRate: Int?
+
+    @Option(name: .customLong("client-burst"), help: "Token bucket size for --client-rate (default: one second's worth).")
+    var clientBurst: Int?
+
     /// Checks every flag and the config file before anything starts, so errors come with this command's usage.
     func validate() throws {
         _ = try resolve()
@@ -104,6 +119,11 @@ struct Server: AsyncParsableCommand {
         settings.adminListen = adminListen
         settings.metrics = metrics
         settings.shutdownGraceMillis = shutdownGraceMillis
+        settings.maxInFlight = maxInFlight
+        settings.maxInFlightPerConnection = maxInFlightPerConnection
+        settings.maxReplicaInFlight = maxReplicaInFlight
+        settings.clientRate = clientRate
+        settings.clientBurst = clientBurst
         return settings
     }
 

@@ -50,6 +50,15 @@ import Testing
         #expect(text.contains("# TYPE tessera_storage_wal_syncs_total counter"))
     }
 
+    @Test func rejectionsAreExportedByReason() {
+        let metrics = NodeMetrics(replicationFactor: 3)
+        var snapshot = NodeSnapshot()
+        snapshot.rejected = ["node_in_flight": 3, "rate": 0]
+        let text = Self.text(metrics, snapshot)
+        #expect(text.contains(#"tessera_requests_rejected_total{reason="node_in_flight"} 3"#), "\(text)")
+        #expect(text.contains(#"tessera_requests_rejected_total{reason="rate"} 0"#))
+    }
+
     @Test func readinessNamesEveryReason() {
         var snapshot = NodeSnapshot()
         #expect(NodeHealth.readiness(snapshot).reasons == ["storage not open", "peers not known yet"])

@@ -64,6 +64,11 @@ public enum ConfigFile {
         }
         settings.metrics = try reader.bool("metrics")
         settings.shutdownGraceMillis = try reader.int("shutdown_grace_ms", 0...600_000)
+        settings.maxInFlight = try reader.int("max_in_flight", 0...100_000_000)
+        settings.maxInFlightPerConnection = try reader.int("max_in_flight_per_connection", 0...100_000_000)
+        settings.maxReplicaInFlight = try reader.int("max_replica_in_flight", 0...100_000_000)
+        settings.clientRate = try reader.int("client_rate", 0...100_000_000)
+        settings.clientBurst = try reader.int("client_burst", 0...100_000_000)
         return settings
     }
 

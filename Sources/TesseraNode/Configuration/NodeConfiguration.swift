@@ -1,3 +1,4 @@
+public import TesseraCluster
 public import TesseraCore
 public import TesseraStorage
 
@@ -36,6 +37,8 @@ public struct NodeConfiguration: Sendable {
     public var adminHost: String? = nil
     /// Port of the admin HTTP server; 0 picks a free one (`TesseraNodeServer.adminPort`).
     public var adminPort: Int = 0
+    /// Bounds on in-flight requests and per-connection rate limits (past them: `overloaded` at once).
+    public var admission = AdmissionLimits()
     /// Whether the node keeps Prometheus metrics (its own registry, never the global MetricsSystem).
     public var metricsEnabled: Bool = true
 

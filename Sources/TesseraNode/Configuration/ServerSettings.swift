@@ -24,13 +24,21 @@ public struct ServerSettings: Sendable, Equatable {
     public var metrics: Bool?
     /// How long a graceful shutdown waits for in-flight requests.
     public var shutdownGraceMillis: Int?
+    /// Admission control bounds (0: none); see `AdmissionLimits`.
+    public var maxInFlight: Int?
+    public var maxInFlightPerConnection: Int?
+    public var maxReplicaInFlight: Int?
+    /// Per-connection token bucket: requests per second (0: off) and burst.
+    public var clientRate: Int?
+    public var clientBurst: Int?
 
     public init() {}
 
     /// The config file keys, in the order the docs list them.
     public static let keys = [
         "node_id", "listen", "data", "members", "replication", "vnodes", "cluster_name", "sync", "timeout_ms",
-        "log_level", "exit_with_parent", "admin_listen", "metrics", "shutdown_grace_ms",
+        "log_level", "exit_with_parent", "admin_listen", "metrics", "shutdown_grace_ms", "max_in_flight",
+        "max_in_flight_per_connection", "max_replica_in_flight", "client_rate", "client_burst",
     ]
 
     /// These settings where set, `other`'s elsewhere (flags over file: `flags.overriding(file)`).
@@ -50,6 +58,11 @@ public struct ServerSettings: Sendable, Equatable {
         result.adminListen = adminListen ?? other.adminListen
         result.metrics = metrics ?? other.metrics
         result.shutdownGraceMillis = shutdownGraceMillis ?? other.shutdownGraceMillis
+        result.maxInFlight = maxInFlight ?? other.maxInFlight
+        result.maxInFlightPerConnection = maxInFlightPerConnection ?? other.maxInFlightPerConnection
+        result.maxReplicaInFlight = maxReplicaInFlight ?? other.maxReplicaInFlight
+        result.clientRate = clientRate ?? other.clientRate
+        result.clientBurst = clientBurst ?? other.clientBurst
         return result
     }
 
@@ -99,6 +112,19 @@ public struct ServerSettings: Sendable, Equatable {
             }
             config.shutdownGraceMillis = shutdownGraceMillis
         }
+        for (value, name) in [
+            (maxInFlight, "max in flight"), (maxInFlightPerConnection, "max in flight per connection"),
+            (maxReplicaInFlight, "max replica in flight"), (clientRate, "client rate"), (clientBurst, "client burst"),
+        ] {
+            if let value, value < 0 || value > 100_000_000 {
+                throw TesseraError(.invalidRequest, "\(name) \(value) must be between 0 (no bound) and 100000000")
+            }
+        }
+        if let maxInFlight { config.admission.maxInFlight = maxInFlight }
+        if let maxInFlightPerConnection { config.admission.maxInFlightPerConnection = maxInFlightPerConnection }
+        if let maxReplicaInFlight { config.admission.maxReplicaInFlight = maxReplicaInFlight }
+        if let clientRate { config.admission.ratePerSecond = clientRate }
+        if let clientBurst { config.admission.burst = clientBurst }
         try config.validate()
         let level = try Self.parseLogLevel(logLevel ?? "info")
         return Resolved(node: config, logLevel: level, exitWithParent: exitWithParent ?? false)

@@ -160,6 +160,14 @@ public final class NodeMetrics: Sendable {
         counter("tessera_connections_accepted_total", "TCP connections accepted (clients and peers).", s.connectionsAccepted)
         counter("tessera_storage_write_batches_total", "Storage write batches (one WAL append each).", s.storageWriteBatches)
         counter("tessera_storage_read_batches_total", "Storage read batches.", s.storageReadBatches)
+        for (reason, count) in s.rejected.sorted(by: { $0.key < $1.key }) {
+            counter(
+                "tessera_requests_rejected_total", "Requests refused with overloaded by admission control, by reason.",
+                count, labels: [("reason", reason)])
+        }
+        gauge(
+            "tessera_replica_requests_in_flight", "Replica requests from other coordinators admitted and not answered.",
+            Double(s.admittedReplicaInFlight))
         gauge("tessera_in_flight_requests", "Client requests accepted and not yet answered.", Double(s.inFlight))
         gauge("tessera_peers", "Peers by failure-detector state.", Double(s.peersUp), labels: [("state", "up")])
         gauge("tessera_peers", "Peers by failure-detector state.", Double(s.peersDown), labels: [("state", "down")])

@@ -1,4 +1,5 @@
 import NIOCore
+import TesseraCluster
 public import TesseraStorage
 
 /// What a node counts, read at one moment: the node's own counters (the ones STATUS reports) and its
@@ -28,6 +29,11 @@ public struct NodeSnapshot: Sendable {
     /// True once every peer's state is an observation (answered, failed, or silent for `peerDownAfterMillis`),
     /// not the start-up assumption.
     public var peersKnown = false
+    /// Admission control: client and replica requests admitted and in flight, and refusals by reason
+    /// (`AdmissionControl.Rejection.rawValue`).
+    public var admittedClientInFlight = 0
+    public var admittedReplicaInFlight = 0
+    public var rejected: [String: Int] = [:]
     /// nil when the storage engine could not be asked (the node is stopping).
     public var storage: StorageStats?
 
@@ -57,6 +63,11 @@ extension NodeCore {
         snapshot.peersDown = down.count
         snapshot.uptimeMillis = (NIODeadline.now() - startedAt).nanoseconds / 1_000_000
         snapshot.draining = draining
+        snapshot.admittedClientInFlight = admission.clientInFlight
+        snapshot.admittedReplicaInFlight = admission.replicaInFlight
+        for reason in AdmissionControl.Rejection.allCases {
+            snapshot.rejected[reason.rawValue] = admission.rejectedCount(reason)
+        }
         snapshot.peersKnown = down.isEmpty || snapshot.uptimeMillis >= Int64(configuration.peerDownAfterMillis)
         let engine = local.engine
         return local.pool.runIfActive(eventLoop: eventLoop) { engine.stats() }

@@ -28,6 +28,8 @@ final class NodeCore {
     private var failureDetector: FailureDetector
     private var clock = HybridLogicalClock()
     private(set) var stats = NodeStats()
+    /// Admission control (bounded in-flight requests), consulted by each connection before `handle`.
+    var admission: AdmissionControl
     /// Client requests accepted and not yet answered.
     private(set) var inFlight = 0
     private(set) var draining = false
@@ -65,6 +67,7 @@ final class NodeCore {
         self.replicationFactor = configuration.replicationFactor
         self.eventLoop = eventLoop
         self.log = log
+        self.admission = AdmissionControl(limits: configuration.admission)
         let memberIDs = configuration.members.map(\.id)
         self.ring = Ring(members: memberIDs, virtualNodes: configuration.virtualNodes)
         self.local = LocalReplica(engine: engine, pool: pool, eventLoop: eventLoop)
