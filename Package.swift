@@ -60,6 +60,8 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        // Test support: manual clock, seeded simulated network, cluster simulator on the real coordinators.
+        .target(name: "TesseraTestSupport", dependencies: ["TesseraCore", "TesseraRing", "TesseraCluster"]),
         // The library users import.
         .target(
             name: "TesseraClient",
@@ -99,7 +101,12 @@ let package = Package(
         .executableTarget(name: "tessera-storage-writer", dependencies: ["TesseraStorage", "TesseraCore"], path: "Tests/StorageWriter"),
         .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage", "tessera-storage-writer"]),
         .testTarget(name: "TesseraBenchTests", dependencies: ["TesseraBench", "TesseraStorage", "TesseraCore"]),
-        .testTarget(name: "TesseraClusterTests", dependencies: ["TesseraCluster"]),
+        .testTarget(name: "TesseraClusterTests", dependencies: ["TesseraCluster", "TesseraTestSupport"]),
+        // The simulator's histories are judged by the checker (a test-only dependency).
+        .testTarget(
+            name: "TesseraTestSupportTests",
+            dependencies: ["TesseraTestSupport", "TesseraCluster", "TesseraCore", "TesseraRing", "Linearizability"]
+        ),
         .testTarget(
             name: "TesseraWireTests",
             dependencies: [

@@ -2,8 +2,10 @@ public import TesseraCore
 
 /// The quorum logic of one client read at level R, with read repair, as a pure state machine.
 ///
-/// Strict quorum: only the N home replicas count. `start()` fails fast with `unavailable` if fewer than
-/// `required` are alive; otherwise it asks every live home replica. When `required` distinct responses have
+/// Strict quorum: only the N home replicas count. `start(now:)` fails fast with `unavailable` if fewer than
+/// `required` are alive; otherwise it asks the first wave (see `ReadFanOut`): every live home replica, or with
+/// `.speculative` only `required` of them (`preferred`, usually this node, first) and the others as *spares*,
+/// sent when a replica fails or when `onTick(now:)` passes the spare delay. When `required` distinct responses have
 /// arrived the answer is fixed: the newest cell among them (`Cell.newest`; "absent" is older than any
 /// version). Responders that returned an older cell or nothing are *stale* and get the answer written back
 /// (`.repair`).
@@ -23,7 +25,8 @@ public import TesseraCore
 ///
 /// Invariants: at most one terminal effect; after it only `.repair` effects; `succeed` carries the newest
 /// cell among the `responses` counted; with blocking repair, `succeed` only when `required` replicas hold
-/// the answer. No I/O, no clocks: the shell owns request ids and timers.
+/// the answer. No I/O, no clocks: time comes in as monotonic nanoseconds (`start(now:)`, `onTick(now:)`);
+/// the shell owns request ids and calls `onTick` once `nextWakeup` has passed.
 public struct ReadCoordinator: Sendable {
     /// The key being read.
     public let key: [UInt8]
@@ -35,8 +38,12 @@ public struct ReadCoordinator: Sendable {
     public let blockingRepair: Bool
     /// The level, for messages only.
     public let level: ConsistencyLevel?
-    /// Live home replicas at `start()`, in preference order: the ones asked.
+    /// Live home replicas at `start()`, in the order they are asked (`preferred` first).
     public let targets: [NodeID]
+    /// How the read fans out.
+    public let fanOut: ReadFanOut
+    /// Monotonic nanoseconds at which the read fails with `timeout` (nil: only `onDeadline()` ends it).
+    public let deadline: UInt64?
 
     private enum Phase: Sendable { case idle, collecting, repairing, done }
     private enum Answer: Sendable { case pending, responded(Cell?), failed }
@@ -50,6 +57,8 @@ public struct ReadCoordinator: Sendable {
         var pendingRepair = false
         /// A repair was emitted for it (at most one per replica).
         var repaired = false
+        /// The read was sent to it (spares are not, until released).
+        var sent = false
     }
 
     private var phase: Phase = .idle
@@ -61,6 +70,8 @@ public struct ReadCoordinator: Sendable {
     private var counted = 0
     private var confirmedCount = 0
     private var pendingRepairCount = 0
+    /// When the spares go out if the read has not completed (monotonic nanoseconds), while spares remain.
+    private var sparesAt: UInt64? = nil
 
     /// - Parameters:
     ///   - replicas: the N home replicas of `key` (distinct).
@@ -68,6 +79,9 @@ public struct ReadCoordinator: Sendable {
     ///   - required: R, 1...replicas.count.
     ///   - blockingRepair: true at QUORUM and above (`ReadCoordinator.repairBlocks(required:replicationFactor:)`).
     ///   - level: the level R came from, used in error messages.
+    ///   - fanOut: all live replicas at once (default), or `required` first and spares later.
+    ///   - preferred: asked first when live (the coordinating node itself: no network hop).
+    ///   - deadline: monotonic nanoseconds after which `onTick` fails the read with `timeout`.
     /// - Precondition: `required >= 1`.
     public init(
         key: [UInt8],
@@ -75,7 +89,10 @@ public struct ReadCoordinator: Sendable {
         alive: Set<NodeID>,
         required: Int,
         blockingRepair: Bool,
-        level: ConsistencyLevel? = nil
+        level: ConsistencyLevel? = nil,
+        fanOut: ReadFanOut = .all,
+        preferred: NodeID? = nil,
+        deadline: UInt64? = nil
     ) {
         precondition(required >= 1, "a read needs at least one response, got required = \(required)")
         self.key = key
@@ -83,9 +100,12 @@ public struct ReadCoordinator: Sendable {
         self.required = required
         self.blockingRepair = blockingRepair
         self.level = level
+        self.fanOut = fanOut
+        self.deadline = deadline
         var targets: [NodeID] = []
         targets.reserveCapacity(replicas.count)
-        for replica in replicas where alive.contains(replica) { targets.append(replica) }
+        if let preferred, replicas.contains(preferred), alive.contains(preferred) { targets.append(preferred) }
+        for replica in replicas where replica != preferred && alive.contains(replica) { targets.append(replica) }
         self.targets = targets
         self.slots = Array(repeating: Slot(), count: targets.count)
     }
@@ -103,8 +123,9 @@ public struct ReadCoordinator: Sendable {
     /// Replicas that failed so far.
     public var failed: [NodeID] { failures.map(\.0) }
 
-    /// Asks every live home replica, or fails fast with `unavailable`. Calling it twice returns no effects.
-    public mutating func start() -> [ReadEffect] {
+    /// Asks the first wave, or fails fast with `unavailable`. Calling it twice returns no effects.
+    /// - Parameter now: monotonic nanoseconds, the origin of the spare delay.
+    public mutating func start(now: UInt64 = 0) -> [ReadEffect] {
         guard phase == .idle else { return [] }
         guard targets.count >= required else {
             phase = .done
@@ -121,7 +142,54 @@ public struct ReadCoordinator: Sendable {
             ]
         }
         phase = .collecting
-        return targets.map { .send(to: $0) }
+        let wave: Int
+        switch fanOut {
+        case .all:
+            wave = targets.count
+        case .speculative(let afterNanos):
+            wave = required
+            if targets.count > required { sparesAt = now &+ afterNanos }
+        }
+        var effects: [ReadEffect] = []
+        effects.reserveCapacity(wave)
+        for i in 0..<wave {
+            slots[i].sent = true
+            effects.append(.send(to: targets[i]))
+        }
+        return effects
+    }
+
+    /// Replicas held back as spares so far.
+    public var spares: [NodeID] { targets.indices.filter { !slots[$0].sent }.map { targets[$0] } }
+
+    /// The next time (monotonic nanoseconds) the read wants `onTick`: the spare time or the deadline; nil when
+    /// complete or when nothing is timed.
+    public var nextWakeup: UInt64? {
+        guard phase == .collecting || phase == .repairing else { return nil }
+        switch (sparesAt, deadline) {
+        case (let s?, let d?): return min(s, d)
+        case (let s?, nil): return s
+        case (nil, let d?): return d
+        case (nil, nil): return nil
+        }
+    }
+
+    /// Time passed: sends the spares once their delay is over, fails with `timeout` at the deadline.
+    public mutating func onTick(now: UInt64) -> [ReadEffect] {
+        if let deadline, now >= deadline { return onDeadline() }
+        if let sparesAt, now >= sparesAt, phase == .collecting || phase == .repairing { return releaseSpares() }
+        return []
+    }
+
+    /// Sends the read to every spare (a replica failed, or the read is slow).
+    private mutating func releaseSpares() -> [ReadEffect] {
+        sparesAt = nil
+        var effects: [ReadEffect] = []
+        for i in slots.indices where !slots[i].sent {
+            slots[i].sent = true
+            effects.append(.send(to: targets[i]))
+        }
+        return effects
     }
 
     /// Live targets that have neither answered nor failed.
@@ -139,7 +207,8 @@ public struct ReadCoordinator: Sendable {
 
     /// A replica answered with its newest cell of the key (`nil`: it has none).
     public mutating func onResponse(from node: NodeID, cell: Cell?) -> [ReadEffect] {
-        guard phase != .idle, let i = targets.firstIndex(of: node), case .pending = slots[i].answer else { return [] }
+        guard phase != .idle, let i = targets.firstIndex(of: node), slots[i].sent, case .pending = slots[i].answer
+        else { return [] }
         slots[i].answer = .responded(cell)
         responseCount += 1
         switch phase {
@@ -240,8 +309,15 @@ public struct ReadCoordinator: Sendable {
     }
 
     /// A replica failed: its read or its repair (or the shell could not reach it).
+    /// While the read is open, a failure also sends the spares at once.
     public mutating func onFailure(from node: NodeID, error: TesseraError) -> [ReadEffect] {
-        guard let i = targets.firstIndex(of: node) else { return [] }
+        guard let i = targets.firstIndex(of: node), slots[i].sent else { return [] }
+        let effects = failureEffects(i, node: node, error: error)
+        guard phase == .collecting || phase == .repairing else { return effects }
+        return releaseSpares() + effects
+    }
+
+    private mutating func failureEffects(_ i: Int, node: NodeID, error: TesseraError) -> [ReadEffect] {
         switch phase {
         case .idle, .done:
             return []
@@ -285,6 +361,7 @@ public struct ReadCoordinator: Sendable {
             return []
         case .collecting:
             phase = .done
+            sparesAt = nil
             return [
                 .fail(
                     TesseraError(

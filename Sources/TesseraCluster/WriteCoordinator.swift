@@ -33,6 +33,8 @@ public struct WriteCoordinator: Sendable {
     public let targets: [NodeID]
     /// Home replicas that were down at `start()` (not sent to).
     public let unreached: [NodeID]
+    /// Monotonic nanoseconds after which `onTick` fails the write with `timeout` (nil: only `onDeadline()`).
+    public let deadline: UInt64?
 
     private enum Phase: Sendable { case idle, waiting, done }
     private enum Answer: Sendable { case pending, acked, failed }
@@ -47,6 +49,7 @@ public struct WriteCoordinator: Sendable {
     ///   - alive: nodes the failure detector considers up (may include non-replicas).
     ///   - required: W, 1...replicas.count (resolve the level with `ConsistencyLevel.required`).
     ///   - level: the level W came from, used in error messages.
+    ///   - deadline: monotonic nanoseconds at which `onTick(now:)` times the write out.
     /// - Precondition: `required >= 1`.
     public init(
         key: [UInt8],
@@ -54,7 +57,8 @@ public struct WriteCoordinator: Sendable {
         replicas: [NodeID],
         alive: Set<NodeID>,
         required: Int,
-        level: ConsistencyLevel? = nil
+        level: ConsistencyLevel? = nil,
+        deadline: UInt64? = nil
     ) {
         precondition(required >= 1, "a write needs at least one ack, got required = \(required)")
         self.key = key
@@ -62,6 +66,7 @@ public struct WriteCoordinator: Sendable {
         self.replicas = replicas
         self.required = required
         self.level = level
+        self.deadline = deadline
         var targets: [NodeID] = []
         var unreached: [NodeID] = []
         targets.reserveCapacity(replicas.count)
@@ -142,6 +147,15 @@ public struct WriteCoordinator: Sendable {
                 )
             )
         ]
+    }
+
+    /// The next time (monotonic nanoseconds) the write wants `onTick`: its deadline while it waits.
+    public var nextWakeup: UInt64? { phase == .waiting ? deadline : nil }
+
+    /// Time passed: at the deadline the write fails with `timeout`.
+    public mutating func onTick(now: UInt64) -> [WriteEffect] {
+        guard let deadline, now >= deadline else { return [] }
+        return onDeadline()
     }
 
     /// The shell's deadline for this write passed.

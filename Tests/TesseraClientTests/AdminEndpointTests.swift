@@ -84,6 +84,20 @@ import Testing
             #expect(after["tessera_storage_memtable_bytes"] > 0)
             #expect(after["tessera_storage_wal_writes_total"] > before["tessera_storage_wal_writes_total"])
             #expect(after["tessera_failed_requests_total"] == before["tessera_failed_requests_total"])
+            // Request metrics, recorded when each request is answered, by operation and level.
+            let putsOne = #"tessera_requests_total{op="put",level="ONE"}"#
+            let getsQuorum = #"tessera_requests_total{op="get",level="QUORUM"}"#
+            let deletesAll = #"tessera_requests_total{op="delete",level="ALL"}"#
+            #expect(after[putsOne] - before[putsOne] == 25)
+            #expect(after[getsQuorum] - before[getsQuorum] >= 10)
+            #expect(after[deletesAll] - before[deletesAll] == 1)
+            let putCount = #"tessera_request_duration_seconds_count{op="put",level="ONE"}"#
+            let putSum = #"tessera_request_duration_seconds_sum{op="put",level="ONE"}"#
+            let putInf = #"tessera_request_duration_seconds_bucket{op="put",level="ONE",le="+Inf"}"#
+            #expect(after[putCount] - before[putCount] == 25)
+            #expect(after[putInf] == after[putCount])
+            #expect(after[putSum] > before[putSum])
+            #expect(after[#"tessera_request_errors_total{op="put",code="timeout"}"#] == 0)
             #expect(after[#"tessera_peers{state="down"}"#] == 0)
             #expect(after["tessera_ready"] == 1)
 

@@ -83,7 +83,8 @@ public final class NodeMetrics: Sendable {
         self.errors = errors
     }
 
-    private func slot(_ op: Operation, _ level: ConsistencyLevel) -> Int {
+    /// The series of `op` at `level` (pass it to `record(slot:error:nanoseconds:)` when the request ends).
+    public func slot(_ op: Operation, _ level: ConsistencyLevel) -> Int {
         let index: Int
         switch level {
         case .one: index = 0
@@ -98,11 +99,15 @@ public final class NodeMetrics: Sendable {
 
     /// Records one completed client request: its count and latency by operation and level, and its error code.
     public func recordRequest(_ op: Operation, level: ConsistencyLevel, error: TesseraError.Code?, nanoseconds: Int64) {
-        let slot = slot(op, level)
+        record(slot: slot(op, level), error: error, nanoseconds: nanoseconds)
+    }
+
+    /// `recordRequest` for a slot computed when the request began.
+    public func record(slot: Int, error: TesseraError.Code?, nanoseconds: Int64) {
         requests[slot].increment()
         durations[slot].recordNanoseconds(nanoseconds)
         if let error, let code = Self.codes.firstIndex(of: error) {
-            errors[op.rawValue * Self.codes.count + code].increment()
+            errors[slot / levelLabels.count * Self.codes.count + code].increment()
         }
     }
 

@@ -55,14 +55,15 @@ extension NodeCore {
         snapshot.readRepairs = stats.readRepairs
         snapshot.protocolErrors = stats.protocolErrors
         snapshot.connectionsAccepted = stats.connectionsAccepted
-        snapshot.inFlight = inFlight
+        snapshot.inFlight = coordinator.inFlight
+        let local = replica.local
         snapshot.storageWriteBatches = local.writeBatches
         snapshot.storageReadBatches = local.readBatches
-        let (up, down) = peerStates()
+        let (up, down) = peers.peerStates(members: configuration.members)
         snapshot.peersUp = up.count
         snapshot.peersDown = down.count
         snapshot.uptimeMillis = (NIODeadline.now() - startedAt).nanoseconds / 1_000_000
-        snapshot.draining = draining
+        snapshot.draining = coordinator.coordinator.draining
         snapshot.admittedClientInFlight = admission.clientInFlight
         snapshot.admittedReplicaInFlight = admission.replicaInFlight
         for reason in AdmissionControl.Rejection.allCases {

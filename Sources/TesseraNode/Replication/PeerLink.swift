@@ -13,6 +13,9 @@ final class PeerLink {
     let log: Logger
     /// Called on the event loop when a connection is established (true) or fails or closes (false).
     var onConnectivity: ((Bool) -> Void)?
+    /// Called on the event loop for every reply the peer sends (pings and replica requests alike): the failure
+    /// detector counts any reply as a sign of life.
+    var onHeard: (() -> Void)?
 
     private(set) var connection: WireConnection?
     private var connecting = false
@@ -33,6 +36,9 @@ final class PeerLink {
     }
 
     var isConnected: Bool { connection?.isActive ?? false }
+
+    /// The peer answered a request.
+    func noteHeard() { onHeard?() }
 
     /// Sends `message` to the peer; `callback` runs on the event loop with the reply or a `TesseraError`.
     func request(_ message: WireMessage, timeout: TimeAmount, callback: @escaping Callback) {

@@ -6,8 +6,13 @@ import TesseraCore
 protocol InFlightRequest: AnyObject {
     var requestID: UInt64 { get }
     var sink: NodeConnectionHandler { get }
+    /// Per-replica request timeout.
+    var timeout: TimeAmount { get }
     /// Set when the answer was sent; later effects only do background work.
     var finished: Bool { get set }
+    /// Metrics: the request's series (`NodeMetrics.slot`, -1 with metrics off) and when it began.
+    var metricSlot: Int { get set }
+    var startNanos: UInt64 { get set }
 }
 
 /// One client write in flight on its coordinator: the pure `WriteCoordinator` plus where to answer.
@@ -15,24 +20,15 @@ final class WriteOperation: InFlightRequest {
     var coordinator: WriteCoordinator
     let requestID: UInt64
     let sink: NodeConnectionHandler
-    let key: [UInt8]
-    let cell: Cell
     let timeout: TimeAmount
     var finished = false
+    var metricSlot = -1
+    var startNanos: UInt64 = 0
 
-    init(
-        coordinator: WriteCoordinator,
-        requestID: UInt64,
-        sink: NodeConnectionHandler,
-        key: [UInt8],
-        cell: Cell,
-        timeout: TimeAmount
-    ) {
+    init(coordinator: WriteCoordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
         self.coordinator = coordinator
         self.requestID = requestID
         self.sink = sink
-        self.key = key
-        self.cell = cell
         self.timeout = timeout
     }
 }
@@ -42,27 +38,15 @@ final class ReadOperation: InFlightRequest {
     var coordinator: ReadCoordinator
     let requestID: UInt64
     let sink: NodeConnectionHandler
-    let key: [UInt8]
     let timeout: TimeAmount
-    /// Responses needed (R).
-    let required: Int
-    /// Live replicas not asked yet (asked when a replica fails or the read is slow).
-    var spares: [NodeID] = []
     var finished = false
+    var metricSlot = -1
+    var startNanos: UInt64 = 0
 
-    init(
-        coordinator: ReadCoordinator,
-        requestID: UInt64,
-        sink: NodeConnectionHandler,
-        key: [UInt8],
-        timeout: TimeAmount,
-        required: Int
-    ) {
+    init(coordinator: ReadCoordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
         self.coordinator = coordinator
         self.requestID = requestID
         self.sink = sink
-        self.key = key
         self.timeout = timeout
-        self.required = required
     }
 }

@@ -7,9 +7,12 @@ import TesseraRing
 import TesseraStorage
 import TesseraWire
 
-/// The node's request logic on its event loop: coordinates client requests by driving the pure
-/// `WriteCoordinator` / `ReadCoordinator` of TesseraCluster, serves replica requests from storage, pings
-/// peers and feeds the `FailureDetector`.
+/// The node's request dispatch on its event loop: routes each frame to its role, and owns their lifecycle.
+///
+/// - client GET/PUT/DELETE: `CoordinatorShell` (which drives TesseraCluster's `NodeCoordinator`);
+/// - REPLICA_WRITE / REPLICA_READ: `ReplicaService`;
+/// - peers, pings and the failure detector: `PeerMonitor`;
+/// - RING, STATUS, PING: answered here.
 ///
 /// Confined to `eventLoop` (the node runs on one event loop; every connection, peer link and callback is on
 /// it), so its state needs no locks and a request costs no thread hop except the storage call.
@@ -17,43 +20,19 @@ final class NodeCore {
     let configuration: NodeConfiguration
     let selfID: NodeID
     let ring: Ring
-    let replicationFactor: Int
     let eventLoop: any EventLoop
-    let local: LocalReplica
     let log: Logger
     let wireRing: WireRing
     let startedAt = NIODeadline.now()
-
-    private var peers: [NodeID: PeerLink] = [:]
-    private var failureDetector: FailureDetector
-    private var clock = HybridLogicalClock()
-    private(set) var stats = NodeStats()
+    let stats = NodeStats()
+    let replica: ReplicaService
+    let peers: PeerMonitor
+    let coordinator: CoordinatorShell
     /// Admission control (bounded in-flight requests), consulted by each connection before `handle`.
     var admission: AdmissionControl
-    /// Client requests accepted and not yet answered.
-    private(set) var inFlight = 0
-    private(set) var draining = false
+
     private var stopped = false
-    private var lastReconnectHint = NIODeadline.uptimeNanoseconds(0)
-    private var pinger: Scheduled<Void>?
     private var connections: [ObjectIdentifier: NodeConnectionHandler] = [:]
-    /// Request deadlines and speculative-read times, swept every `sweepInterval`.
-    private var timers = DeadlineWheel<TimedEvent>(granularity: NodeCore.sweepInterval)
-    private var sweepScheduled = false
-    /// The failure detector's live set, recomputed at most every `aliveCacheTTL` or after a change.
-    private var aliveCache: Set<NodeID> = []
-    private var aliveCacheTime: ContinuousClock.Instant?
-
-    static let sweepInterval: TimeAmount = .milliseconds(5)
-    static let aliveCacheTTL: Duration = .milliseconds(20)
-    /// A read that has not completed this long after being sent to R replicas is sent to the others too.
-    static let speculativeReadDelay: TimeAmount = .milliseconds(30)
-
-    private enum TimedEvent {
-        case writeDeadline(WriteOperation)
-        case readDeadline(ReadOperation)
-        case speculativeRead(ReadOperation)
-    }
 
     init(
         configuration: NodeConfiguration,
@@ -64,20 +43,11 @@ final class NodeCore {
     ) {
         self.configuration = configuration
         self.selfID = configuration.nodeID
-        self.replicationFactor = configuration.replicationFactor
         self.eventLoop = eventLoop
         self.log = log
         self.admission = AdmissionControl(limits: configuration.admission)
-        let memberIDs = configuration.members.map(\.id)
-        self.ring = Ring(members: memberIDs, virtualNodes: configuration.virtualNodes)
-        self.local = LocalReplica(engine: engine, pool: pool, eventLoop: eventLoop)
-        self.failureDetector = FailureDetector(
-            local: configuration.nodeID,
-            peers: memberIDs,
-            downAfter: .milliseconds(configuration.peerDownAfterMillis),
-            now: .now
-        )
-        let ring = self.ring
+        let ring = Ring(members: configuration.members.map(\.id), virtualNodes: configuration.virtualNodes)
+        self.ring = ring
         self.wireRing = WireRing(
             clusterName: configuration.clusterName,
             replicationFactor: configuration.replicationFactor,
@@ -86,37 +56,44 @@ final class NodeCore {
                 WireMember(nodeID: $0.id.name, host: $0.host, port: $0.port, tokens: ring.tokens(of: $0.id))
             }
         )
-        for member in configuration.members where member.id != selfID {
-            var peerLog = log
-            peerLog[metadataKey: "peer"] = "\(member.id)"
-            let link = PeerLink(member: member, eventLoop: eventLoop, log: peerLog)
-            let id = member.id
-            link.onConnectivity = { [unowned self] connected in
-                if !connected {
-                    self.noteChange(self.failureDetector.onConnectionFailed(to: id, now: .now))
-                } else {
-                    self.ping(id)
-                }
-            }
-            peers[id] = link
-        }
+        self.replica = ReplicaService(
+            local: LocalReplica(engine: engine, pool: pool, eventLoop: eventLoop),
+            stats: stats
+        )
+        self.peers = PeerMonitor(configuration: configuration, eventLoop: eventLoop, log: log)
+        self.coordinator = CoordinatorShell(
+            coordinator: NodeCoordinator(
+                selfID: configuration.nodeID,
+                ring: ring,
+                settings: CoordinatorSettings(
+                    replicationFactor: configuration.replicationFactor,
+                    defaultTimeoutMillis: configuration.defaultTimeoutMillis,
+                    maxTimeoutMillis: configuration.maxTimeoutMillis
+                )
+            ),
+            eventLoop: eventLoop,
+            stats: stats,
+            replica: replica,
+            peers: peers
+        )
     }
 
     // MARK: lifecycle
 
     /// Starts the periodic pings (and the first connection attempts).
     func start() {
-        pingAll()
+        peers.start()
     }
 
     /// Stops accepting client requests; completes when in-flight requests and storage calls have finished
     /// or `grace` has passed.
     func drain(grace: TimeAmount) -> EventLoopFuture<Void> {
-        draining = true
+        coordinator.startDraining()
         let promise = eventLoop.makePromise(of: Void.self)
         let deadline = NIODeadline.now() + grace
         func check() {
-            if (inFlight == 0 && local.isIdle) || NIODeadline.now() >= deadline {
+            let inFlight = coordinator.inFlight
+            if (inFlight == 0 && replica.local.isIdle) || NIODeadline.now() >= deadline {
                 if inFlight > 0 { log.warning("shutdown grace period over", metadata: ["inFlight": "\(inFlight)"]) }
                 promise.succeed(())
             } else {
@@ -130,9 +107,7 @@ final class NodeCore {
     /// Stops pings, closes peer links and client connections.
     func stop() -> EventLoopFuture<Void> {
         stopped = true
-        pinger?.cancel()
-        pinger = nil
-        var futures = peers.values.map { $0.stop() }
+        var futures = peers.stop()
         for handler in connections.values { futures.append(handler.close()) }
         return EventLoopFuture.andAllComplete(futures, on: eventLoop)
     }
@@ -140,14 +115,7 @@ final class NodeCore {
     func register(_ handler: NodeConnectionHandler) {
         connections[ObjectIdentifier(handler)] = handler
         stats.connectionsAccepted += 1
-        // A new inbound connection may come from a peer that just started: reconnect to peers we cannot reach
-        // now instead of waiting for the backoff (at most every 50 ms), so a cluster that starts together
-        // converges in milliseconds and a restarted node is seen up at once.
-        let now = NIODeadline.now()
-        if now >= lastReconnectHint + .milliseconds(50) {
-            lastReconnectHint = now
-            for link in peers.values where !link.isConnected { link.connectSoon() }
-        }
+        peers.noteInboundConnection()
     }
 
     func unregister(_ handler: NodeConnectionHandler) {
@@ -156,90 +124,6 @@ final class NodeCore {
 
     func countProtocolError() { stats.protocolErrors += 1 }
 
-    // MARK: failure detection
-
-    /// Pings every connected peer, starts connection attempts, and schedules the next round.
-    private func pingAll() {
-        guard !stopped else { return }
-        let interval = TimeAmount.milliseconds(Int64(configuration.pingIntervalMillis))
-        pinger = eventLoop.assumeIsolated().scheduleTask(in: interval) { [unowned self] in pingAll() }
-        let now = ContinuousClock.now
-        for change in failureDetector.tick(now: now) { noteChange(change) }
-        for (id, link) in peers {
-            if link.isConnected { ping(id) } else { link.connectIfIdle() }
-        }
-    }
-
-    private func ping(_ id: NodeID) {
-        guard let link = peers[id], link.isConnected else { return }
-        let timeout = TimeAmount.milliseconds(Int64(configuration.peerDownAfterMillis))
-        link.request(.ping, timeout: timeout) { [unowned self] result in
-            switch result {
-            case .success(.pong): noteChange(failureDetector.onPingAck(from: id, now: .now))
-            case .success, .failure: noteChange(failureDetector.onPingTimeout(of: id, now: .now))
-            }
-        }
-    }
-
-    private func noteChange(_ change: FailureDetector.Change?) {
-        if change != nil { aliveCacheTime = nil }
-        switch change {
-        case .up(let node)?: log.info("peer is up", metadata: ["peer": "\(node)"])
-        case .down(let node)?: log.warning("peer is down", metadata: ["peer": "\(node)"])
-        case nil: break
-        }
-    }
-
-    func peerStates() -> (up: [String], down: [String]) {
-        let now = ContinuousClock.now
-        var up: [String] = []
-        var down: [String] = []
-        for member in configuration.members where member.id != selfID {
-            if failureDetector.isAlive(member.id, now: now) {
-                up.append(member.id.name)
-            } else {
-                down.append(member.id.name)
-            }
-        }
-        return (up, down)
-    }
-
-    /// Live nodes (this node included) per the failure detector, cached briefly: computing the set costs an
-    /// allocation and a walk over all peers.
-    private func aliveNodes() -> Set<NodeID> {
-        let now = ContinuousClock.now
-        if let time = aliveCacheTime, now - time < Self.aliveCacheTTL { return aliveCache }
-        aliveCache = failureDetector.alive(now: now)
-        aliveCacheTime = now
-        return aliveCache
-    }
-
-    private func schedule(_ event: TimedEvent, in amount: TimeAmount) {
-        timers.insert(event, deadline: .now() + amount)
-        if !sweepScheduled {
-            sweepScheduled = true
-            eventLoop.assumeIsolated().scheduleTask(in: Self.sweepInterval) { [unowned self] in sweep() }
-        }
-    }
-
-    private func sweep() {
-        sweepScheduled = false
-        for event in timers.popExpired(now: .now()) {
-            switch event {
-            case .writeDeadline(let op):
-                if !op.finished { perform(op.coordinator.onDeadline(), op) }
-            case .readDeadline(let op):
-                if !op.finished { perform(op.coordinator.onDeadline(), op) }
-            case .speculativeRead(let op):
-                if !op.finished { sendSpareReads(op) }
-            }
-        }
-        if !timers.isEmpty && !sweepScheduled {
-            sweepScheduled = true
-            eventLoop.assumeIsolated().scheduleTask(in: Self.sweepInterval) { [unowned self] in sweep() }
-        }
-    }
-
     // MARK: dispatch
 
     /// Handles one request frame from a connection.
@@ -247,7 +131,7 @@ final class NodeCore {
         switch frame.message {
         case .get(let key, let consistency, let timeout):
             stats.gets += 1
-            coordinateRead(
+            coordinator.read(
                 requestID: frame.requestID,
                 key: key,
                 consistency: consistency,
@@ -256,7 +140,7 @@ final class NodeCore {
             )
         case .put(let key, let value, let consistency, let timeout):
             stats.puts += 1
-            coordinateWrite(
+            coordinator.write(
                 requestID: frame.requestID,
                 key: key,
                 value: value,
@@ -266,7 +150,7 @@ final class NodeCore {
             )
         case .delete(let key, let consistency, let timeout):
             stats.deletes += 1
-            coordinateWrite(
+            coordinator.write(
                 requestID: frame.requestID,
                 key: key,
                 value: nil,
@@ -275,33 +159,10 @@ final class NodeCore {
                 sink: sink
             )
         case .replicaWrite(let key, let cell):
-            stats.replicaWrites += 1
-            // Checked here, not only in storage: one bad entry would fail the whole batch it shares with others.
-            do throws(TesseraError) {
-                try Limits.checkKey(key.count)
-                try Limits.checkValue(cell.value?.count ?? 0)
-            } catch {
-                sink.reply(frame.requestID, .error(error))
-                return
-            }
-            clock.observe(cell.version.timestamp, physicalMillis: WallClock.nowMillis())
-            let id = frame.requestID
-            local.write(key, cell) { error in
-                sink.reply(id, error.map { .error($0) } ?? .replicaAck)
-            }
+            coordinator.observe(cell.version)
+            replica.serveWrite(requestID: frame.requestID, key: key, cell: cell, sink: sink)
         case .replicaRead(let key):
-            stats.replicaReads += 1
-            do throws(TesseraError) { try Limits.checkKey(key.count) } catch {
-                sink.reply(frame.requestID, .error(error))
-                return
-            }
-            let id = frame.requestID
-            local.read(key) { result in
-                switch result {
-                case .success(let cell): sink.reply(id, .replicaReadResult(cell))
-                case .failure(let error): sink.reply(id, .error(error))
-                }
-            }
+            replica.serveRead(requestID: frame.requestID, key: key, sink: sink)
         case .ping:
             sink.reply(frame.requestID, .pong)
         case .ring:
@@ -317,12 +178,13 @@ final class NodeCore {
     }
 
     private func status(requestID: UInt64, sink: NodeConnectionHandler) {
+        let local = replica.local
         let engine = local.engine
         local.pool.runIfActive(eventLoop: eventLoop) { engine.stats() }
             .assumeIsolated()
             .whenComplete { [unowned self] result in
                 let storage = (try? result.get()) ?? StorageStats()
-                let (up, down) = peerStates()
+                let (up, down) = peers.peerStates(members: configuration.members)
                 let status = WireStatus(
                     nodeID: selfID.name,
                     clusterName: configuration.clusterName,
@@ -343,7 +205,7 @@ final class NodeCore {
                         WireCounter(name: "connections", value: stats.connectionsAccepted),
                         WireCounter(name: "timeouts", value: stats.timeouts),
                         WireCounter(name: "unavailable", value: stats.unavailable),
-                        WireCounter(name: "inFlight", value: UInt64(inFlight)),
+                        WireCounter(name: "inFlight", value: UInt64(coordinator.inFlight)),
                         WireCounter(name: "storageWriteBatches", value: UInt64(local.writeBatches)),
                         WireCounter(name: "storageReadBatches", value: UInt64(local.readBatches)),
                         WireCounter(name: "walSyncs", value: UInt64(max(0, storage.walSyncs))),
@@ -351,287 +213,5 @@ final class NodeCore {
                 )
                 sink.reply(requestID, .statusResult(status))
             }
-    }
-
-    // MARK: validation
-
-    private func timeoutAmount(_ millis: UInt32) -> TimeAmount {
-        let effective = millis == 0 ? configuration.defaultTimeoutMillis : min(millis, configuration.maxTimeoutMillis)
-        return .milliseconds(Int64(effective))
-    }
-
-    /// Checks the request before anything is sent; on failure answers with the error and returns nil.
-    private func admit(
-        requestID: UInt64,
-        key: [UInt8],
-        value: [UInt8]?,
-        consistency: ConsistencyLevel,
-        sink: NodeConnectionHandler
-    ) -> Int? {
-        if draining {
-            fail(requestID, TesseraError(.overloaded, "node \(selfID) is shutting down; use another node"), sink)
-            return nil
-        }
-        do throws(TesseraError) {
-            try Limits.checkKey(key.count)
-            if let value { try Limits.checkValue(value.count) }
-            return try consistency.required(replicationFactor: replicationFactor)
-        } catch {
-            fail(requestID, error, sink)
-            return nil
-        }
-    }
-
-    private func fail(_ requestID: UInt64, _ error: TesseraError, _ sink: NodeConnectionHandler) {
-        stats.failedRequests += 1
-        switch error.code {
-        case .timeout: stats.timeouts += 1
-        case .unavailable: stats.unavailable += 1
-        case .invalidRequest, .notFound, .storage, .protocolError, .overloaded, .internalError: break
-        }
-        sink.reply(requestID, .error(error))
-    }
-
-    // MARK: writes
-
-    private func coordinateWrite(
-        requestID: UInt64,
-        key: [UInt8],
-        value: [UInt8]?,
-        consistency: ConsistencyLevel,
-        timeoutMillis: UInt32,
-        sink: NodeConnectionHandler
-    ) {
-        guard let required = admit(requestID: requestID, key: key, value: value, consistency: consistency, sink: sink)
-        else { return }
-        let version = Version(timestamp: clock.now(physicalMillis: WallClock.nowMillis()), node: selfID.tag)
-        let cell = Cell(version: version, value: value)
-        let replicas = ring.preferenceList(for: key, replicationFactor: replicationFactor)
-        let alive = aliveNodes()
-        let coordinator = WriteCoordinator(
-            key: key,
-            cell: cell,
-            replicas: replicas,
-            alive: alive,
-            required: required,
-            level: consistency
-        )
-        let timeout = timeoutAmount(timeoutMillis)
-        let op = WriteOperation(
-            coordinator: coordinator,
-            requestID: requestID,
-            sink: sink,
-            key: key,
-            cell: cell,
-            timeout: timeout
-        )
-        inFlight += 1
-        let effects = op.coordinator.start()
-        if !op.coordinator.isComplete { schedule(.writeDeadline(op), in: timeout) }
-        perform(effects, op)
-    }
-
-    private func perform(_ effects: [WriteEffect], _ op: WriteOperation) {
-        for effect in effects {
-            switch effect {
-            case .send(let node):
-                sendReplicaWrite(op, to: node)
-            case .succeed(let acks):
-                finish(op, .writeResult(version: op.cell.version, acks: acks))
-            case .fail(let error):
-                finish(op, error: error)
-            }
-        }
-    }
-
-    /// Answers the client once; a request already answered (or timed out) is left alone.
-    private func finish<Op: InFlightRequest>(_ op: Op, _ message: WireMessage) {
-        guard !op.finished else { return }
-        op.finished = true
-        inFlight -= 1
-        op.sink.reply(op.requestID, message)
-    }
-
-    /// Answers with an error and counts it in the node's stats.
-    private func finish<Op: InFlightRequest>(_ op: Op, error: TesseraError) {
-        guard !op.finished else { return }
-        stats.failedRequests += 1
-        if error.code == .timeout { stats.timeouts += 1 }
-        if error.code == .unavailable { stats.unavailable += 1 }
-        finish(op, .error(error))
-    }
-
-    private func sendReplicaWrite(_ op: WriteOperation, to node: NodeID) {
-        if node == selfID {
-            stats.replicaWrites += 1
-            local.write(op.key, op.cell) { [unowned self] error in
-                if let error {
-                    perform(op.coordinator.onFailure(from: node, error: error), op)
-                } else {
-                    perform(op.coordinator.onAck(from: node), op)
-                }
-            }
-            return
-        }
-        guard let link = peers[node] else {
-            perform(op.coordinator.onFailure(from: node, error: TesseraError(.internalError, "no link to \(node)")), op)
-            return
-        }
-        link.request(.replicaWrite(key: op.key, cell: op.cell), timeout: op.timeout) { [unowned self] result in
-            switch result {
-            case .success(.replicaAck): perform(op.coordinator.onAck(from: node), op)
-            case .success(let other):
-                perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
-            case .failure(let error):
-                perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
-            }
-        }
-    }
-
-    // MARK: reads
-
-    private func coordinateRead(
-        requestID: UInt64,
-        key: [UInt8],
-        consistency: ConsistencyLevel,
-        timeoutMillis: UInt32,
-        sink: NodeConnectionHandler
-    ) {
-        guard let required = admit(requestID: requestID, key: key, value: nil, consistency: consistency, sink: sink)
-        else { return }
-        let replicas = ring.preferenceList(for: key, replicationFactor: replicationFactor)
-        let alive = aliveNodes()
-        let coordinator = ReadCoordinator(
-            key: key,
-            replicas: replicas,
-            alive: alive,
-            required: required,
-            blockingRepair: ReadCoordinator.repairBlocks(required: required, replicationFactor: replicationFactor),
-            level: consistency
-        )
-        let timeout = timeoutAmount(timeoutMillis)
-        let op = ReadOperation(
-            coordinator: coordinator,
-            requestID: requestID,
-            sink: sink,
-            key: key,
-            timeout: timeout,
-            required: required
-        )
-        inFlight += 1
-        let effects = op.coordinator.start()
-        if !op.coordinator.isComplete {
-            schedule(.readDeadline(op), in: timeout)
-        }
-        // Ask R replicas first, this node first (no network hop); hold the others back as spares, sent when a
-        // replica fails or after `speculativeReadDelay`. A QUORUM read then costs R replica reads, not N.
-        var targets: [NodeID] = []
-        var rest: [ReadEffect] = []
-        for effect in effects {
-            if case .send(let node) = effect { targets.append(node) } else { rest.append(effect) }
-        }
-        if let index = targets.firstIndex(of: selfID), index > 0 {
-            targets.remove(at: index)
-            targets.insert(selfID, at: 0)
-        }
-        op.spares = Array(targets.dropFirst(required))
-        for node in targets.prefix(required) { sendReplicaRead(op, to: node) }
-        perform(rest, op)
-        if !op.finished && !op.spares.isEmpty { schedule(.speculativeRead(op), in: Self.speculativeReadDelay) }
-    }
-
-    /// Sends the read to the replicas held back so far (a replica failed, or the read is slow).
-    private func sendSpareReads(_ op: ReadOperation) {
-        let spares = op.spares
-        op.spares = []
-        for node in spares { sendReplicaRead(op, to: node) }
-    }
-
-    private func perform(_ effects: [ReadEffect], _ op: ReadOperation) {
-        for effect in effects {
-            switch effect {
-            case .send(let node):
-                sendReplicaRead(op, to: node)
-            case .repair(let node, let cell):
-                stats.readRepairs += 1
-                sendRepair(op, to: node, cell: cell)
-            case .succeed(let cell, _):
-                finish(op, .getResult(cell))
-            case .fail(let error):
-                finish(op, error: error)
-            }
-        }
-    }
-
-
-    private func sendReplicaRead(_ op: ReadOperation, to node: NodeID) {
-        if node == selfID {
-            stats.replicaReads += 1
-            local.read(op.key) { [unowned self] result in
-                switch result {
-                case .success(let cell):
-                    perform(op.coordinator.onResponse(from: node, cell: cell), op)
-                case .failure(let error):
-                    if !op.finished { sendSpareReads(op) }
-                    perform(op.coordinator.onFailure(from: node, error: error), op)
-                }
-            }
-            return
-        }
-        guard let link = peers[node] else {
-            perform(op.coordinator.onFailure(from: node, error: TesseraError(.internalError, "no link to \(node)")), op)
-            return
-        }
-        link.request(.replicaRead(key: op.key), timeout: op.timeout) { [unowned self] result in
-            switch result {
-            case .success(.replicaReadResult(let cell)):
-                if let cell { clock.observe(cell.version.timestamp, physicalMillis: WallClock.nowMillis()) }
-                perform(op.coordinator.onResponse(from: node, cell: cell), op)
-            case .success(let other):
-                if !op.finished { sendSpareReads(op) }
-                perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
-            case .failure(let error):
-                if !op.finished { sendSpareReads(op) }
-                perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
-            }
-        }
-    }
-
-    /// Sends the newest cell to a replica that answered with an older one. Blocking repairs report back to the
-    /// coordinator; background ones (after the answer) are fire-and-forget.
-    private func sendRepair(_ op: ReadOperation, to node: NodeID, cell: Cell) {
-        if node == selfID {
-            stats.replicaWrites += 1
-            local.write(op.key, cell) { [unowned self] error in
-                if let error {
-                    perform(op.coordinator.onFailure(from: node, error: error), op)
-                } else {
-                    perform(op.coordinator.onRepairAck(from: node), op)
-                }
-            }
-            return
-        }
-        guard let link = peers[node] else { return }
-        link.request(.replicaWrite(key: op.key, cell: cell), timeout: op.timeout) { [unowned self] result in
-            switch result {
-            case .success(.replicaAck): perform(op.coordinator.onRepairAck(from: node), op)
-            case .success(let other):
-                perform(op.coordinator.onFailure(from: node, error: Self.replyError(other, node)), op)
-            case .failure(let error):
-                perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
-            }
-        }
-    }
-
-    // MARK: errors
-
-    static func replyError(_ message: WireMessage, _ node: NodeID) -> TesseraError {
-        if case .error(let error) = message { return error }
-        return TesseraError(.internalError, "node \(node) answered with unexpected \(message.opcode)")
-    }
-
-    static func transportError(_ error: any Error, _ node: NodeID) -> TesseraError {
-        if let error = error as? TesseraError { return error }
-        return TesseraError(.internalError, "request to node \(node) failed: \(error)")
     }
 }

@@ -1,5 +1,5 @@
 /// Counters behind STATUS. Plain integers: confined to the node's event loop like `NodeCore`.
-struct NodeStats {
+final class NodeStats {
     var gets: UInt64 = 0
     var puts: UInt64 = 0
     var deletes: UInt64 = 0

@@ -94,11 +94,11 @@ public final class TesseraNodeServer: Sendable {
             var componentLog = log
             componentLog[metadataKey: "component"] = "coordinator"
             let coreLog = componentLog
+            let metrics = configuration.metricsEnabled ? NodeMetrics(replicationFactor: configuration.replicationFactor) : nil
             let core = try await loop.submit {
-                NIOLoopBound(
-                    NodeCore(configuration: configuration, engine: engine, pool: pool, eventLoop: loop, log: coreLog),
-                    eventLoop: loop
-                )
+                let core = NodeCore(configuration: configuration, engine: engine, pool: pool, eventLoop: loop, log: coreLog)
+                core.coordinator.metrics = metrics
+                return NIOLoopBound(core, eventLoop: loop)
             }.get()
             let serverChannel: any Channel
             do {
@@ -126,7 +126,6 @@ public final class TesseraNodeServer: Sendable {
                 )
             }
             let port = serverChannel.localAddress?.port ?? configuration.listenPort
-            let metrics = configuration.metricsEnabled ? NodeMetrics(replicationFactor: configuration.replicationFactor) : nil
             var admin: AdminServer?
             if let adminHost = configuration.adminHost {
                 do {

@@ -1,0 +1,123 @@
+public import TesseraCore
+public import TesseraRing
+
+/// One node's coordinator role as a pure value: admits client requests (draining, in-flight limit, key and
+/// value limits, level), assigns write versions from its hybrid logical clock, picks the targets, and hands
+/// back the per-request `WriteCoordinator` / `ReadCoordinator` the shell then drives.
+///
+/// No I/O, no clocks: `now` is monotonic nanoseconds (deadlines, spare reads), `wallMillis` the wall clock
+/// (versions). The node shell and the simulator in TesseraTestSupport both use this type, so the simulation
+/// judges the decisions production makes.
+public struct NodeCoordinator: Sendable {
+    /// This node.
+    public let selfID: NodeID
+    /// The ring the preference lists come from.
+    public let ring: Ring
+    public var settings: CoordinatorSettings
+    /// The clock write versions come from; advanced past every version this node sees.
+    public private(set) var clock = HybridLogicalClock()
+    /// True once `startDraining()` was called: new requests are refused.
+    public private(set) var draining = false
+    /// Requests admitted and not yet reported finished.
+    public private(set) var inFlight = 0
+
+    public init(selfID: NodeID, ring: Ring, settings: CoordinatorSettings) {
+        self.selfID = selfID
+        self.ring = ring
+        self.settings = settings
+    }
+
+    /// The home replicas of `key`, in ring order.
+    public func replicas(for key: [UInt8]) -> [NodeID] {
+        ring.preferenceList(for: key, replicationFactor: settings.replicationFactor)
+    }
+
+    /// The effective timeout of a request in nanoseconds: the default for 0, clamped to the maximum.
+    public func timeoutNanos(requestedMillis millis: UInt32) -> UInt64 {
+        let effective = millis == 0 ? settings.defaultTimeoutMillis : min(millis, settings.maxTimeoutMillis)
+        return UInt64(effective) * 1_000_000
+    }
+
+    /// Refuse new requests from now on (shutdown).
+    public mutating func startDraining() { draining = true }
+
+    /// A version seen from another node (a replica write, a read response): later versions issued here exceed it.
+    public mutating func observe(_ version: Version, wallMillis: UInt64) {
+        clock.observe(version.timestamp, physicalMillis: wallMillis)
+    }
+
+    /// An admitted request was answered (successfully or not).
+    public mutating func requestFinished() {
+        precondition(inFlight > 0, "requestFinished without an admitted request")
+        inFlight -= 1
+    }
+
+    /// Checks a request before anything is sent and returns the replicas needed.
+    private func admit(key: [UInt8], value: [UInt8]?, level: ConsistencyLevel) throws(TesseraError) -> Int {
+        if draining { throw TesseraError(.overloaded, "node \(selfID) is shutting down; use another node") }
+        guard inFlight < settings.maxInFlight else {
+            throw TesseraError(
+                .overloaded,
+                "node \(selfID) is coordinating \(inFlight) requests (the limit); retry later or use another node"
+            )
+        }
+        try Limits.checkKey(key.count)
+        if let value { try Limits.checkValue(value.count) }
+        return try level.required(replicationFactor: settings.replicationFactor)
+    }
+
+    /// Admits a put (`value` non-nil) or delete (`value == nil`), assigns its version and returns the coordinator
+    /// to drive (call its `start()`); throws the error to answer with when the request is refused.
+    /// - Parameters:
+    ///   - alive: nodes the failure detector considers up.
+    ///   - now: monotonic nanoseconds (the deadline is `now` + timeout).
+    ///   - wallMillis: wall-clock milliseconds for the version.
+    public mutating func beginWrite(
+        key: [UInt8],
+        value: [UInt8]?,
+        level: ConsistencyLevel,
+        timeoutMillis: UInt32,
+        alive: Set<NodeID>,
+        now: UInt64,
+        wallMillis: UInt64
+    ) throws(TesseraError) -> WriteCoordinator {
+        let required = try admit(key: key, value: value, level: level)
+        let version = Version(timestamp: clock.now(physicalMillis: wallMillis), node: selfID.tag)
+        inFlight += 1
+        return WriteCoordinator(
+            key: key,
+            cell: Cell(version: version, value: value),
+            replicas: replicas(for: key),
+            alive: alive,
+            required: required,
+            level: level,
+            deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis)
+        )
+    }
+
+    /// Admits a get and returns the coordinator to drive (call its `start(now:)`).
+    public mutating func beginRead(
+        key: [UInt8],
+        level: ConsistencyLevel,
+        timeoutMillis: UInt32,
+        alive: Set<NodeID>,
+        now: UInt64
+    ) throws(TesseraError) -> ReadCoordinator {
+        let required = try admit(key: key, value: nil, level: level)
+        inFlight += 1
+        return ReadCoordinator(
+            key: key,
+            replicas: replicas(for: key),
+            alive: alive,
+            required: required,
+            blockingRepair: ReadCoordinator.repairBlocks(
+                required: required,
+                replicationFactor: settings.replicationFactor
+            ),
+            level: level,
+            fanOut: settings.readFanOut,
+            preferred: selfID,
+            deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis)
+        )
+    }
+}

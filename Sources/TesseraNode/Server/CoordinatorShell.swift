@@ -1,0 +1,245 @@
+import Logging
+import NIOCore
+import TesseraCluster
+import TesseraCore
+import TesseraWire
+
+/// Carries out what the coordinator decides: asks `NodeCoordinator` to admit a client request, drives the
+/// request's `WriteCoordinator` / `ReadCoordinator`, sends through `ReplicaChannel`, wakes coordinators when
+/// their `nextWakeup` passes, and answers the client. It decides nothing itself (targets, spares, versions,
+/// repairs and admission are the coordinator's). Confined to the event loop.
+final class CoordinatorShell {
+    let selfID: NodeID
+    let eventLoop: any EventLoop
+    let stats: NodeStats
+    let replica: ReplicaService
+    let peers: PeerMonitor
+    private(set) var coordinator: NodeCoordinator
+    /// Request metrics (nil with metrics off), recorded when a request is answered.
+    var metrics: NodeMetrics?
+    /// Wake-ups of in-flight requests (spares, deadlines), swept every `sweepInterval`.
+    private var timers = DeadlineWheel<Timed>(granularity: CoordinatorShell.sweepInterval)
+    private var sweepScheduled = false
+    static let sweepInterval: TimeAmount = .milliseconds(5)
+
+    private enum Timed {
+        case write(WriteOperation)
+        case read(ReadOperation)
+    }
+
+    init(coordinator: NodeCoordinator, eventLoop: any EventLoop, stats: NodeStats, replica: ReplicaService, peers: PeerMonitor) {
+        self.selfID = coordinator.selfID
+        self.coordinator = coordinator
+        self.eventLoop = eventLoop
+        self.stats = stats
+        self.replica = replica
+        self.peers = peers
+    }
+
+    var inFlight: Int { coordinator.inFlight }
+
+    /// Refuse new client requests (shutdown).
+    func startDraining() { coordinator.startDraining() }
+
+    /// A version seen in a replica write or read: the clock moves past it.
+    func observe(_ version: Version) { coordinator.observe(version, wallMillis: WallClock.nowMillis()) }
+
+    /// The one way to reach a replica.
+    func channel(to node: NodeID) -> ReplicaChannel {
+        if node == selfID { return .local(replica) }
+        if let link = peers.links[node] { return .remote(link) }
+        return .missing(node)
+    }
+
+    private static func monotonicNow() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+
+    // MARK: answers
+
+    private func refuse(_ requestID: UInt64, _ error: TesseraError, _ sink: NodeConnectionHandler) {
+        count(error)
+        sink.reply(requestID, .error(error))
+    }
+
+    private func count(_ error: TesseraError) {
+        stats.failedRequests += 1
+        if error.code == .timeout { stats.timeouts += 1 }
+        if error.code == .unavailable { stats.unavailable += 1 }
+    }
+
+    /// Answers the client once; a request already answered (or timed out) is left alone.
+    private func finish<Op: InFlightRequest>(_ op: Op, _ message: WireMessage) {
+        guard !op.finished else { return }
+        op.finished = true
+        coordinator.requestFinished()
+        if op.metricSlot >= 0, let metrics {
+            var code: TesseraError.Code?
+            if case .error(let error) = message { code = error.code }
+            metrics.record(slot: op.metricSlot, error: code, nanoseconds: Int64(Self.monotonicNow() &- op.startNanos))
+        }
+        op.sink.reply(op.requestID, message)
+    }
+
+    private func finish<Op: InFlightRequest>(_ op: Op, error: TesseraError) {
+        guard !op.finished else { return }
+        count(error)
+        finish(op, .error(error))
+    }
+
+    // MARK: timers
+
+    private func schedule(_ timed: Timed, at nanos: UInt64?) {
+        guard let nanos else { return }
+        timers.insert(timed, deadline: .uptimeNanoseconds(nanos))
+        if !sweepScheduled {
+            sweepScheduled = true
+            eventLoop.assumeIsolated().scheduleTask(in: Self.sweepInterval) { [unowned self] in sweep() }
+        }
+    }
+
+    private func sweep() {
+        sweepScheduled = false
+        let now = NIODeadline.now()
+        for timed in timers.popExpired(now: now) {
+            switch timed {
+            case .write(let op):
+                guard !op.finished else { continue }
+                perform(op.coordinator.onTick(now: now.uptimeNanoseconds), op)
+                schedule(timed, at: op.coordinator.nextWakeup)
+            case .read(let op):
+                guard !op.finished else { continue }
+                perform(op.coordinator.onTick(now: now.uptimeNanoseconds), op)
+                schedule(timed, at: op.coordinator.nextWakeup)
+            }
+        }
+        if !timers.isEmpty && !sweepScheduled {
+            sweepScheduled = true
+            eventLoop.assumeIsolated().scheduleTask(in: Self.sweepInterval) { [unowned self] in sweep() }
+        }
+    }
+
+    // MARK: writes
+
+    /// A client PUT (`value` non-nil) or DELETE.
+    func write(
+        requestID: UInt64,
+        key: [UInt8],
+        value: [UInt8]?,
+        consistency: ConsistencyLevel,
+        timeoutMillis: UInt32,
+        sink: NodeConnectionHandler
+    ) {
+        let now = Self.monotonicNow()
+        let write: WriteCoordinator
+        do throws(TesseraError) {
+            write = try coordinator.beginWrite(
+                key: key,
+                value: value,
+                level: consistency,
+                timeoutMillis: timeoutMillis,
+                alive: peers.alive(),
+                now: now,
+                wallMillis: WallClock.nowMillis()
+            )
+        } catch {
+            metrics?.recordRequest(value == nil ? .delete : .put, level: consistency, error: error.code, nanoseconds: 0)
+            refuse(requestID, error, sink)
+            return
+        }
+        let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
+        let op = WriteOperation(coordinator: write, requestID: requestID, sink: sink, timeout: timeout)
+        if let metrics {
+            op.metricSlot = metrics.slot(value == nil ? .delete : .put, consistency)
+            op.startNanos = now
+        }
+        let effects = op.coordinator.start()
+        schedule(.write(op), at: op.coordinator.nextWakeup)
+        perform(effects, op)
+    }
+
+    private func perform(_ effects: [WriteEffect], _ op: WriteOperation) {
+        for effect in effects {
+            switch effect {
+            case .send(let node):
+                channel(to: node).write(op.coordinator.key, op.coordinator.cell, timeout: op.timeout) {
+                    [unowned self] error in
+                    if let error {
+                        perform(op.coordinator.onFailure(from: node, error: error), op)
+                    } else {
+                        perform(op.coordinator.onAck(from: node), op)
+                    }
+                }
+            case .succeed(let acks):
+                finish(op, .writeResult(version: op.coordinator.cell.version, acks: acks))
+            case .fail(let error):
+                finish(op, error: error)
+            }
+        }
+    }
+
+    // MARK: reads
+
+    /// A client GET.
+    func read(
+        requestID: UInt64,
+        key: [UInt8],
+        consistency: ConsistencyLevel,
+        timeoutMillis: UInt32,
+        sink: NodeConnectionHandler
+    ) {
+        let now = Self.monotonicNow()
+        let read: ReadCoordinator
+        do throws(TesseraError) {
+            read = try coordinator.beginRead(
+                key: key,
+                level: consistency,
+                timeoutMillis: timeoutMillis,
+                alive: peers.alive(),
+                now: now
+            )
+        } catch {
+            metrics?.recordRequest(.get, level: consistency, error: error.code, nanoseconds: 0)
+            refuse(requestID, error, sink)
+            return
+        }
+        let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
+        let op = ReadOperation(coordinator: read, requestID: requestID, sink: sink, timeout: timeout)
+        if let metrics {
+            op.metricSlot = metrics.slot(.get, consistency)
+            op.startNanos = now
+        }
+        let effects = op.coordinator.start(now: now)
+        schedule(.read(op), at: op.coordinator.nextWakeup)
+        perform(effects, op)
+    }
+
+    private func perform(_ effects: [ReadEffect], _ op: ReadOperation) {
+        for effect in effects {
+            switch effect {
+            case .send(let node):
+                let isPeer = node != selfID
+                channel(to: node).read(op.coordinator.key, timeout: op.timeout) { [unowned self] result in
+                    switch result {
+                    case .success(let cell):
+                        if isPeer, let cell { observe(cell.version) }
+                        perform(op.coordinator.onResponse(from: node, cell: cell), op)
+                    case .failure(let error):
+                        perform(op.coordinator.onFailure(from: node, error: error), op)
+                    }
+                }
+            case .repair(let node, let cell):
+                stats.readRepairs += 1
+                channel(to: node).write(op.coordinator.key, cell, timeout: op.timeout) { [unowned self] error in
+                    if let error {
+                        perform(op.coordinator.onFailure(from: node, error: error), op)
+                    } else {
+                        perform(op.coordinator.onRepairAck(from: node), op)
+                    }
+                }
+            case .succeed(let cell, _):
+                finish(op, .getResult(cell))
+            case .fail(let error):
+                finish(op, error: error)
+            }
+        }
+    }
+}
