@@ -22,12 +22,10 @@ enum AdminHTTP {
         var description: String
     }
 
-    private static func getBlocking(port: Int, path: String) throws -> Response {
+    /// A TCP socket connected to 127.0.0.1:`port`, or nil (errno says why).
+    static func connectLoopback(port: Int) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard fd >= 0 else { return nil }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -37,7 +35,18 @@ enum AdminHTTP {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard connected else { throw Failure(description: "connect to admin port \(port): errno \(errno)") }
+        if connected { return fd }
+        close(fd)
+        return nil
+    }
+
+    private static func getBlocking(port: Int, path: String) throws -> Response {
+        guard let fd = connectLoopback(port: port) else {
+            throw Failure(description: "connect to admin port \(port): errno \(errno)")
+        }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n"
         let sent = request.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, 0) }
         guard sent == request.utf8.count else { throw Failure(description: "send: errno \(errno)") }

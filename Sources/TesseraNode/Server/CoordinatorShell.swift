@@ -79,6 +79,13 @@ final class CoordinatorShell {
         op.sink.reply(op.requestID, message)
     }
 
+    /// Metrics: remembers the request's series and start, for `finish`.
+    private func track<Op: InFlightRequest>(_ op: Op, _ kind: NodeMetrics.Operation, _ level: ConsistencyLevel, now: UInt64) {
+        guard let metrics else { return }
+        op.metricSlot = metrics.slot(kind, level)
+        op.startNanos = now
+    }
+
     private func finish<Op: InFlightRequest>(_ op: Op, error: TesseraError) {
         guard !op.finished else { return }
         count(error)
@@ -147,10 +154,7 @@ final class CoordinatorShell {
         }
         let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
         let op = WriteOperation(coordinator: write, requestID: requestID, sink: sink, timeout: timeout)
-        if let metrics {
-            op.metricSlot = metrics.slot(value == nil ? .delete : .put, consistency)
-            op.startNanos = now
-        }
+        track(op, value == nil ? .delete : .put, consistency, now: now)
         let effects = op.coordinator.start()
         schedule(.write(op), at: op.coordinator.nextWakeup)
         perform(effects, op)
@@ -203,10 +207,7 @@ final class CoordinatorShell {
         }
         let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
         let op = ReadOperation(coordinator: read, requestID: requestID, sink: sink, timeout: timeout)
-        if let metrics {
-            op.metricSlot = metrics.slot(.get, consistency)
-            op.startNanos = now
-        }
+        track(op, .get, consistency, now: now)
         let effects = op.coordinator.start(now: now)
         schedule(.read(op), at: op.coordinator.nextWakeup)
         perform(effects, op)
