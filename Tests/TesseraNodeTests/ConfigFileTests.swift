@@ -1,6 +1,7 @@
 import Foundation
 import TesseraCore
 import TesseraNode
+import TesseraStorage
 import Testing
 
 /// `tessera server --config FILE`: the TOML file, its errors, and flags over file.
@@ -26,6 +27,20 @@ import Testing
         #expect(resolved.node.metricsEnabled)
         #expect(resolved.logLevel == .info)
         #expect(resolved.exitWithParent == false)
+    }
+
+    @Test func docsOperationsListsEveryKeyAndEveryMetric() throws {
+        let docs = try String(
+            contentsOfFile: Self.examplePath.replacingOccurrences(of: "tessera.example.toml", with: "operations.md"),
+            encoding: .utf8)
+        for key in ServerSettings.keys { #expect(docs.contains("`\(key)`"), "docs/operations.md lacks key \(key)") }
+        var snapshot = NodeSnapshot()
+        snapshot.storage = TesseraStorage.StorageStats()
+        snapshot.rejected = ["rate": 0]
+        let exposition = String(decoding: NodeMetrics(replicationFactor: 3).exposition(of: snapshot), as: UTF8.self)
+        let names = Set(exposition.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] })
+        #expect(names.count > 30)
+        for name in names { #expect(docs.contains("`\(name)`"), "docs/operations.md lacks metric \(name)") }
     }
 
     @Test func anUnknownKeyIsAnErrorNamingTheKeyAndTheFile() {
