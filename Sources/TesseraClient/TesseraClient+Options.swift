@@ -18,6 +18,9 @@ extension TesseraClient {
         public var ringRefreshInterval: Duration = .seconds(10)
         /// How long a node that refused a connection is tried only as a last resort.
         public var downNodeBackoff: Duration = .seconds(1)
+        /// After an `overloaded` answer the client waits this long (doubling with each further one in the same
+        /// call, up to 64 times) before trying the next node.
+        public var overloadBackoff: Duration = .milliseconds(5)
         /// Whether a put or delete whose connection closed after it was sent is sent again to another node.
         ///
         /// The first attempt may have been applied. Sending it again applies the same value with a newer

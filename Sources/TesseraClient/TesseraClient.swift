@@ -339,8 +339,15 @@ public final class TesseraClient: Sendable {
         let request = makeRequest(Self.serverTimeout(remaining: remaining))
         do throws(AttemptFailure) {
             let response = try await attempt(request, on: target, deadline: deadline)
-            if case .error(let error) = response, error.code == .overloaded, !request.isWrite {
+            // Overloaded (admission control or draining; refused before any work): back off, then the next node.
+            // Writes too when repeating them is acceptable (`retryWritesAfterConnectionLoss`).
+            if case .error(let error) = response, error.code == .overloaded,
+                !request.isWrite || options.retryWritesAfterConnectionLoss
+            {
                 failures.append("\(target): \(error.message)")
+                let doubling = min(failures.count - 1, 6)
+                let pause = min(options.overloadBackoff * (1 << doubling), deadline - ContinuousClock.now)
+                if pause > .zero { try? await Task.sleep(for: pause) }
                 return nil
             }
             return response

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Logging
+import ServiceLifecycle
 import TesseraCore
 import TesseraNode
 import TesseraStorage
@@ -18,37 +19,86 @@ struct Server: AsyncParsableCommand {
             Every node of a cluster gets the same --members list (same order). Example, node n1 of three:
               tessera server --node-id n1 --listen 127.0.0.1:7001 --data /var/lib/tessera/n1 \\
                 --members n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003 --replication 3
+            Every flag is also a key of the TOML file given with --config (docs/tessera.example.toml); a flag
+            overrides the file's key. An unknown key or a bad value stops the server naming the key and file.
             The data directory remembers its node id and cluster; starting another node on it is refused.
             SIGTERM or SIGINT: stop accepting, finish in-flight requests, flush, exit 0.
             """
     )
 
-    @Option(name: .customLong("node-id"), help: "This node's id (1-64 of [A-Za-z0-9._-]); must be in --members.")
-    var nodeID: String
+    @Option(help: "A TOML config file with one key per flag (docs/tessera.example.toml); flags override it.")
+    var config: String?
 
-    @Option(help: "Address to listen on, HOST:PORT.")
-    var listen: String
+    @Option(name: .customLong("node-id"), help: "This node's id (1-64 of [A-Za-z0-9._-]); must be in --members. Required (here or in the file).")
+    var nodeID: String?
 
-    @Option(help: "Data directory (holds node.sqlite and data/).")
-    var data: String
+    @Option(help: "Address to listen on, HOST:PORT. Required.")
+    var listen: String?
 
-    @Option(help: "All members, ID=HOST:PORT,ID=HOST:PORT,... in the same order on every node.")
-    var members: String
+    @Option(help: "Data directory (holds node.sqlite and data/). Required.")
+    var data: String?
 
-    @Option(help: "Replicas per key (N).")
-    var replication: Int = 3
+    @Option(help: "All members, ID=HOST:PORT,ID=HOST:PORT,... in the same order on every node. Required.")
+    var members: String?
 
-    @Option(help: "Virtual nodes (tokens) per member.")
-    var vnodes: Int = 16
+    @Option(help: "Replicas per key (N). Default 3.")
+    var replication: Int?
+
+    @Option(help: "Virtual nodes (tokens) per member. Default 16.")
+    var vnodes: Int?
 
     @Option(
         name: .customLong("cluster-name"),
-        help: "Cluster name; a node refuses a data directory of another cluster."
+        help: "Cluster name; a node refuses a data directory of another cluster. Default tessera."
     )
-    var clusterName: String = "tessera"
+    var clusterName: String?
 
-    @Option(help: "WAL sync policy: always, group[:MICROS], periodic[:MILLIS] or never.")
-    var sync: String = "group"
+    @Option(help: "WAL sync policy: always, group[:MICROS], periodic[:MILLIS] or never. Default group.")
+    var sync: String?
+
+    @Option(name: .customLong("timeout-ms"), help: "Default request timeout when a request asks for 0. Default 2000.")
+    var timeoutMillis: Int?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. Default info.")
+    var logLevel: String?
+
+    @Flag(
+        name: .customLong("exit-with-parent"),
+        help: "Shut down cleanly when the process that started this node exits (used by demo, bench and tests)."
+    )
+    var exitWithParent = false
+
+    @Option(
+        name: .customLong("admin-listen"),
+        help: "HOST:PORT of the admin HTTP server (/metrics, /health/live, /health/ready). Default: none."
+    )
+    var adminListen: String?
+
+    @Flag(inversion: .prefixedNo, help: "Keep Prometheus metrics (default on; --no-metrics turns them off).")
+    var metrics: Bool?
+
+    @Option(
+        name: .customLong("shutdown-grace-ms"),
+        help: "How long SIGTERM/SIGINT waits for in-flight requests before closing. Default 5000."
+    )
+    var shutdownGraceMillis: Int?
+
+    @Option(name: .customLong("max-in-flight"), help: "Client requests in flight on the node; past it: overloaded at once (0: no bound). Default 4096.")
+    var maxInFlight: Int?
+
+    @Option(name: .customLong("max-in-flight-per-connection"), help: "Client requests in flight per connection (0: no bound). Default 1024.")
+    var maxInFlightPerConnection: Int?
+
+    @Option(name: .customLong("max-replica-in-flight"), help: "Replica requests from other coordinators in flight (0: no bound). Default 8192.")
+    var maxReplicaInFlight: Int?
+
+    @Option(name: .customLong("client-rate"), help: "Per-connection rate limit, requests per second (token bucket; 0: off). Default 0.")
+    var clientRate: Int?
+
+    @Option(name: .customLong("client-burst"), help: "Token bucket size for --client-rate (default: one second's worth).")
+    var clientBurst: Int?
+
+    // Flags below have no config-file key yet (docs/operations.md says which); they apply over the file.
 
     @Option(
         name: .customLong("wal-recovery"),
@@ -61,17 +111,11 @@ struct Server: AsyncParsableCommand {
     )
     var walRecovery: String = "strict"
 
-    @Option(name: .customLong("timeout-ms"), help: "Default request timeout when a request asks for 0.")
-    var timeoutMillis: UInt32 = 2000
-
     @Option(
         name: .customLong("phi-threshold"),
         help: "Phi-accrual suspicion at which a peer counts as down (higher: slower to suspect, fewer false alarms)."
     )
     var phiThreshold: Double = 8
-
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
 
     @Option(
         name: .customLong("read-replicas"),
@@ -79,70 +123,81 @@ struct Server: AsyncParsableCommand {
     )
     var readReplicas: String = "load-aware"
 
-    @Flag(
-        name: .customLong("exit-with-parent"),
-        help: "Shut down cleanly when the process that started this node exits (used by demo, bench and tests)."
-    )
-    var exitWithParent = false
-
     @OptionGroup(title: "Hinted handoff and repair")
     var healing: HealingServerOptions
 
-    /// Checks every flag before anything starts, so errors come with this command's usage.
+    /// Checks every flag and the config file before anything starts, so errors come with this command's usage.
     func validate() throws {
-        _ = try makeConfiguration()
-        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
-            throw ValidationError("unknown log level '\(logLevel)': use trace, debug, info, notice, warning, error or critical")
-        }
+        _ = try resolve()
     }
 
-    /// The node configuration the flags describe; `ValidationError` saying what is wrong otherwise.
-    func makeConfiguration() throws -> NodeConfiguration {
-        let loadAware: Bool
-        switch readReplicas {
-        case "load-aware": loadAware = true
-        case "fixed": loadAware = false
-        default: throw ValidationError("unknown --read-replicas '\(readReplicas)': use load-aware or fixed")
-        }
-        do throws(TesseraError) {
-            let (host, port) = try MemberAddress.parseHostPort(listen)
-            var config = NodeConfiguration(
-                nodeID: NodeID(nodeID),
-                listenHost: host,
-                listenPort: port,
-                dataDirectory: data,
-                members: try MemberAddress.parseList(members),
-                replicationFactor: replication,
-                virtualNodes: vnodes,
-                clusterName: clusterName,
-                syncPolicy: try NodeConfiguration.parseSyncPolicy(sync)
-            )
-            config.defaultTimeoutMillis = timeoutMillis
-            guard let mode = WALRecoveryMode(rawValue: walRecovery.lowercased()) else {
-                throw TesseraError(
-                    .invalidRequest,
-                    "unknown --wal-recovery '\(walRecovery)': use strict, point-in-time or skip-corrupted"
-                )
-            }
-            config.storageOptions.walRecoveryMode = mode
-            config.phiThreshold = phiThreshold
-            try healing.apply(to: &config)
-            config.loadAwareReads = loadAware
-            try config.validate()
-            return config
+    /// The flags, over the config file when there is one.
+    var flagSettings: ServerSettings {
+        var settings = ServerSettings()
+        settings.nodeID = nodeID
+        settings.listen = listen
+        settings.data = data
+        settings.members = members
+        settings.replication = replication
+        settings.vnodes = vnodes
+        settings.clusterName = clusterName
+        settings.sync = sync
+        settings.timeoutMillis = timeoutMillis
+        settings.logLevel = logLevel
+        settings.exitWithParent = exitWithParent ? true : nil
+        settings.adminListen = adminListen
+        settings.metrics = metrics
+        settings.shutdownGraceMillis = shutdownGraceMillis
+        settings.maxInFlight = maxInFlight
+        settings.maxInFlightPerConnection = maxInFlightPerConnection
+        settings.maxReplicaInFlight = maxReplicaInFlight
+        settings.clientRate = clientRate
+        settings.clientBurst = clientBurst
+        return settings
+    }
+
+    /// Flags over the file, defaults applied and checked; `ValidationError` saying what is wrong otherwise.
+    func resolve() throws -> ServerSettings.Resolved {
+        do {
+            var settings = flagSettings
+            if let config { settings = settings.overriding(try ConfigFile.load(path: config)) }
+            var resolved = try settings.resolve()
+            try applyFlagsWithoutFileKeys(to: &resolved.node)
+            try resolved.node.validate()
+            return resolved
         } catch {
             throw ValidationError(error.message)
         }
     }
 
+    /// The flags that have no config-file key yet: WAL recovery, failure detection, read replica choice, healing.
+    func applyFlagsWithoutFileKeys(to config: inout NodeConfiguration) throws(TesseraError) {
+        guard let mode = WALRecoveryMode(rawValue: walRecovery.lowercased()) else {
+            throw TesseraError(
+                .invalidRequest,
+                "unknown --wal-recovery '\(walRecovery)': use strict, point-in-time or skip-corrupted"
+            )
+        }
+        config.storageOptions.walRecoveryMode = mode
+        config.phiThreshold = phiThreshold
+        switch readReplicas {
+        case "load-aware": config.loadAwareReads = true
+        case "fixed": config.loadAwareReads = false
+        default: throw TesseraError(.invalidRequest, "unknown --read-replicas '\(readReplicas)': use load-aware or fixed")
+        }
+        try healing.apply(to: &config)
+    }
+
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        let settings = try resolve()
+        let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        let configuration = try makeConfiguration()
+        let configuration = settings.node
+        let exitWithParent = settings.exitWithParent
 
         let node: TesseraNodeServer
         do {
@@ -152,19 +207,6 @@ struct Server: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
-        // SIGTERM / SIGINT: graceful shutdown. The handlers run on a Dispatch queue, not in a signal context.
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT] {
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                node.log.info("received signal \(sig)")
-                Task { try? await node.shutdown() }
-            }
-            source.resume()
-            sources.append(source)
-        }
         // --exit-with-parent: a launcher killed with SIGKILL cannot stop its nodes, so each node watches for
         // being re-parented (getppid changes) and shuts down the same way as on SIGTERM.
         var parentWatch: (any DispatchSourceTimer)?
@@ -181,8 +223,21 @@ struct Server: AsyncParsableCommand {
             timer.resume()
             parentWatch = timer
         }
+        // SIGTERM / SIGINT: the service group's graceful shutdown (NodeService); it returns once the node stopped.
+        let services = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: NodeService(node: node), successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: node.log
+            )
+        )
+        do {
+            try await services.run()
+        } catch {
+            node.log.error("service group failed", metadata: ["error": "\(error)"])
+            try? await node.shutdown()
+        }
         await node.waitUntilStopped()
-        for source in sources { source.cancel() }
         parentWatch?.cancel()
     }
 }

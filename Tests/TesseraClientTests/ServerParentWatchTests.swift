@@ -58,18 +58,10 @@ import Testing
     static func waitUntilListening(port: Int, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-                }
+            if let fd = AdminHTTP.connectLoopback(port: port) {
+                close(fd)
+                return
             }
-            close(fd)
-            if connected { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         Issue.record("the node never listened on port \(port)")

@@ -1,3 +1,4 @@
+public import TesseraCluster
 public import TesseraCore
 public import TesseraStorage
 
@@ -45,6 +46,14 @@ public struct NodeConfiguration: Sendable {
     /// Order a read's first wave by the replicas' outstanding requests and recent latency
     /// (`ReplicaLoadRanking`) instead of the fixed order (this node first, then ring order).
     public var loadAwareReads: Bool = true
+    /// Host of the admin HTTP server (`/metrics`, `/health/live`, `/health/ready`); nil: no admin server.
+    public var adminHost: String? = nil
+    /// Port of the admin HTTP server; 0 picks a free one (`TesseraNodeServer.adminPort`).
+    public var adminPort: Int = 0
+    /// Bounds on in-flight requests and per-connection rate limits (past them: `overloaded` at once).
+    public var admission = AdmissionLimits()
+    /// Whether the node keeps Prometheus metrics (its own registry, never the global MetricsSystem).
+    public var metricsEnabled: Bool = true
 
     public init(
         nodeID: NodeID,

@@ -10,6 +10,9 @@ protocol InFlightRequest: AnyObject {
     var timeout: TimeAmount { get }
     /// Set when the answer was sent; later effects only do background work.
     var finished: Bool { get set }
+    /// Metrics: the request's series (`NodeMetrics.slot`, -1 with metrics off) and when it began.
+    var metricSlot: Int { get set }
+    var startNanos: UInt64 { get set }
 }
 
 /// One client write in flight on its coordinator: the pure `WriteCoordinator` plus where to answer.
@@ -19,6 +22,8 @@ final class WriteOperation: InFlightRequest {
     let sink: NodeConnectionHandler
     let timeout: TimeAmount
     var finished = false
+    var metricSlot = -1
+    var startNanos: UInt64 = 0
 
     init(coordinator: WriteCoordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
         self.coordinator = coordinator
@@ -35,6 +40,8 @@ final class ReadOperation: InFlightRequest {
     let sink: NodeConnectionHandler
     let timeout: TimeAmount
     var finished = false
+    var metricSlot = -1
+    var startNanos: UInt64 = 0
 
     init(coordinator: ReadCoordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
         self.coordinator = coordinator

@@ -15,6 +15,8 @@ final class CoordinatorShell {
     let replica: ReplicaService
     let peers: PeerMonitor
     private(set) var coordinator: NodeCoordinator
+    /// Request metrics (nil with metrics off), recorded when a request is answered.
+    var metrics: NodeMetrics?
     /// Wake-ups of in-flight requests (spares, deadlines), swept every `sweepInterval`.
     private var timers = DeadlineWheel<Timed>(granularity: CoordinatorShell.sweepInterval)
     private var sweepScheduled = false
@@ -69,7 +71,19 @@ final class CoordinatorShell {
         guard !op.finished else { return }
         op.finished = true
         coordinator.requestFinished()
+        if op.metricSlot >= 0, let metrics {
+            var code: TesseraError.Code?
+            if case .error(let error) = message { code = error.code }
+            metrics.record(slot: op.metricSlot, error: code, nanoseconds: Int64(Self.monotonicNow() &- op.startNanos))
+        }
         op.sink.reply(op.requestID, message)
+    }
+
+    /// Metrics: remembers the request's series and start, for `finish`.
+    private func track<Op: InFlightRequest>(_ op: Op, _ kind: NodeMetrics.Operation, _ level: ConsistencyLevel, now: UInt64) {
+        guard let metrics else { return }
+        op.metricSlot = metrics.slot(kind, level)
+        op.startNanos = now
     }
 
     private func finish<Op: InFlightRequest>(_ op: Op, error: TesseraError) {
@@ -136,11 +150,13 @@ final class CoordinatorShell {
                 quorum: quorum
             )
         } catch {
+            metrics?.recordRequest(value == nil ? .delete : .put, level: consistency, error: error.code, nanoseconds: 0)
             refuse(requestID, error, sink)
             return
         }
         let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
         let op = WriteOperation(coordinator: write, requestID: requestID, sink: sink, timeout: timeout)
+        track(op, value == nil ? .delete : .put, consistency, now: now)
         let effects = op.coordinator.start()
         schedule(.write(op), at: op.coordinator.nextWakeup)
         perform(effects, op)
@@ -200,11 +216,13 @@ final class CoordinatorShell {
                 now: now
             )
         } catch {
+            metrics?.recordRequest(.get, level: consistency, error: error.code, nanoseconds: 0)
             refuse(requestID, error, sink)
             return
         }
         let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
         let op = ReadOperation(coordinator: read, requestID: requestID, sink: sink, timeout: timeout)
+        track(op, .get, consistency, now: now)
         let effects = op.coordinator.start(now: now)
         schedule(.read(op), at: op.coordinator.nextWakeup)
         perform(effects, op)

@@ -1,4 +1,5 @@
 import NIOCore
+import TesseraCluster
 import TesseraCore
 import TesseraWire
 
@@ -21,6 +22,9 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     private var broken = false
     /// A read was held back because the peer is not taking our replies (the channel is not writable).
     private var readHeld = false
+    /// Requests admitted by `core.admission` and not answered yet, by request id (admission control).
+    private var admitted: [UInt64: AdmissionControl.Kind] = [:]
+    private var connectionID: UInt64 { UInt64(UInt(bitPattern: ObjectIdentifier(self).hashValue)) }
 
     init(core: NodeCore) {
         self.core = core
@@ -35,6 +39,7 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         core.unregister(self)
+        core.admission.closed(connection: connectionID)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -43,6 +48,13 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
         reader.append(unwrapInboundIn(data))
         do {
             while let frame = try reader.next() {
+                if let kind = Self.admissionKind(frame.message), admitted[frame.requestID] == nil {
+                    if let refusal = core.admission.admit(kind, connection: connectionID, nowMillis: Self.nowMillis()) {
+                        reply(frame.requestID, .error(core.admission.error(for: refusal, node: core.selfID)))
+                        continue
+                    }
+                    admitted[frame.requestID] = kind
+                }
                 core.handle(frame, from: self)
                 if broken { break }
             }
@@ -90,6 +102,7 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
 
     /// Answers request `requestID`. Dropped if the connection has closed.
     func reply(_ requestID: UInt64, _ message: WireMessage) {
+        if let kind = admitted.removeValue(forKey: requestID) { core.admission.completed(kind, connection: connectionID) }
         guard let context, !broken, context.channel.isActive else { return }
         WireCodec.encode(requestID: requestID, message: message, into: &outbound)
         if reading { return }  // channelReadComplete flushes
@@ -103,6 +116,17 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
             }
         }
     }
+
+    /// Data requests pass admission control; PING, RING, STATUS and replies never wait and are never refused.
+    private static func admissionKind(_ message: WireMessage) -> AdmissionControl.Kind? {
+        switch message {
+        case .get, .put, .delete: return .client
+        case .replicaWrite, .replicaRead: return .replica
+        default: return nil
+        }
+    }
+
+    private static func nowMillis() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1_000_000 }
 
     private func flushNow() {
         guard let context, outbound.readableBytes > 0 else { return }

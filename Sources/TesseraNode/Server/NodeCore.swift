@@ -30,6 +30,8 @@ final class NodeCore {
     let peers: PeerMonitor
     let coordinator: CoordinatorShell
     let healing: NodeHealing
+    /// Admission control (bounded in-flight requests), consulted by each connection before `handle`.
+    var admission: AdmissionControl
 
     private var stopped = false
     private var connections: [ObjectIdentifier: NodeConnectionHandler] = [:]
@@ -46,6 +48,7 @@ final class NodeCore {
         self.selfID = configuration.nodeID
         self.eventLoop = eventLoop
         self.log = log
+        self.admission = AdmissionControl(limits: configuration.admission)
         let ring = Ring(members: configuration.members.map(\.id), virtualNodes: configuration.virtualNodes)
         self.ring = ring
         self.wireRing = WireRing(

@@ -15,7 +15,12 @@ public final class TesseraNodeServer: Sendable {
     /// The port the node listens on (the kernel's choice if the configuration said 0).
     public let port: Int
     public let log: Logger
+    /// This node's metrics registry (nil with metrics off); never the global MetricsSystem.
+    public let metrics: NodeMetrics?
+    /// The admin HTTP port (nil when `adminHost` is not set).
+    public var adminPort: Int? { admin?.port }
 
+    private let admin: AdminServer?
     private let group: MultiThreadedEventLoopGroup
     private let pool: NIOThreadPool
     private let engine: StorageEngine
@@ -40,9 +45,13 @@ public final class TesseraNodeServer: Sendable {
         engine: StorageEngine,
         serverChannel: any Channel,
         core: NIOLoopBound<NodeCore>,
-        directoryLock: FileLock
+        directoryLock: FileLock,
+        metrics: NodeMetrics?,
+        admin: AdminServer?
     ) {
         self.directoryLock = directoryLock
+        self.metrics = metrics
+        self.admin = admin
         self.configuration = configuration
         self.port = port
         self.log = log
@@ -107,6 +116,9 @@ public final class TesseraNodeServer: Sendable {
             )
         }
 
+        // A clean stop flushes the memtable, so a restart after one replays 0 records (docs/operations.md).
+        log.info("storage opened", metadata: ["walRecordsReplayed": "\(engine.stats().walRecordsReplayed)"])
+
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: max(1, configuration.storageThreads))
         pool.start()
@@ -115,18 +127,11 @@ public final class TesseraNodeServer: Sendable {
             var componentLog = log
             componentLog[metadataKey: "component"] = "coordinator"
             let coreLog = componentLog
+            let metrics = configuration.metricsEnabled ? NodeMetrics(replicationFactor: configuration.replicationFactor) : nil
             let core = try await loop.submit {
-                NIOLoopBound(
-                    NodeCore(
-                        configuration: configuration,
-                        engine: engine,
-                        pool: pool,
-                        eventLoop: loop,
-                        log: coreLog,
-                        hintSink: hintSink
-                    ),
-                    eventLoop: loop
-                )
+                let core = NodeCore(configuration: configuration, engine: engine, pool: pool, eventLoop: loop, log: coreLog, hintSink: hintSink)
+                core.coordinator.metrics = metrics
+                return NIOLoopBound(core, eventLoop: loop)
             }.get()
             let serverChannel: any Channel
             do {
@@ -154,6 +159,18 @@ public final class TesseraNodeServer: Sendable {
                 )
             }
             let port = serverChannel.localAddress?.port ?? configuration.listenPort
+            var admin: AdminServer?
+            if let adminHost = configuration.adminHost {
+                do {
+                    admin = try await AdminServer.start(
+                        host: adminHost, port: configuration.adminPort, loop: loop,
+                        source: .init(snapshot: { core.eventLoop.flatSubmit { core.value.snapshot() } }, metrics: metrics)
+                    )
+                } catch {
+                    try? await serverChannel.close()
+                    throw error
+                }
+            }
             loop.execute { core.value.start() }
             log.info(
                 "node started",
@@ -164,6 +181,8 @@ public final class TesseraNodeServer: Sendable {
                     "replication": "\(configuration.replicationFactor)",
                     "vnodes": "\(configuration.virtualNodes)",
                     "sync": "\(configuration.syncPolicy)",
+                    "admin": "\(admin.map { "\(configuration.adminHost ?? ""):\($0.port)" } ?? "none")",
+                    "metrics": "\(metrics == nil ? "off" : "on")",
                 ]
             )
             return TesseraNodeServer(
@@ -175,7 +194,9 @@ public final class TesseraNodeServer: Sendable {
                 engine: engine,
                 serverChannel: serverChannel,
                 core: core,
-                directoryLock: directoryLock
+                directoryLock: directoryLock,
+                metrics: metrics,
+                admin: admin
             )
         } catch {
             try? engine.close()
@@ -206,11 +227,18 @@ public final class TesseraNodeServer: Sendable {
         try? await core.eventLoop.flatSubmit { core.value.stop() }.get()
         var storageError: (any Error)?
         do {
+            try await pool.runIfActive { [engine] in try engine.flush() }
+            log.info("memtable flushed")
+        } catch {
+            log.error("flushing the memtable at shutdown failed; the WAL still holds its writes", metadata: ["error": "\(error)"])
+        }
+        do {
             try await pool.runIfActive { [engine] in try engine.close() }
         } catch {
             storageError = error
             log.error("closing storage failed", metadata: ["error": "\(error)"])
         }
+        await admin?.close()
         try? await pool.shutdownGracefully()
         try? await group.shutdownGracefully()
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
@@ -223,6 +251,12 @@ public final class TesseraNodeServer: Sendable {
         for waiter in waiters { waiter.resume() }
         log.info("node stopped")
         if let storageError { throw TesseraError(.storage, "closing storage failed: \(storageError)") }
+    }
+
+    /// The node's counters and its storage engine's now (what `/metrics` and `/health/ready` read).
+    public func snapshot() async throws -> NodeSnapshot {
+        let core = self.core
+        return try await core.eventLoop.flatSubmit { core.value.snapshot() }.get()
     }
 
     /// Returns when `shutdown` has completed.

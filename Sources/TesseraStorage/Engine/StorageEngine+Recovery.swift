@@ -89,6 +89,7 @@ extension StorageEngine {
             mem = Memtable(expectedBytes: options.memtableSizeBytes)
         }
         var stoppedAt: String?
+        var replayedRecords = 0
         for n in logs.sorted() {
             let path = directory + "/" + FileNames.log(n)
             if let stoppedAt {
@@ -101,6 +102,7 @@ extension StorageEngine {
             let result = try LogReader.read(
                 fileSystem: fs, path: path, mode: options.walRecoveryMode, onDrop: { reportDrop(path, $0) }
             ) { payload, offset throws(StorageError) in
+                replayedRecords += 1
                 try WriteBatch.forEach(encoded: payload, path: path, offset: offset) { key, value, version in
                     mem.insert(key: key, value: value, version: version)
                 }
@@ -150,6 +152,7 @@ extension StorageEngine {
             s.walNumber = walNumber
             s.memFirstLog = walNumber
             s.manifest = manifest
+            s.stats.walRecordsReplayed = replayedRecords
         }
     }
 

@@ -29,6 +29,8 @@ public struct StorageStats: Sendable, Equatable {
     public var walWrites: Int = 0
     /// Times a writer waited for a flush or compaction to catch up.
     public var writeStalls: Int = 0
+    /// WAL records (write batches) replayed when the engine opened: 0 after a clean stop, which flushes.
+    public var walRecordsReplayed: Int = 0
     /// Tombstones dropped by compaction after their grace period.
     public var tombstonesPurged: Int = 0
     /// Storage errors met, by kind (each counted once, when it was reported through the event handler).
