@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import TesseraBench
+import TesseraLocalCluster
 import TesseraClient
 import TesseraCluster
 import TesseraCore

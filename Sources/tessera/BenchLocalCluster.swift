@@ -1,5 +1,6 @@
 import ArgumentParser
 import TesseraBench
+import TesseraLocalCluster
 import TesseraClient
 
 /// The `--local N` cluster of the bench commands: N `tessera server` processes on free loopback ports in a

@@ -112,7 +112,7 @@ struct CheckCommand: ParsableCommand {
             let parseSeconds = (clock.now - parseStart).seconds
             var options = makeOptions(parsed: parsed, history: history)
             var result: CheckResult
-            let progress = isatty(2) != 0 ? ProgressLine(file: file, options: &options) : nil
+            let progress = isatty(2) != 0 ? CheckProgressLine(file: file, options: &options) : nil
             defer { progress?.finish() }
             do {
                 result = try LinearizabilityChecker.check(history, options: options)

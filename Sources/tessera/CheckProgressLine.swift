@@ -9,7 +9,7 @@ import Linearizability
 
 /// The progress line of `tessera check` on a terminal: four times a second, on standard error, the keys done,
 /// the operations of finished keys and the search steps so far; erased when the check ends.
-final class ProgressLine {
+final class CheckProgressLine {
     private let timer: DispatchSourceTimer
     private let progress = CheckProgress()
 
@@ -23,7 +23,7 @@ final class ProgressLine {
             let p = progress.snapshot
             guard p.keys > 0 else { return }
             let percent = p.operations > 0 ? p.operationsDone * 100 / p.operations : 100
-            ProgressLine.write(
+            CheckProgressLine.write(
                 "\r\u{1B}[K\(file): keys \(p.keysDone)/\(p.keys), operations \(p.operationsDone)/\(p.operations) "
                     + "(\(percent)%), \(p.steps) search steps"
             )
@@ -34,7 +34,7 @@ final class ProgressLine {
     /// Stops the line and erases it.
     func finish() {
         timer.cancel()
-        ProgressLine.write("\r\u{1B}[K")
+        CheckProgressLine.write("\r\u{1B}[K")
     }
 
     private static func write(_ text: String) { writeToStderr(text) }

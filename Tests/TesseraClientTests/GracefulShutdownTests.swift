@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TesseraBench
+import TesseraLocalCluster
 import TesseraClient
 import TesseraCore
 import Testing

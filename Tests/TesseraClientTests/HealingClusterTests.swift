@@ -1,6 +1,7 @@
 import Foundation
 import NIOPosix
 import TesseraBench
+import TesseraLocalCluster
 import TesseraClient
 import TesseraCluster
 import TesseraCore

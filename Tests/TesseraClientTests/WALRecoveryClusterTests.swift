@@ -1,5 +1,6 @@
 import Foundation
 import TesseraBench
+import TesseraLocalCluster
 import TesseraClient
 import TesseraCore
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import TesseraBench
+import TesseraLocalCluster
 import TesseraCore
 import TesseraRing
 import Testing

@@ -59,8 +59,9 @@ extension NodeCore {
         let local = replica.local
         snapshot.storageWriteBatches = local.writeBatches
         snapshot.storageReadBatches = local.readBatches
-        let (up, down) = peers.peerStates(members: configuration.members)
-        snapshot.peersUp = up.count
+        let views = peers.peerViews()
+        let down = views.filter { !$0.isUp }
+        snapshot.peersUp = views.count - down.count
         snapshot.peersDown = down.count
         snapshot.uptimeMillis = (NIODeadline.now() - startedAt).nanoseconds / 1_000_000
         snapshot.draining = coordinator.coordinator.draining
