@@ -198,7 +198,8 @@ final class WireClientConnection: ClientConnection {
             return .pong
         case .error(let error):
             return .error(error)
-        case .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult:
+        case .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult,
+            .peerHello, .peerChallenge, .peerAuth, .peerWelcome:
             return .error(TesseraError(.protocolError, "unexpected \(reply.opcode) reply to \(request.name)"))
         }
     }

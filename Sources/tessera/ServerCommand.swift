@@ -52,6 +52,57 @@ struct Server: AsyncParsableCommand {
     @Option(name: .customLong("timeout-ms"), help: "Default request timeout when a request asks for 0.")
     var timeoutMillis: UInt32 = 2000
 
+    @Option(
+        name: .customLong("cluster-secret-file"),
+        help: "File whose contents (at least 16 bytes; one trailing newline dropped) peers prove in the handshake."
+    )
+    var clusterSecretFile: String?
+
+    @Option(
+        name: .customLong("cluster-secret"),
+        help: "The cluster secret itself (visible in the process list: prefer --cluster-secret-file)."
+    )
+    var clusterSecret: String?
+
+    @Option(
+        name: .customLong("max-clock-offset-ms"),
+        help: "Refuse replica versions more than this far ahead of the node's clock."
+    )
+    var maxClockOffsetMillis: UInt64 = 500
+
+    @Option(name: .customLong("idle-timeout-ms"), help: "Close client connections idle this long (0: never).")
+    var idleTimeoutMillis: Int = 300_000
+
+    @Option(
+        name: .customLong("partial-frame-timeout-ms"),
+        help: "Close a connection whose frame is incomplete this long after its first byte (0: never)."
+    )
+    var partialFrameTimeoutMillis: Int = 15_000
+
+    @Option(
+        name: .customLong("write-stall-timeout-ms"),
+        help: "Close a connection that takes none of its pending replies for this long (0: never)."
+    )
+    var writeStallTimeoutMillis: Int = 30_000
+
+    @Option(
+        name: .customLong("connection-buffer-mib"),
+        help: "Per connection: MiB of requests being served plus unsent replies before its reads stop."
+    )
+    var connectionBufferMiB: Int = 32
+
+    @Option(
+        name: .customLong("node-buffer-mib"),
+        help: "Per node: the same over all client connections before every client's reads stop (peers exempt)."
+    )
+    var nodeBufferMiB: Int = 256
+
+    @Option(
+        name: .customLong("max-requests-per-connection"),
+        help: "Requests served at once per connection; further frames wait in the socket."
+    )
+    var maxRequestsPerConnection: Int = 128
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -85,11 +136,43 @@ struct Server: AsyncParsableCommand {
                 syncPolicy: try NodeConfiguration.parseSyncPolicy(sync)
             )
             config.defaultTimeoutMillis = timeoutMillis
+            config.maxClockOffsetMillis = maxClockOffsetMillis
+            config.connectionLimits.idleTimeoutMillis = idleTimeoutMillis
+            config.connectionLimits.partialFrameTimeoutMillis = partialFrameTimeoutMillis
+            config.connectionLimits.writeStallTimeoutMillis = writeStallTimeoutMillis
+            config.connectionLimits.connectionBufferBytes = connectionBufferMiB << 20
+            config.connectionLimits.nodeBufferBytes = nodeBufferMiB << 20
+            config.connectionLimits.maxRequestsInFlight = maxRequestsPerConnection
+            config.clusterSecret = try readClusterSecret()
             try config.validate()
             return config
         } catch {
             throw ValidationError(error.message)
         }
+    }
+
+    /// The secret from --cluster-secret-file or --cluster-secret (not both); nil when neither is given.
+    func readClusterSecret() throws(TesseraError) -> [UInt8]? {
+        if clusterSecretFile != nil && clusterSecret != nil {
+            throw TesseraError(.invalidRequest, "give --cluster-secret-file or --cluster-secret, not both")
+        }
+        if let clusterSecret { return Array(clusterSecret.utf8) }
+        guard let path = clusterSecretFile else { return nil }
+        guard let file = fopen(path, "rb") else {
+            throw TesseraError(.invalidRequest, "cannot read the cluster secret file \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+            if bytes.count > 1 << 20 { throw TesseraError(.invalidRequest, "the cluster secret file \(path) is over 1 MiB") }
+        }
+        if bytes.last == 0x0A { bytes.removeLast() }
+        if bytes.last == 0x0D { bytes.removeLast() }
+        return bytes
     }
 
     func run() async throws {
@@ -100,6 +183,11 @@ struct Server: AsyncParsableCommand {
             return handler
         }
         let configuration = try makeConfiguration()
+        if configuration.clusterSecret == nil && configuration.members.count > 1 {
+            Logger(label: "tessera.node").warning(
+                "no cluster secret (--cluster-secret-file): peers are identified by member id only; anyone who can reach this port and knows a member id can send replica traffic"
+            )
+        }
 
         let node: TesseraNodeServer
         do {

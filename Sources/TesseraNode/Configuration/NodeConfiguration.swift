@@ -32,6 +32,12 @@ public struct NodeConfiguration: Sendable {
     public var storageOptions: StorageOptions = StorageOptions()
     /// Threads that run blocking storage calls.
     public var storageThreads: Int = 4
+    /// Connection timeouts and memory bounds.
+    public var connectionLimits = ConnectionLimits()
+    /// The secret peers prove in the handshake (HMAC-SHA256); nil: peers only name a member (local demos).
+    public var clusterSecret: [UInt8]?
+    /// Replica versions more than this far ahead of the node's clock are refused (CockroachDB's max-offset).
+    public var maxClockOffsetMillis: UInt64 = HybridLogicalClock.defaultMaxOffsetMillis
 
     public init(
         nodeID: NodeID,
@@ -92,6 +98,10 @@ public struct NodeConfiguration: Sendable {
             )
         }
         guard !dataDirectory.isEmpty else { throw TesseraError(.invalidRequest, "the data directory is empty") }
+        try connectionLimits.validate()
+        if let clusterSecret, clusterSecret.count < 16 {
+            throw TesseraError(.invalidRequest, "the cluster secret has \(clusterSecret.count) bytes; use at least 16")
+        }
     }
 
     /// Parses `always`, `group`, `group:MICROS`, `periodic`, `periodic:MILLIS`, `never`.

@@ -26,7 +26,12 @@ final class PeerLink {
     static let maxBackoff: TimeAmount = .milliseconds(500)
     static let maxWaiting = 65_536
 
-    init(member: MemberAddress, eventLoop: any EventLoop, log: Logger) {
+    /// What this node proves in the peer handshake that opens every connection.
+    let credentials: PeerHandshake.Credentials
+    private var lastFailure = ""
+
+    init(member: MemberAddress, eventLoop: any EventLoop, log: Logger, credentials: PeerHandshake.Credentials) {
+        self.credentials = credentials
         self.member = member
         self.eventLoop = eventLoop
         self.log = log
@@ -94,6 +99,14 @@ final class PeerLink {
     private func connect() {
         connecting = true
         WireConnection.connect(host: member.host, port: member.port, group: eventLoop, connectTimeout: .seconds(1))
+            .flatMap { [credentials, member] connection in  // REPLICA_* is refused until the handshake succeeded
+                connection.authenticateAsPeer(credentials: credentials, expectedNodeID: member.id.name, timeout: .seconds(2))
+                    .map { connection }
+                    .flatMapErrorThrowing { error in
+                        connection.close()
+                        throw error
+                    }
+            }
             .hop(to: eventLoop)
             .assumeIsolated()
             .whenComplete { [self] result in
@@ -121,6 +134,10 @@ final class PeerLink {
                     }
                     onConnectivity?(true)
                 case .failure(let error):
+                    if let error = error as? TesseraError, "\(error)" != lastFailure {  // handshake refusals, once
+                        lastFailure = "\(error)"
+                        log.error("peer handshake failed", metadata: ["peer": "\(member.id)", "error": "\(error.message)"])
+                    }
                     nextAttempt = .now() + backoff
                     // Retry by itself after the backoff, so a peer that comes up is found before the next ping.
                     eventLoop.assumeIsolated().scheduleTask(in: backoff) { [weak self] in self?.connectIfIdle() }

@@ -23,6 +23,8 @@ final class NodeCore {
     let log: Logger
     let wireRing: WireRing
     let startedAt = NIODeadline.now()
+    /// What this node proves and accepts in the peer handshake.
+    let peerCredentials: PeerHandshake.Credentials
 
     private var peers: [NodeID: PeerLink] = [:]
     private var failureDetector: FailureDetector
@@ -74,6 +76,12 @@ final class NodeCore {
             downAfter: .milliseconds(configuration.peerDownAfterMillis),
             now: .now
         )
+        self.peerCredentials = PeerHandshake.Credentials(
+            clusterName: configuration.clusterName,
+            nodeID: configuration.nodeID.name,
+            members: Set(memberIDs.map(\.name)),
+            secret: configuration.clusterSecret
+        )
         let ring = self.ring
         self.wireRing = WireRing(
             clusterName: configuration.clusterName,
@@ -86,7 +94,7 @@ final class NodeCore {
         for member in configuration.members where member.id != selfID {
             var peerLog = log
             peerLog[metadataKey: "peer"] = "\(member.id)"
-            let link = PeerLink(member: member, eventLoop: eventLoop, log: peerLog)
+            let link = PeerLink(member: member, eventLoop: eventLoop, log: peerLog, credentials: peerCredentials)
             let id = member.id
             link.onConnectivity = { [unowned self] connected in
                 if !connected {
@@ -281,7 +289,11 @@ final class NodeCore {
                 sink.reply(frame.requestID, .error(error))
                 return
             }
-            clock.observe(cell.version.timestamp, physicalMillis: WallClock.nowMillis())
+            // A version beyond the maximum clock offset is refused (and the clock left alone).
+            if let error = observeChecked(cell.version, from: "REPLICA_WRITE") {
+                sink.reply(frame.requestID, .error(error))
+                return
+            }
             let id = frame.requestID
             local.write(key, cell) { error in
                 sink.reply(id, error.map { .error($0) } ?? .replicaAck)
@@ -305,7 +317,10 @@ final class NodeCore {
             sink.reply(frame.requestID, .ringResult(wireRing))
         case .status:
             status(requestID: frame.requestID, sink: sink)
-        case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult:
+        case .peerHello, .peerAuth:  // answered by NodeConnectionHandler; never reach here
+            sink.reply(frame.requestID, .error(TesseraError(.invalidRequest, "\(frame.message.opcode) out of place")))
+        case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult,
+            .peerChallenge, .peerWelcome:
             sink.reply(
                 frame.requestID,
                 .error(TesseraError(.invalidRequest, "\(frame.message.opcode) is a reply, not a request"))
@@ -582,7 +597,7 @@ final class NodeCore {
         link.request(.replicaRead(key: op.key), timeout: op.timeout) { [unowned self] result in
             switch result {
             case .success(.replicaReadResult(let cell)):
-                if let cell { clock.observe(cell.version.timestamp, physicalMillis: WallClock.nowMillis()) }
+                if let cell { _ = observeChecked(cell.version, from: "REPLICA_READ_RESULT of \(node)") }
                 perform(op.coordinator.onResponse(from: node, cell: cell), op)
             case .success(let other):
                 if !op.finished { sendSpareReads(op) }
@@ -617,6 +632,22 @@ final class NodeCore {
             case .failure(let error):
                 perform(op.coordinator.onFailure(from: node, error: Self.transportError(error, node)), op)
             }
+        }
+    }
+
+    /// Advances the clock past `version` unless it is more than the maximum clock offset ahead; then logs and
+    /// returns the error to answer with.
+    private func observeChecked(_ version: Version, from source: String) -> TesseraError? {
+        do throws(ClockOffsetError) {
+            try clock.observe(
+                version.timestamp,
+                physicalMillis: WallClock.nowMillis(),
+                maxOffsetMillis: configuration.maxClockOffsetMillis
+            )
+            return nil
+        } catch {
+            log.warning("refused a version from the future", metadata: ["source": "\(source)", "error": "\(error)"])
+            return TesseraError(.invalidRequest, "\(source) refused: \(error)")
         }
     }
 

@@ -88,6 +88,10 @@ public final class TesseraNodeServer: Sendable {
                     eventLoop: loop
                 )
             }.get()
+            let budgetLimit = configuration.connectionLimits.nodeBufferBytes
+            let budget = try await loop.submit {
+                NIOLoopBound(NodeConnectionBudget(limit: budgetLimit), eventLoop: loop)
+            }.get()
             let serverChannel: any Channel
             do {
                 serverChannel = try await ServerBootstrap(group: loop)
@@ -102,7 +106,7 @@ public final class TesseraNodeServer: Sendable {
                     )
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(NodeConnectionHandler(core: core.value))
+                            try channel.pipeline.syncOperations.addHandler(NodeConnectionHandler(core: core.value, budget: budget.value))
                         }
                     }
                     .bind(host: configuration.listenHost, port: configuration.listenPort)
