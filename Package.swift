@@ -65,8 +65,11 @@ let package = Package(
         .target(
             name: "TesseraBench",
             dependencies: [
-                "TesseraCore", "TesseraStorage", "TesseraClient",
+                "TesseraCore", "TesseraStorage", "TesseraClient", "TesseraWire",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                // The memory benchmark and the wire fuzzer speak raw frames.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(

@@ -33,6 +33,7 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             BenchCluster.self,
             BenchStorage.self,
+            BenchMemory.self,
         ]
     )
 }

@@ -102,8 +102,12 @@ final class PeerLink {
             .flatMap { [credentials, member] connection in  // REPLICA_* is refused until the handshake succeeded
                 connection.authenticateAsPeer(credentials: credentials, expectedNodeID: member.id.name, timeout: .seconds(2))
                     .map { connection }
-                    .flatMapErrorThrowing { error in
+                    .flatMapErrorThrowing { [self] error in
                         connection.close()
+                        if "\(error)" != lastFailure {  // each distinct refusal once, not on every retry
+                            lastFailure = "\(error)"
+                            log.error("peer handshake failed", metadata: ["peer": "\(member.id)", "error": "\(error)"])
+                        }
                         throw error
                     }
             }
@@ -134,10 +138,6 @@ final class PeerLink {
                     }
                     onConnectivity?(true)
                 case .failure(let error):
-                    if let error = error as? TesseraError, "\(error)" != lastFailure {  // handshake refusals, once
-                        lastFailure = "\(error)"
-                        log.error("peer handshake failed", metadata: ["peer": "\(member.id)", "error": "\(error.message)"])
-                    }
                     nextAttempt = .now() + backoff
                     // Retry by itself after the backoff, so a peer that comes up is found before the next ping.
                     eventLoop.assumeIsolated().scheduleTask(in: backoff) { [weak self] in self?.connectIfIdle() }
