@@ -19,6 +19,8 @@ public struct MemoryBenchmark: Sendable {
         public var bursts = 6
         public var getsPerBurst = 200
         public var consistency: ConsistencyLevel = .one
+        /// The timeout each GET asks for (the node keeps a request until its deadline at most).
+        public var getTimeoutMillis: UInt32 = 30_000
         /// Seconds the non-reading client keeps sending.
         public var nonReadingSeconds = 10.0
         /// GETs the non-reading client sends (it stops earlier if its socket stops taking them).
@@ -120,7 +122,8 @@ public struct MemoryBenchmark: Sendable {
             let peak = try await sampling {
                 let futures = (0..<configuration.getsPerBurst).map { _ in
                     connection.request(
-                        .get(key: key, consistency: configuration.consistency, timeoutMillis: 30_000), timeout: .seconds(60))
+                        .get(key: key, consistency: configuration.consistency, timeoutMillis: configuration.getTimeoutMillis),
+                        timeout: .seconds(60))
                 }
                 for future in futures {
                     guard case .getResult(let cell?) = try await future.get(), cell.value?.count == configuration.valueSize

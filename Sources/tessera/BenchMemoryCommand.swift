@@ -23,6 +23,7 @@ struct BenchMemory: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Bytes of the large value.", valueName: "bytes")) var valueSize = 1 << 20
     @Option(help: "Bursts of GETs.") var bursts = 6
     @Option(help: "GETs per burst.") var gets = 200
+    @Option(help: ArgumentHelp("Timeout each GET asks for.", valueName: "ms")) var getTimeout: UInt32 = 30_000
     @Option(help: "GETs the non-reading client sends.") var stalledGets = 20_000
     @Option(help: "Seconds the non-reading client runs.") var seconds = 10.0
     @Option(help: "Seconds to wait before each 'after' sample.") var settle = 2.0
@@ -64,6 +65,7 @@ struct BenchMemory: AsyncParsableCommand {
             configuration.valueSize = valueSize
             configuration.bursts = bursts
             configuration.getsPerBurst = gets
+            configuration.getTimeoutMillis = getTimeout
             configuration.nonReadingGets = stalledGets
             configuration.nonReadingSeconds = seconds
             configuration.settleSeconds = settle

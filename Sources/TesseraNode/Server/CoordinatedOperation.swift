@@ -8,10 +8,32 @@ protocol InFlightRequest: AnyObject {
     var sink: NodeConnectionHandler { get }
     /// Set when the answer was sent; later effects only do background work.
     var finished: Bool { get set }
+    /// Empties the operation's timer slots (called when it is answered; late replica answers are held by
+    /// their own callbacks).
+    func releaseTimerSlots()
+}
+
+/// How a timed event refers to its operation: strongly until the operation is answered, then not at all.
+final class TimerSlot<Op: AnyObject> {
+    var op: Op?
+    init(_ op: Op) { self.op = op }
 }
 
 /// One client write in flight on its coordinator: the pure `WriteCoordinator` plus where to answer.
 final class WriteOperation: InFlightRequest {
+    private var timerSlots: [TimerSlot<WriteOperation>] = []
+
+    func timerSlot() -> TimerSlot<WriteOperation> {
+        let slot = TimerSlot(self)
+        timerSlots.append(slot)
+        return slot
+    }
+
+    func releaseTimerSlots() {
+        for slot in timerSlots { slot.op = nil }
+        timerSlots = []
+    }
+
     var coordinator: WriteCoordinator
     let requestID: UInt64
     let sink: NodeConnectionHandler
@@ -39,6 +61,19 @@ final class WriteOperation: InFlightRequest {
 
 /// One client read in flight on its coordinator.
 final class ReadOperation: InFlightRequest {
+    private var timerSlots: [TimerSlot<ReadOperation>] = []
+
+    func timerSlot() -> TimerSlot<ReadOperation> {
+        let slot = TimerSlot(self)
+        timerSlots.append(slot)
+        return slot
+    }
+
+    func releaseTimerSlots() {
+        for slot in timerSlots { slot.op = nil }
+        timerSlots = []
+    }
+
     var coordinator: ReadCoordinator
     let requestID: UInt64
     let sink: NodeConnectionHandler
