@@ -101,7 +101,7 @@ struct Server: AsyncParsableCommand {
         name: .customLong("max-requests-per-connection"),
         help: "Requests served at once per connection; further frames wait in the socket."
     )
-    var maxRequestsPerConnection: Int = 128
+    var maxRequestsPerConnection: Int = 32
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
@@ -151,6 +151,16 @@ struct Server: AsyncParsableCommand {
         }
     }
 
+    /// `mallopt(M_MMAP_THRESHOLD, bytes)`, looked up at run time (malloc.h is not in the Glibc module).
+    static func fixMmapThreshold(_ bytes: Int32) {
+        #if os(Linux)
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+            typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+            let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in malloc.h
+            _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThreshold, bytes)
+        #endif
+    }
+
     /// The secret from --cluster-secret-file or --cluster-secret (not both); nil when neither is given.
     func readClusterSecret() throws(TesseraError) -> [UInt8]? {
         if clusterSecretFile != nil && clusterSecret != nil {
@@ -176,6 +186,11 @@ struct Server: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A fixed mmap threshold: blocks of 256 KiB and more (large values, reply buffers) are mmapped and
+        // returned to the kernel on free. glibc's default raises the threshold after such a free, after which
+        // large blocks come from arenas that keep freed memory resident (RSS stayed hundreds of MiB above its
+        // baseline after large-GET bursts; docs/benchmarks.md, "Node memory").
+        Self.fixMmapThreshold(256 << 10)
         let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

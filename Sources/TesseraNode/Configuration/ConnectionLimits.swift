@@ -13,7 +13,7 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// node stops reading that connection's requests until replies drain (backpressure).
     public var connectionBufferBytes: Int = 32 << 20
     /// Per connection: requests being served at once; further frames wait in the socket.
-    public var maxRequestsInFlight: Int = 128
+    public var maxRequestsInFlight: Int = 32
     /// Per node: the same bytes summed over all client connections. Above it every client connection stops
     /// reading; peer connections are exempt, so replica traffic goes on.
     public var nodeBufferBytes: Int = 256 << 20
