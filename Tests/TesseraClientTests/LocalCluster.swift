@@ -37,6 +37,7 @@ enum LocalCluster {
     static func with<T>(
         nodes: Int,
         replicationFactor: Int,
+        serverArguments: [String] = [],
         _ body: (ClusterLauncher) async throws -> T
     ) async throws -> T {
         let directory = try ClusterLauncher.makeTemporaryDirectory(prefix: "tessera-test")
@@ -50,7 +51,8 @@ enum LocalCluster {
                 executable: try binary(),
                 nodeCount: nodes,
                 dataDirectory: directory + "/\(attempt)",
-                replicationFactor: replicationFactor
+                replicationFactor: replicationFactor,
+                extraServerArguments: serverArguments
             )
             defer { launcher.stopAll(grace: .seconds(3)) }
             do {

@@ -79,8 +79,11 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     /// True while a new frame may be decoded and served.
     private var canDecode: Bool {
         if broken { return false }
+        // Authenticated peers are not held back: their requests come from coordinators that bound their own
+        // work, and a ping stuck behind a client's replica traffic would mark the peer down.
+        if isPeer { return true }
         if inFlight >= limits.maxRequestsInFlight || connectionBytes >= limits.connectionBufferBytes { return false }
-        return isPeer || !budget.isExhausted
+        return !budget.isExhausted
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
