@@ -22,6 +22,7 @@ struct Tessera: AsyncParsableCommand {
             RingCommand.self,
             DemoCommand.self,
             CheckCommand.self,
+            FuzzCommand.self,
         ]
     )
 }

@@ -81,6 +81,18 @@ import Testing
             }
             none.close()
             wrong.close()
+            // A stranger that skips the proof check and answers with a made-up proof: refused by the node.
+            let stranger = try await Self.connect(n1)
+            let challenge = try await stranger.response(
+                to: .peerHello(clusterName: "tessera", nodeID: "n2", nonce: PeerHandshake.makeNonce()), timeout: .seconds(10))
+            guard case .peerChallenge(_, .hmacSHA256, _, _) = challenge else {
+                Issue.record("expected an HMAC challenge, got \(challenge)")
+                return
+            }
+            let denied = try await stranger.response(to: .peerAuth(proof: [UInt8](repeating: 0, count: 32)), timeout: .seconds(10))
+            #expect(denied.opcode == .error)
+            #expect(denied.errorText?.contains("did not prove the cluster secret") == true)
+            try await stranger.closeFuture.get()  // the node closes it
 
             // 3. An authenticated peer: a version an hour ahead and 2^64-1 are refused; the clock is unchanged.
             let peer = try await Self.connect(n1)
@@ -190,5 +202,12 @@ import Testing
             #expect(gets.peak < gets.before + 600 * mib)
             for after in gets.afterEachBurst { #expect(after < gets.before + 150 * mib) }
         }
+    }
+}
+
+extension WireMessage {
+    fileprivate var errorText: String? {
+        if case .error(let error) = self { return error.message }
+        return nil
     }
 }
