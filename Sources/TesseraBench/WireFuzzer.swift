@@ -48,7 +48,7 @@ public struct WireFuzzer: Sendable {
     public let seed: UInt64
     public let frames: Int
     /// Frames per batch at most (a batch also ends at a malformed frame).
-    public var batchSize = 32
+    public var batchSize = 32  // the node serves 32 requests per connection at once by default
 
     public init(host: String, port: Int, seed: UInt64, frames: Int) {
         self.host = host
@@ -66,22 +66,36 @@ public struct WireFuzzer: Sendable {
         var random = SplitMix64(seed: seed)
         let sentinels = try await writeSentinels(&random)
         var lastProgress = start
+        var pendingRejected: ByteBuffer?
         while report.framesSent < frames {
             var batch = ByteBuffer()
             var expected = 0
             var endsMalformed = false
             var endsIncomplete = false
+            // Frames the codec accepts go in batches on one connection; a frame it rejects goes alone on its own
+            // (the node closes the connection on it, dropping replies still in flight for earlier frames).
             while expected < batchSize && report.framesSent + expected < frames {
-                var frame = Self.mutatedFrame(&random)
+                var frame = pendingRejected ?? Self.mutatedFrame(&random)
                 var probe = frame
-                expected += 1
+                var rejected = false
+                var incomplete = false
                 do {
-                    if try WireCodec.decode(&probe) == nil { endsIncomplete = true }  // its length overruns: never completes
+                    if try WireCodec.decode(&probe) == nil { incomplete = true }  // its length overruns the frame
                 } catch {
-                    endsMalformed = true
+                    rejected = true
                 }
+                if (rejected || incomplete) && expected > 0 {
+                    pendingRejected = frame
+                    break
+                }
+                pendingRejected = nil
+                expected += 1
                 batch.writeBuffer(&frame)
-                if endsMalformed || endsIncomplete { break }
+                if rejected || incomplete {
+                    endsMalformed = rejected
+                    endsIncomplete = incomplete
+                    break
+                }
             }
             try await sendBatch(
                 batch, expected: expected, endsMalformed: endsMalformed, endsIncomplete: endsIncomplete, report: &report)
@@ -201,7 +215,7 @@ public struct WireFuzzer: Sendable {
         case .replicaAck: return .replicaAck
         case .replicaReadResult: return .replicaReadResult(randomCell(&random))
         case .peerHello:
-            return .peerHello(clusterName: below(&random, 2) == 0 ? "tessera" : "other", nodeID: "n\(1 + below(&random, 4))", nonce: randomBytes(&random, count: below(&random, 2) == 0 ? 32 : 7))
+            return .peerHello(clusterName: below(&random, 10) == 0 ? "other" : "tessera", nodeID: "n\(1 + below(&random, 4))", nonce: randomBytes(&random, count: below(&random, 2) == 0 ? 32 : 7))
         case .peerAuth: return .peerAuth(proof: randomBytes(&random, count: 32))
         case .peerChallenge: return .peerChallenge(nodeID: "n1", mode: .hmacSHA256, nonce: randomBytes(&random, count: 32), proof: [])
         case .peerWelcome: return .peerWelcome
@@ -212,26 +226,32 @@ public struct WireFuzzer: Sendable {
     static func mutatedFrame(_ random: inout SplitMix64) -> ByteBuffer {
         var frame = ByteBuffer()
         WireCodec.encode(requestID: random.next(), message: randomMessage(&random), into: &frame)
-        let roll = below(&random, 100)
+        let roll = below(&random, 1000)
         let bodyStart = 4 + WireCodec.headerSize
+        let body = frame.readableBytes - bodyStart
         switch roll {
-        case 0..<55:
-            break  // well-formed
-        case 55..<70:  // bit flips anywhere after the length prefix
-            let flips = 1 + below(&random, 3)
-            for _ in 0..<flips {
+        case 0..<700:
+            break  // well-formed, random fields
+        case 700..<900:  // bit flips in the last bytes of the body (values, nonces, proofs, timeouts, levels)
+            guard body > 0 else { break }
+            for _ in 0..<(1 + below(&random, 3)) {
+                let index = bodyStart + body - 1 - below(&random, min(body, 16))
+                let byte = frame.getInteger(at: index, as: UInt8.self)!
+                frame.setInteger(byte ^ (1 << UInt8(below(&random, 8))), at: index)
+            }
+        case 900..<950:  // bit flips anywhere after the length prefix
+            for _ in 0..<(1 + below(&random, 3)) {
                 let index = 4 + below(&random, frame.readableBytes - 4)
                 let byte = frame.getInteger(at: index, as: UInt8.self)!
                 frame.setInteger(byte ^ (1 << UInt8(below(&random, 8))), at: index)
             }
-        case 70..<80:  // random opcode byte
+        case 950..<965:  // random opcode byte
             frame.setInteger(UInt8(truncatingIfNeeded: random.next()), at: 5)
-        case 80..<83:  // random version byte
+        case 965..<970:  // random version byte
             frame.setInteger(UInt8(truncatingIfNeeded: random.next()), at: 4)
-        case 83..<85:  // random length prefix (too large, too short, or cut short)
+        case 970..<975:  // random length prefix (too large, too short, or overrunning the frame)
             frame.setInteger(UInt32(truncatingIfNeeded: random.next() >> UInt64(below(&random, 40))), at: 0)
-        case 85..<93:  // body cut or extended, length fixed up
-            let body = frame.readableBytes - bodyStart
+        case 975..<990:  // body cut or extended, length fixed up
             if body > 0 && below(&random, 2) == 0 {
                 frame.moveWriterIndex(to: bodyStart + below(&random, body))
             } else {

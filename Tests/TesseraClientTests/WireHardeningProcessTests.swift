@@ -140,6 +140,30 @@ import Testing
         }
     }
 
+    /// The short run of `tessera fuzz` (the 1M-frame run: docs/wire-protocol.md, "Fuzzing").
+    @Test func fuzzedFramesLeaveTheNodeUpWithItsData() async throws {
+        try await LocalCluster.with(nodes: 3, replicationFactor: 3) { launcher in
+            let n1 = launcher.nodes[0]
+            let report = try await WireFuzzer(host: n1.address.host, port: n1.address.port, seed: 8, frames: 2_000).run()
+            print(report)
+            #expect(report.framesSent >= 2_000)
+            #expect(report.nodeUpAfterwards)
+            #expect(report.sentinelsChecked == 50)
+            #expect(report.sentinelsIntact == 50)
+            #expect(report.malformedFrames > 0)
+            #expect((report.errorCodes["protocolError"] ?? 0) > 0)
+            #expect((report.errorCodes["invalidRequest"] ?? 0) > 0)
+            #expect((report.replies["writeResult"] ?? 0) > 0)
+            #expect((report.replies["pong"] ?? 0) > 0)
+            // The other nodes are up and still see n1 up.
+            let client = try LocalCluster.client(launcher)
+            let status = try await client.status()
+            #expect(status.count == 3)
+            #expect(status.allSatisfy { $0.peersDown.isEmpty })
+            await client.shutdown()
+        }
+    }
+
     @Test func aHalfFrameIsClosedAfterThePartialFrameTimeout() async throws {
         try await LocalCluster.with(
             nodes: 1, replicationFactor: 1, serverArguments: ["--partial-frame-timeout-ms", "1000"]
