@@ -19,20 +19,27 @@ final class TimerSlot<Op: AnyObject> {
     init(_ op: Op) { self.op = op }
 }
 
-/// One client write in flight on its coordinator: the pure `WriteCoordinator` plus where to answer.
-final class WriteOperation: InFlightRequest {
-    private var timerSlots: [TimerSlot<WriteOperation>] = []
+/// An operation's timer slots, emptied together.
+struct TimerSlots<Op: AnyObject> {
+    private var slots: [TimerSlot<Op>] = []
 
-    func timerSlot() -> TimerSlot<WriteOperation> {
-        let slot = TimerSlot(self)
-        timerSlots.append(slot)
+    mutating func make(_ op: Op) -> TimerSlot<Op> {
+        let slot = TimerSlot(op)
+        slots.append(slot)
         return slot
     }
 
-    func releaseTimerSlots() {
-        for slot in timerSlots { slot.op = nil }
-        timerSlots = []
+    mutating func release() {
+        for slot in slots { slot.op = nil }
+        slots = []
     }
+}
+
+/// One client write in flight on its coordinator: the pure `WriteCoordinator` plus where to answer.
+final class WriteOperation: InFlightRequest {
+    private var timerSlots = TimerSlots<WriteOperation>()
+    func timerSlot() -> TimerSlot<WriteOperation> { timerSlots.make(self) }
+    func releaseTimerSlots() { timerSlots.release() }
 
     var coordinator: WriteCoordinator
     let requestID: UInt64
@@ -61,18 +68,9 @@ final class WriteOperation: InFlightRequest {
 
 /// One client read in flight on its coordinator.
 final class ReadOperation: InFlightRequest {
-    private var timerSlots: [TimerSlot<ReadOperation>] = []
-
-    func timerSlot() -> TimerSlot<ReadOperation> {
-        let slot = TimerSlot(self)
-        timerSlots.append(slot)
-        return slot
-    }
-
-    func releaseTimerSlots() {
-        for slot in timerSlots { slot.op = nil }
-        timerSlots = []
-    }
+    private var timerSlots = TimerSlots<ReadOperation>()
+    func timerSlot() -> TimerSlot<ReadOperation> { timerSlots.make(self) }
+    func releaseTimerSlots() { timerSlots.release() }
 
     var coordinator: ReadCoordinator
     let requestID: UInt64
