@@ -78,8 +78,11 @@ let package = Package(
         .target(
             name: "TesseraBench",
             dependencies: [
-                "TesseraCore", "TesseraStorage", "TesseraClient", "TesseraRing",
+                "TesseraCore", "TesseraStorage", "TesseraClient", "TesseraRing", "TesseraWire",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                // The memory benchmark and the wire fuzzer speak raw frames.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Starting, stopping, killing and pausing local `tessera server` processes (demo, bench, harness, tests).

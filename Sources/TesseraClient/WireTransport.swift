@@ -219,7 +219,8 @@ final class WireClientConnection: ClientConnection {
         case .error(let error):
             return .error(error)
         case .hotKeys, .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult,
-            .replicaHintedWrite, .replicaHintedAck, .healing:
+            .replicaHintedWrite, .replicaHintedAck, .healing,
+            .peerHello, .peerChallenge, .peerAuth, .peerWelcome:
             return .error(TesseraError(.protocolError, "unexpected \(reply.opcode) reply to \(request.name)"))
         }
     }

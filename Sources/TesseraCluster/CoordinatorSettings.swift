@@ -13,6 +13,9 @@ public struct CoordinatorSettings: Sendable, Equatable {
     /// Order each read's replicas with `ReplicaLoadRanking` (outstanding requests, recent latency) instead of
     /// this node first, then ring order.
     public var loadAwareReads: Bool
+    /// Versions from other nodes more than this far ahead of the wall clock are refused (CockroachDB's
+    /// max-offset; default 500 ms), so one bad message cannot drag the clock into the future.
+    public var maxClockOffsetMillis: UInt64
 
     public init(
         replicationFactor: Int,
@@ -20,7 +23,8 @@ public struct CoordinatorSettings: Sendable, Equatable {
         maxTimeoutMillis: UInt32 = 60_000,
         readFanOut: ReadFanOut = .nodeDefault,
         maxInFlight: Int = 65_536,
-        loadAwareReads: Bool = false
+        loadAwareReads: Bool = false,
+        maxClockOffsetMillis: UInt64 = HybridLogicalClock.defaultMaxOffsetMillis
     ) {
         self.replicationFactor = replicationFactor
         self.defaultTimeoutMillis = defaultTimeoutMillis
@@ -28,5 +32,6 @@ public struct CoordinatorSettings: Sendable, Equatable {
         self.readFanOut = readFanOut
         self.maxInFlight = maxInFlight
         self.loadAwareReads = loadAwareReads
+        self.maxClockOffsetMillis = maxClockOffsetMillis
     }
 }

@@ -49,6 +49,12 @@ public struct NodeCoordinator: Sendable {
         clock.observe(version.timestamp, physicalMillis: wallMillis)
     }
 
+    /// As `observe`, unless `version` is more than `settings.maxClockOffsetMillis` ahead of `wallMillis`: then
+    /// the clock is left alone and the error says by how much (the caller refuses the message).
+    public mutating func observeChecked(_ version: Version, wallMillis: UInt64) throws(ClockOffsetError) {
+        try clock.observe(version.timestamp, physicalMillis: wallMillis, maxOffsetMillis: settings.maxClockOffsetMillis)
+    }
+
     /// An admitted request was answered (successfully or not).
     public mutating func requestFinished() {
         precondition(inFlight > 0, "requestFinished without an admitted request")

@@ -42,6 +42,10 @@ public struct HLCTimestamp: Hashable, Comparable, Sendable, CustomStringConverti
     public static let logicalBits: UInt64 = 16
     /// The largest logical counter value.
     public static let maxLogical: UInt16 = .max
+    /// The largest physical part (2^48 - 1 ms: the year 10889).
+    public static let maxPhysicalMillis: UInt64 = (1 << 48) - 1
+    /// The largest timestamp; a clock saturates here instead of wrapping.
+    public static let max = HLCTimestamp(rawValue: .max)
 
     @inlinable
     public init(rawValue: UInt64) { self.rawValue = rawValue }

@@ -43,7 +43,10 @@ public enum WireCodec {
         case .replicaWrite(let key, let cell): return 40 + key.count + (cell.value?.count ?? 0)
         case .getResult(let cell), .replicaReadResult(let cell): return 36 + (cell?.value?.count ?? 0)
         case .error(let error): return 24 + error.message.utf8.count
-        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck, .writeResult: return 32
+        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck, .writeResult, .peerWelcome: return 32
+        case .peerHello(let cluster, let node, let nonce): return 32 + cluster.utf8.count + node.utf8.count + nonce.count
+        case .peerChallenge(let node, _, let nonce, let proof): return 32 + node.utf8.count + nonce.count + proof.count
+        case .peerAuth(let proof): return 24 + proof.count
         case .ringResult(let ring): return 64 + ring.members.count * (48 + ring.virtualNodes * 8)
         case .statusResult(let status): return 256 + (status.peersUp.count + status.peersDown.count) * 24
         case .healing(let message): return healingSizeHint(message)
@@ -72,8 +75,19 @@ public enum WireCodec {
             buffer.writeBytes32(key)
             buffer.writeCell(cell)
             buffer.writeString16(home)
-        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck:
+        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck, .peerWelcome:
             break
+        case .peerHello(let clusterName, let nodeID, let nonce):
+            buffer.writeString16(clusterName)
+            buffer.writeString16(nodeID)
+            buffer.writeBytes32(nonce)
+        case .peerChallenge(let nodeID, let mode, let nonce, let proof):
+            buffer.writeString16(nodeID)
+            buffer.writeInteger(mode.rawValue)
+            buffer.writeBytes32(nonce)
+            buffer.writeBytes32(proof)
+        case .peerAuth(let proof):
+            buffer.writeBytes32(proof)
         case .getResult(let cell), .replicaReadResult(let cell):
             buffer.writeOptionalCell(cell)
         case .writeResult(let version, let acks):
@@ -318,6 +332,21 @@ public enum WireCodec {
             }
             return .hotKeysResult(
                 WireHotKeys(nodeID: nodeID, halfLifeMillis: halfLife, reads: sections[0], writes: sections[1]))
+        case .peerWelcome: return .peerWelcome
+        case .peerHello:
+            let clusterName = try r.string16()
+            let nodeID = try r.string16()
+            return .peerHello(clusterName: clusterName, nodeID: nodeID, nonce: try r.bytes32())
+        case .peerChallenge:
+            let nodeID = try r.string16()
+            let modeByte = try r.u8()
+            guard let mode = PeerAuthMode(rawValue: modeByte) else {
+                throw r.malformed("invalid authentication mode \(modeByte) (0 = member id, 1 = HMAC-SHA256)")
+            }
+            let nonce = try r.bytes32()
+            return .peerChallenge(nodeID: nodeID, mode: mode, nonce: nonce, proof: try r.bytes32())
+        case .peerAuth:
+            return .peerAuth(proof: try r.bytes32())
         }
     }
 }

@@ -49,6 +49,17 @@ public enum WireMessage: Sendable, Equatable {
     /// Hinted handoff and anti-entropy messages (their own opcodes, see `WireHealingMessage`).
     case healing(WireHealingMessage)
 
+    // peer handshake (docs/wire-protocol.md, "Peer handshake")
+    /// The connecting node names its cluster and node id and sends a fresh 32-byte nonce.
+    case peerHello(clusterName: String, nodeID: String, nonce: [UInt8])
+    /// The accepting node's id, the authentication mode, its own nonce, and (mode 1) its proof over both
+    /// nonces, so the connecting node knows it talks to a member too.
+    case peerChallenge(nodeID: String, mode: PeerAuthMode, nonce: [UInt8], proof: [UInt8])
+    /// The connecting node's proof (empty in mode 0).
+    case peerAuth(proof: [UInt8])
+    /// The connection is now a peer connection.
+    case peerWelcome
+
     /// The opcode this message is sent with.
     public var opcode: WireOpcode {
         switch self {
@@ -73,6 +84,10 @@ public enum WireMessage: Sendable, Equatable {
         case .replicaHintedWrite: return .replicaHintedWrite
         case .replicaHintedAck: return .replicaHintedAck
         case .healing(let message): return message.opcode
+        case .peerHello: return .peerHello
+        case .peerChallenge: return .peerChallenge
+        case .peerAuth: return .peerAuth
+        case .peerWelcome: return .peerWelcome
         }
     }
 }
@@ -177,4 +192,12 @@ public struct WireCounter: Sendable, Hashable {
         self.name = name
         self.value = value
     }
+}
+
+/// How a peer proves it is a member (PEER_CHALLENGE's mode byte).
+public enum PeerAuthMode: UInt8, Sendable, Hashable {
+    /// No cluster secret configured: the peer only names a configured member id (local demos).
+    case memberID = 0
+    /// HMAC-SHA256 under the cluster secret over both nonces (see `PeerHandshake`).
+    case hmacSHA256 = 1
 }

@@ -2,8 +2,8 @@
 ///
 /// Ranges: 0x01-0x3F client requests, 0x40-0x7F replies to clients (a reply's opcode is its request's
 /// opcode + 0x40, ERROR is 0x7F), 0x80-0xBF node-to-node requests, 0xC0-0xFF node-to-node replies
-/// (request + 0x40). Hinted handoff and repair: 0x0C-0x0F and 0x88-0x8A. Reserved for later: 0xA0-0xAF
-/// membership/gossip, 0xB0-0xBF anti-entropy.
+/// (request + 0x40). Request slots per subsystem: 0x83-0x87 cluster core, 0x88-0x8F hinted handoff and
+/// anti-entropy, 0x90-0x93 the peer handshake (PEER_HELLO, PEER_AUTH).
 public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case get = 0x01
     case put = 0x02
@@ -38,6 +38,11 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case rangeCells = 0x89
     case applyCells = 0x8A
 
+    /// Peer handshake, step 1 (node -> node): who I am, my nonce. Answered by PEER_CHALLENGE.
+    case peerHello = 0x90
+    /// Peer handshake, step 2: the proof over the server's nonce. Answered by PEER_WELCOME or ERROR.
+    case peerAuth = 0x91
+
     case replicaAck = 0xC1
     case replicaReadResult = 0xC2
     /// Sloppy quorum: a write kept as a hint by a stand-in (cluster-core's peer slots 0x83-0x87).
@@ -46,4 +51,19 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case merkleTreesResult = 0xC8
     case rangeCellsResult = 0xC9
     case applyCellsResult = 0xCA
+    case peerChallenge = 0xD0
+    case peerWelcome = 0xD1
+
+    /// True for opcodes only an authenticated peer connection may send (REPLICA_*; 0x80-0xBF except the
+    /// handshake itself).
+    public var isPeerOnlyRequest: Bool {
+        switch self {
+        case .replicaWrite, .replicaRead: return true
+        default: return rawValue >= 0x80 && rawValue < 0xC0 && self != .peerHello && self != .peerAuth
+        }
+    }
+
+    /// True for reply opcodes (0x40-0x7F and 0xC0-0xFF): a node answers them, sent as requests, with ERROR
+    /// invalidRequest.
+    public var isReply: Bool { rawValue & 0x40 != 0 }
 }

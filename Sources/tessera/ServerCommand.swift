@@ -126,6 +126,57 @@ struct Server: AsyncParsableCommand {
     @OptionGroup(title: "Hinted handoff and repair")
     var healing: HealingServerOptions
 
+    @Option(
+        name: .customLong("cluster-secret-file"),
+        help: "File whose contents (at least 16 bytes; one trailing newline dropped) peers prove in the handshake."
+    )
+    var clusterSecretFile: String?
+
+    @Option(
+        name: .customLong("cluster-secret"),
+        help: "The cluster secret itself (visible in the process list: prefer --cluster-secret-file)."
+    )
+    var clusterSecret: String?
+
+    @Option(
+        name: .customLong("max-clock-offset-ms"),
+        help: "Refuse replica versions more than this far ahead of the node's clock."
+    )
+    var maxClockOffsetMillis: UInt64 = 500
+
+    @Option(name: .customLong("idle-timeout-ms"), help: "Close client connections idle this long (0: never).")
+    var idleTimeoutMillis: Int = 300_000
+
+    @Option(
+        name: .customLong("partial-frame-timeout-ms"),
+        help: "Close a connection whose frame is incomplete this long after its first byte (0: never)."
+    )
+    var partialFrameTimeoutMillis: Int = 15_000
+
+    @Option(
+        name: .customLong("write-stall-timeout-ms"),
+        help: "Close a connection that takes none of its pending replies for this long (0: never)."
+    )
+    var writeStallTimeoutMillis: Int = 30_000
+
+    @Option(
+        name: .customLong("connection-buffer-mib"),
+        help: "Per connection: MiB of requests being served plus unsent replies before its reads stop."
+    )
+    var connectionBufferMiB: Int = 32
+
+    @Option(
+        name: .customLong("node-buffer-mib"),
+        help: "Per node: the same over all client connections before every client's reads stop (peers exempt)."
+    )
+    var nodeBufferMiB: Int = 256
+
+    @Option(
+        name: .customLong("max-requests-per-connection"),
+        help: "Requests served at once per connection; further frames wait in the socket."
+    )
+    var maxRequestsPerConnection: Int = 32
+
     /// Checks every flag and the config file before anything starts, so errors come with this command's usage.
     func validate() throws {
         _ = try resolve()
@@ -186,9 +237,55 @@ struct Server: AsyncParsableCommand {
         default: throw TesseraError(.invalidRequest, "unknown --read-replicas '\(readReplicas)': use load-aware or fixed")
         }
         try healing.apply(to: &config)
+        config.maxClockOffsetMillis = maxClockOffsetMillis
+        config.connectionLimits.idleTimeoutMillis = idleTimeoutMillis
+        config.connectionLimits.partialFrameTimeoutMillis = partialFrameTimeoutMillis
+        config.connectionLimits.writeStallTimeoutMillis = writeStallTimeoutMillis
+        config.connectionLimits.connectionBufferBytes = connectionBufferMiB << 20
+        config.connectionLimits.nodeBufferBytes = nodeBufferMiB << 20
+        config.connectionLimits.maxRequestsInFlight = maxRequestsPerConnection
+        config.clusterSecret = try readClusterSecret()
+    }
+
+
+    /// `mallopt(M_MMAP_THRESHOLD, bytes)`, looked up at run time (malloc.h is not in the Glibc module).
+    static func fixMmapThreshold(_ bytes: Int32) {
+        #if os(Linux)
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+            typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+            let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in malloc.h
+            _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThreshold, bytes)
+        #endif
+    }
+
+    /// The secret from --cluster-secret-file or --cluster-secret (not both); nil when neither is given.
+    func readClusterSecret() throws(TesseraError) -> [UInt8]? {
+        if clusterSecretFile != nil && clusterSecret != nil {
+            throw TesseraError(.invalidRequest, "give --cluster-secret-file or --cluster-secret, not both")
+        }
+        if let clusterSecret { return Array(clusterSecret.utf8) }
+        guard let path = clusterSecretFile else { return nil }
+        guard let file = fopen(path, "rb") else {
+            throw TesseraError(.invalidRequest, "cannot read the cluster secret file \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+            if bytes.count > 1 << 20 { throw TesseraError(.invalidRequest, "the cluster secret file \(path) is over 1 MiB") }
+        }
+        if bytes.last == 0x0A { bytes.removeLast() }
+        if bytes.last == 0x0D { bytes.removeLast() }
+        return bytes
     }
 
     func run() async throws {
+        // A fixed mmap threshold: blocks of 256 KiB and more (large values, reply buffers) are mmapped and
+        // returned to the kernel on free (docs/benchmarks.md, "Node memory").
+        Self.fixMmapThreshold(256 << 10)
         let settings = try resolve()
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in

@@ -26,6 +26,7 @@ struct Tessera: AsyncParsableCommand {
             DemoCommand.self,
             CheckCommand.self,
             GenerateHistoryCommand.self,
+            FuzzCommand.self,
         ]
     )
 }
@@ -40,6 +41,7 @@ struct Bench: AsyncParsableCommand {
             BenchStorage.self,
             BenchMerkle.self,
             BenchHints.self,
+            BenchMemory.self,
         ]
     )
 }

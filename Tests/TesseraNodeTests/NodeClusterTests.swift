@@ -218,8 +218,9 @@ extension WireMessage {
 /// Single-node behaviour: replica requests with bad input, graceful restart keeps data.
 @Suite(.serialized) struct NodeSingleTests {
     @Test func badReplicaWriteFailsAloneNotItsBatch() async throws {
-        try await TestCluster.with(size: 1, replicationFactor: 1) { cluster in
-            let connection = try await cluster.connect(0)
+        // Two members: replica requests need a peer connection, and a peer must be another member.
+        try await TestCluster.with(size: 2, replicationFactor: 1) { cluster in
+            let connection = try await cluster.connectAsPeer(0)
             let version = Version(timestamp: HLCTimestamp(physicalMillis: 1_700_000_000_000, logical: 0), node: 1)
             // Pipelined in one write: a bad replica write between good ones.
             let good1 = connection.request(

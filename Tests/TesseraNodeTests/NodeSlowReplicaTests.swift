@@ -7,10 +7,34 @@ import TesseraRing
 import TesseraWire
 import Testing
 
-/// Accepts connections and reads everything, never answers: a replica that hangs (paused, overloaded).
+/// Accepts connections, completes the peer handshake as n3 (no cluster secret), then reads everything and never
+/// answers: a replica that hangs (paused, overloaded) after connecting.
 private final class BlackHoleHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    typealias OutboundOut = ByteBuffer
+    private var reader = WireFrameReader()
+    private var welcomed = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !welcomed else { return }
+        reader.append(unwrapInboundIn(data))
+        while let frame = try? reader.next() {
+            var out = context.channel.allocator.buffer(capacity: 128)
+            switch frame.message {
+            case .peerHello:
+                let challenge = WireMessage.peerChallenge(
+                    nodeID: "n3", mode: .memberID, nonce: PeerHandshake.makeNonce(), proof: [])
+                WireCodec.encode(requestID: frame.requestID, message: challenge, into: &out)
+            case .peerAuth:
+                WireCodec.encode(requestID: frame.requestID, message: .peerWelcome, into: &out)
+                welcomed = true
+            default:
+                return
+            }
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            if welcomed { return }
+        }
+    }
 }
 
 /// Two real nodes and a hanging third member (n3): writes that need it time out with an indeterminate

@@ -177,6 +177,22 @@ final class TestCluster: Sendable {
             group: MultiThreadedEventLoopGroup.singleton
         )
     }
+
+    /// A connection to node `index` that completed the peer handshake as member `peer` (REPLICA_* allowed).
+    func connectAsPeer(_ index: Int, as peer: Int? = nil) async throws -> WireConnection {
+        let connection = try await connect(index)
+        let me = members[peer ?? (index + 1) % members.count].id.name
+        let credentials = PeerHandshake.Credentials(
+            clusterName: "test",
+            nodeID: me == members[index].id.name ? "stranger" : me,
+            members: Set(members.map(\.id.name)),
+            secret: nil
+        )
+        try await connection.authenticateAsPeer(
+            credentials: credentials, expectedNodeID: members[index].id.name, timeout: .seconds(5)
+        ).get()
+        return connection
+    }
 }
 
 extension WireConnection {

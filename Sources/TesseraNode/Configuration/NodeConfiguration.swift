@@ -54,6 +54,12 @@ public struct NodeConfiguration: Sendable {
     public var admission = AdmissionLimits()
     /// Whether the node keeps Prometheus metrics (its own registry, never the global MetricsSystem).
     public var metricsEnabled: Bool = true
+    /// Connection timeouts and memory bounds.
+    public var connectionLimits = ConnectionLimits()
+    /// The secret peers prove in the handshake (HMAC-SHA256); nil: peers only name a member (local demos).
+    public var clusterSecret: [UInt8]?
+    /// Replica versions more than this far ahead of the node's clock are refused (CockroachDB's max-offset).
+    public var maxClockOffsetMillis: UInt64 = HybridLogicalClock.defaultMaxOffsetMillis
 
     public init(
         nodeID: NodeID,
@@ -117,6 +123,10 @@ public struct NodeConfiguration: Sendable {
             throw TesseraError(.invalidRequest, "phi threshold \(phiThreshold) must be a number above 0 (default 8)")
         }
         guard !dataDirectory.isEmpty else { throw TesseraError(.invalidRequest, "the data directory is empty") }
+        try connectionLimits.validate()
+        if let clusterSecret, clusterSecret.count < 16 {
+            throw TesseraError(.invalidRequest, "the cluster secret has \(clusterSecret.count) bytes; use at least 16")
+        }
     }
 
     /// Parses `always`, `group`, `group:MICROS`, `periodic`, `periodic:MILLIS`, `never`.

@@ -31,7 +31,12 @@ final class PeerLink {
     static let maxBackoff: TimeAmount = .milliseconds(500)
     static let maxWaiting = 65_536
 
-    init(member: MemberAddress, localHost: String? = nil, eventLoop: any EventLoop, log: Logger) {
+    /// What this node proves in the peer handshake that opens every connection.
+    let credentials: PeerHandshake.Credentials
+    private var lastFailure = ""
+
+    init(member: MemberAddress, localHost: String? = nil, eventLoop: any EventLoop, log: Logger, credentials: PeerHandshake.Credentials) {
+        self.credentials = credentials
         self.member = member
         self.localHost = localHost
         self.eventLoop = eventLoop
@@ -109,6 +114,18 @@ final class PeerLink {
             connectTimeout: .seconds(1),
             localHost: localHost
         )
+            .flatMap { [credentials, member] connection in  // REPLICA_* is refused until the handshake succeeded
+                connection.authenticateAsPeer(credentials: credentials, expectedNodeID: member.id.name, timeout: .seconds(2))
+                    .map { connection }
+                    .flatMapErrorThrowing { [self] error in
+                        connection.close()
+                        if "\(error)" != lastFailure {  // each distinct refusal once, not on every retry
+                            lastFailure = "\(error)"
+                            log.error("peer handshake failed", metadata: ["peer": "\(member.id)", "error": "\(error)"])
+                        }
+                        throw error
+                    }
+            }
             .hop(to: eventLoop)
             .assumeIsolated()
             .whenComplete { [self] result in

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import TesseraCluster
 import TesseraCore
+import TesseraWire
 
 /// The node's view of its peers: one `PeerLink` per peer and the `PhiAccrualDetector` that decides who is up.
 /// It feeds the detector (ping answers, every reply a peer sends on any request, broken connections), ticks it
@@ -24,7 +25,7 @@ final class PeerMonitor {
     /// Peer up/down transitions, on the event loop, once per transition.
     var onChange: ((FailureDetectorEffect) -> Void)?
 
-    init(configuration: NodeConfiguration, eventLoop: any EventLoop, log: Logger) {
+    init(configuration: NodeConfiguration, credentials: PeerHandshake.Credentials, eventLoop: any EventLoop, log: Logger) {
         self.selfID = configuration.nodeID
         self.eventLoop = eventLoop
         self.log = log
@@ -48,7 +49,8 @@ final class PeerMonitor {
                 member: member,
                 localHost: configuration.listenHost,
                 eventLoop: eventLoop,
-                log: peerLog
+                log: peerLog,
+                credentials: credentials
             )
             let id = member.id
             link.onConnectivity = { [unowned self] connected in

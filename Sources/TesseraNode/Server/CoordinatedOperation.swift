@@ -13,10 +13,39 @@ protocol InFlightRequest: AnyObject {
     /// Metrics: the request's series (`NodeMetrics.slot`, -1 with metrics off) and when it began.
     var metricSlot: Int { get set }
     var startNanos: UInt64 { get set }
+    /// Empties the operation's timer slots (called when it is answered; late replica answers are held by
+    /// their own callbacks).
+    func releaseTimerSlots()
+}
+
+/// How a timed event refers to its operation: strongly until the operation is answered, then not at all.
+final class TimerSlot<Op: AnyObject> {
+    var op: Op?
+    init(_ op: Op) { self.op = op }
+}
+
+/// An operation's timer slots, emptied together.
+struct TimerSlots<Op: AnyObject> {
+    private var slots: [TimerSlot<Op>] = []
+
+    mutating func make(_ op: Op) -> TimerSlot<Op> {
+        let slot = TimerSlot(op)
+        slots.append(slot)
+        return slot
+    }
+
+    mutating func release() {
+        for slot in slots { slot.op = nil }
+        slots = []
+    }
 }
 
 /// One client write in flight on its coordinator: the pure `WriteCoordinator` plus where to answer.
 final class WriteOperation: InFlightRequest {
+    private var timerSlots = TimerSlots<WriteOperation>()
+    func timerSlot() -> TimerSlot<WriteOperation> { timerSlots.make(self) }
+    func releaseTimerSlots() { timerSlots.release() }
+
     var coordinator: WriteCoordinator
     let requestID: UInt64
     let sink: NodeConnectionHandler
@@ -35,6 +64,10 @@ final class WriteOperation: InFlightRequest {
 
 /// One client read in flight on its coordinator.
 final class ReadOperation: InFlightRequest {
+    private var timerSlots = TimerSlots<ReadOperation>()
+    func timerSlot() -> TimerSlot<ReadOperation> { timerSlots.make(self) }
+    func releaseTimerSlots() { timerSlots.release() }
+
     var coordinator: ReadCoordinator
     let requestID: UInt64
     let sink: NodeConnectionHandler

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import TesseraCluster
 import TesseraCore
@@ -5,63 +6,218 @@ import TesseraWire
 
 /// One accepted connection (client or peer): frames in, requests to `NodeCore`, replies out.
 ///
-/// Replies produced while reading are flushed once in `channelReadComplete`; replies that complete later (after
-/// replica answers or storage calls) are gathered and flushed once per event-loop tick. A frame that cannot be
-/// decoded gets one ERROR (`protocolError`) and the connection is closed. Confined to the channel's event loop.
+/// Roles: every connection starts as a client connection. One that completes the peer handshake
+/// (PEER_HELLO / PEER_AUTH, `PeerHandshake`) becomes a peer connection: only those may send REPLICA_*
+/// (others get ERROR invalidRequest, logged once per connection), and only those are exempt from the node's
+/// client budget, so replica traffic goes on while clients misbehave.
+///
+/// Bounds (`ConnectionLimits`, docs/wire-protocol.md "Connections"): at most `maxRequestsInFlight` requests
+/// and `connectionBufferBytes` bytes (requests being served plus replies not yet taken by the socket) per
+/// connection, and `nodeBufferBytes` over all client connections (`NodeConnectionBudget`). Above a bound the
+/// handler decodes no further frames and stops reading the socket; it resumes when replies drain. Timeouts:
+/// idle (nothing in flight, nothing received), partial frame (a frame not complete this long after its first
+/// byte), write stall (pending replies and none taken by the client).
+///
+/// Replies produced while reading are flushed once in `channelReadComplete`; replies that complete later are
+/// gathered and flushed once per event-loop tick. A frame that cannot be decoded gets one ERROR
+/// (`protocolError`) and the connection is closed. Confined to the channel's event loop.
 final class NodeConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let core: NodeCore
+    private let budget: NodeConnectionBudget
+    private let limits: ConnectionLimits
     private var reader = WireFrameReader()
     private var context: ChannelHandlerContext?
     private var outbound = ByteBuffer()
     private var reading = false
     private var flushScheduled = false
     private var broken = false
-    /// A read was held back because the peer is not taking our replies (the channel is not writable).
+    /// The socket read was held back: a bound is reached or the channel is not writable.
     private var readHeld = false
     /// Requests admitted by `core.admission` and not answered yet, by request id (admission control).
     private var admitted: [UInt64: AdmissionControl.Kind] = [:]
     private var connectionID: UInt64 { UInt64(UInt(bitPattern: ObjectIdentifier(self).hashValue)) }
 
-    init(core: NodeCore) {
+    // Role.
+    private var acceptor: PeerHandshake.Acceptor
+    private var handshakeStarted = false
+    /// The member id once the peer handshake succeeded.
+    private(set) var peerID: String?
+    private var refusedPeerOpcodeLogged = false
+
+    // Accounting.
+    /// Requests handed to the core and not answered yet.
+    private var inFlight = 0
+    /// Frame bytes of large requests (>= `trackedRequestBytes`) in flight, by request id.
+    private var largeRequests: [UInt64: Int] = [:]
+    private var requestBytes = 0
+    /// Bytes handed to the channel and not yet written to the socket.
+    private var pendingWriteBytes = 0
+    /// What this connection has charged to the node budget (client connections only).
+    private var charged = 0
+    private var waitingForBudget = false
+
+    // Timers (uptime nanoseconds).
+    private var lastReceived = NIODeadline.now()
+    private var lastWriteProgress = NIODeadline.now()
+    private var frameStartedAt: NIODeadline?
+    private var timer: Scheduled<Void>?
+
+    /// Requests smaller than this are not tracked individually (their bytes are negligible).
+    static let trackedRequestBytes = 4096
+
+    init(core: NodeCore, budget: NodeConnectionBudget) {
         self.core = core
+        self.budget = budget
+        self.limits = core.configuration.connectionLimits
+        self.acceptor = PeerHandshake.Acceptor(credentials: core.peerCredentials)
+    }
+
+    var isPeer: Bool { peerID != nil }
+
+    private var connectionBytes: Int { requestBytes + outbound.readableBytes + pendingWriteBytes }
+
+    /// True while a new frame may be decoded and served.
+    private var canDecode: Bool {
+        if broken { return false }
+        // Authenticated peers are not held back: their requests come from coordinators that bound their own
+        // work, and a ping stuck behind a client's replica traffic would mark the peer down.
+        if isPeer { return true }
+        if inFlight >= limits.maxRequestsInFlight || connectionBytes >= limits.connectionBufferBytes { return false }
+        return !budget.isExhausted
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.outbound = context.channel.allocator.buffer(capacity: 4096)
         core.register(self)
+        scheduleTimer(context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        budget.forget(self)
+        budget.charge(-charged)
+        charged = 0
         self.context = nil
         core.unregister(self)
         core.admission.closed(connection: connectionID)
     }
 
+    // MARK: reading
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !broken else { return }
-        reading = true
+        lastReceived = .now()
         reader.append(unwrapInboundIn(data))
+        processFrames(context: context)
+    }
+
+    /// Serves buffered frames while the bounds allow; notes when a partial frame started.
+    private func processFrames(context: ChannelHandlerContext) {
+        guard !reading else { return }
+        reading = true
+        defer { reading = false }
+        var completed = false
         do {
-            while let frame = try reader.next() {
-                if let kind = Self.admissionKind(frame.message), admitted[frame.requestID] == nil {
-                    if let refusal = core.admission.admit(kind, connection: connectionID, nowMillis: Self.nowMillis()) {
-                        reply(frame.requestID, .error(core.admission.error(for: refusal, node: core.selfID)))
-                        continue
-                    }
-                    admitted[frame.requestID] = kind
-                }
-                core.handle(frame, from: self)
-                if broken { break }
+            while canDecode, let frame = try reader.next() {
+                completed = true
+                serve(frame)
             }
         } catch {
             protocolError(error, context: context)
+            return
         }
-        reading = false
+        if reader.bufferedBytes == 0 {
+            frameStartedAt = nil
+        } else if completed || frameStartedAt == nil {
+            frameStartedAt = .now()
+        }
+        if !canDecode && budget.isExhausted && !isPeer && !waitingForBudget {
+            waitingForBudget = true
+            budget.wait(self)
+        }
+    }
+
+    private func serve(_ frame: WireFrame) {
+        inFlight += 1
+        let size = WireCodec.encodedSizeHint(frame.message)
+        if size >= Self.trackedRequestBytes {
+            largeRequests[frame.requestID, default: 0] += size
+            chargeRequest(size)
+        }
+        switch frame.message {
+        case .peerHello(let clusterName, let nodeID, let nonce):
+            handshakeStarted = true
+            switch acceptor.onHello(clusterName: clusterName, nodeID: nodeID, nonce: nonce) {
+            case .success(let challenge): reply(frame.requestID, challenge)
+            case .failure(let error): refuseHandshake(frame.requestID, error)
+            }
+        case .peerAuth(let proof):
+            switch acceptor.onAuth(proof: proof) {
+            case .success(let member):
+                peerID = member
+                // Peers are not charged to the client budget.
+                budget.forget(self)
+                waitingForBudget = false
+                budget.charge(-charged)
+                charged = 0
+                core.log.debug("peer connection authenticated", metadata: ["peer": "\(member)", "remote": "\(remote)"])
+                reply(frame.requestID, .peerWelcome)
+            case .failure(let error):
+                refuseHandshake(frame.requestID, error)
+            }
+        default:
+            if frame.message.opcode.isPeerOnlyRequest && !isPeer {
+                refusePeerOnly(frame)
+            } else if let refusal = admit(frame) {
+                reply(frame.requestID, .error(refusal))
+            } else {
+                core.handle(frame, from: self)
+            }
+        }
+    }
+
+    /// Admission control for data requests (`core.admission`): the error to answer with when refused.
+    private func admit(_ frame: WireFrame) -> TesseraError? {
+        guard let kind = Self.admissionKind(frame.message), admitted[frame.requestID] == nil else { return nil }
+        if let refusal = core.admission.admit(kind, connection: connectionID, nowMillis: Self.nowMillis()) {
+            return core.admission.error(for: refusal, node: core.selfID)
+        }
+        admitted[frame.requestID] = kind
+        return nil
+    }
+
+    private var remote: String { context?.remoteAddress.map { "\($0)" } ?? "?" }
+
+    private func refusePeerOnly(_ frame: WireFrame) {
+        if !refusedPeerOpcodeLogged {
+            refusedPeerOpcodeLogged = true
+            core.log.warning(
+                "refused a replica request on a connection that is not an authenticated peer (logged once per connection)",
+                metadata: ["remote": "\(remote)", "opcode": "\(frame.message.opcode)"]
+            )
+        }
+        reply(
+            frame.requestID,
+            .error(
+                TesseraError(
+                    .invalidRequest,
+                    "\(frame.message.opcode) is accepted only on a peer connection that completed the peer handshake "
+                        + "(PEER_HELLO, PEER_AUTH); this connection did not"
+                )
+            )
+        )
+    }
+
+    private func refuseHandshake(_ requestID: UInt64, _ error: TesseraError) {
+        core.log.warning("refused a peer handshake", metadata: ["remote": "\(remote)", "error": "\(error.message)"])
+        reply(requestID, .error(error))
+        closeAfterFlush()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -76,11 +232,10 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
-    /// Backpressure: while replies pile up unsent (the channel is over its write high-water mark), stop reading
-    /// new requests from this connection; resume when it drains. Keeps a client that sends but never reads
-    /// from growing the node's memory.
+    /// Backpressure: while a bound is reached or replies pile up unsent (the channel is over its write
+    /// high-water mark), stop reading new requests from this connection; resume when it drains.
     func read(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        if context.channel.isWritable && canDecode {
             context.read()
         } else {
             readHeld = true
@@ -88,11 +243,25 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable && readHeld {
+        lastWriteProgress = .now()
+        resume()
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Called by the budget when it has room again.
+    func resumeAfterBudget() {
+        waitingForBudget = false
+        resume()
+    }
+
+    /// Something was freed: serve buffered frames, then read the socket again if it was held.
+    private func resume() {
+        guard let context, !broken, !reading else { return }
+        if canDecode && reader.bufferedBytes > 0 { processFrames(context: context) }
+        if readHeld && canDecode && context.channel.isWritable {
             readHeld = false
             context.read()
         }
-        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -100,21 +269,28 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    // MARK: replies
+
     /// Answers request `requestID`. Dropped if the connection has closed.
     func reply(_ requestID: UInt64, _ message: WireMessage) {
         if let kind = admitted.removeValue(forKey: requestID) { core.admission.completed(kind, connection: connectionID) }
+        inFlight -= 1
+        if let size = largeRequests.removeValue(forKey: requestID) { chargeRequest(-size) }
         guard let context, !broken, context.channel.isActive else { return }
+        let before = outbound.readableBytes
         WireCodec.encode(requestID: requestID, message: message, into: &outbound)
-        if reading { return }  // channelReadComplete flushes
-        if outbound.readableBytes >= 256 * 1024 {
+        chargeBudget(outbound.readableBytes - before)
+        if !reading && outbound.readableBytes >= 256 * 1024 {
             flushNow()
-        } else if !flushScheduled {
+        } else if !reading && !flushScheduled {
             flushScheduled = true
             context.eventLoop.assumeIsolated().execute { [self] in
                 flushScheduled = false
                 flushNow()
             }
         }
+        if !reading { resume() }
+        // While reading, channelReadComplete flushes.
     }
 
     /// Data requests pass admission control; PING, RING, STATUS and replies never wait and are never refused.
@@ -130,24 +306,121 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
 
     private func flushNow() {
         guard let context, outbound.readableBytes > 0 else { return }
-        context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
+        let bytes = outbound.readableBytes
+        if pendingWriteBytes == 0 { lastWriteProgress = .now() }
+        pendingWriteBytes += bytes
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.assumeIsolated().whenComplete { [self] _ in
+            pendingWriteBytes -= bytes
+            chargeBudget(-bytes)
+            lastWriteProgress = .now()
+            resume()
+        }
+        context.writeAndFlush(wrapOutboundOut(outbound), promise: promise)
         // Usually the socket took the bytes during the flush and released the buffer: then `clear()` reuses its
-        // storage (no allocation per flush). If a write is still pending, it copies on write.
-        outbound.clear()
-        if outbound.capacity > 1 << 20 { outbound = context.channel.allocator.buffer(capacity: 4096) }
+        // storage (no allocation per flush). A large buffer still held by a pending write is replaced instead
+        // (clear() would allocate another of the same size).
+        if outbound.capacity > 1 << 20 {
+            outbound = context.channel.allocator.buffer(capacity: 4096)
+        } else {
+            outbound.clear()
+        }
+    }
+
+    /// Bytes in `outbound` and pending writes count as reply bytes; they are charged to the node budget here.
+    private func chargeBudget(_ delta: Int) {
+        guard !isPeer else { return }
+        charged += delta
+        budget.charge(delta)
+    }
+
+    private func chargeRequest(_ delta: Int) {
+        requestBytes += delta
+        chargeBudget(delta)
     }
 
     private func protocolError(_ error: WireError, context: ChannelHandlerContext) {
-        broken = true
         core.countProtocolError()
         core.log.debug(
             "closing connection after a protocol error",
-            metadata: ["remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"]
+            metadata: ["remote": "\(remote)", "error": "\(error)"]
         )
-        WireCodec.encode(requestID: error.requestID ?? 0, message: .error(error.tesseraError), into: &outbound)
+        closeWithError(requestID: error.requestID ?? 0, error.tesseraError, context: context)
+    }
+
+    /// Sends one ERROR, then closes; nothing further is read or answered.
+    private func closeWithError(requestID: UInt64, _ error: TesseraError, context: ChannelHandlerContext) {
+        WireCodec.encode(requestID: requestID, message: .error(error), into: &outbound)
+        closeAfterFlush()
+    }
+
+    private func closeAfterFlush() {
+        guard let context, !broken else { return }
+        broken = true
         let bytes = outbound
         outbound = context.channel.allocator.buffer(capacity: 0)
         context.writeAndFlush(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: timeouts
+
+    private func scheduleTimer(context: ChannelHandlerContext) {
+        let timeouts = [limits.idleTimeoutMillis, limits.partialFrameTimeoutMillis, limits.writeStallTimeoutMillis]
+            .filter { $0 > 0 }
+        guard let shortest = timeouts.min() else { return }
+        let interval = TimeAmount.milliseconds(Int64(min(1000, max(20, shortest / 5))))
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: interval) { [self] in
+            guard let context = self.context else { return }
+            checkTimeouts(context: context)
+            if !broken { scheduleTimer(context: context) }
+        }
+    }
+
+    private func checkTimeouts(context: ChannelHandlerContext) {
+        let now = NIODeadline.now()
+        func over(_ since: NIODeadline, _ millis: Int) -> Bool {
+            millis > 0 && now - since >= .milliseconds(Int64(millis))
+        }
+        // A partial frame counts only while the node is willing to read it (not while it holds reads back).
+        if let started = frameStartedAt, canDecode, over(started, limits.partialFrameTimeoutMillis) {
+            core.countProtocolError()
+            core.log.notice(
+                "closing a connection whose frame stayed incomplete",
+                metadata: [
+                    "remote": "\(remote)", "bufferedBytes": "\(reader.bufferedBytes)",
+                    "timeoutMillis": "\(limits.partialFrameTimeoutMillis)",
+                ]
+            )
+            closeWithError(
+                requestID: 0,
+                TesseraError(
+                    .protocolError,
+                    "frame incomplete \(limits.partialFrameTimeoutMillis) ms after its first byte "
+                        + "(\(reader.bufferedBytes) bytes received); closing the connection"
+                ),
+                context: context
+            )
+            return
+        }
+        if pendingWriteBytes > 0, over(lastWriteProgress, limits.writeStallTimeoutMillis) {
+            core.log.notice(
+                "closing a connection that took none of its replies",
+                metadata: [
+                    "remote": "\(remote)", "pendingBytes": "\(pendingWriteBytes)",
+                    "timeoutMillis": "\(limits.writeStallTimeoutMillis)",
+                ]
+            )
+            broken = true
+            context.close(promise: nil)
+            return
+        }
+        if inFlight == 0, pendingWriteBytes == 0, reader.bufferedBytes == 0, !isPeer,
+            over(lastReceived, limits.idleTimeoutMillis)
+        {
+            core.log.debug("closing an idle connection", metadata: ["remote": "\(remote)"])
+            broken = true
             context.close(promise: nil)
         }
     }

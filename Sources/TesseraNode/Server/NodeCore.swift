@@ -30,6 +30,8 @@ final class NodeCore {
     let peers: PeerMonitor
     let coordinator: CoordinatorShell
     let healing: NodeHealing
+    /// What this node proves and accepts in the peer handshake.
+    let peerCredentials: PeerHandshake.Credentials
     /// Admission control (bounded in-flight requests), consulted by each connection before `handle`.
     var admission: AdmissionControl
 
@@ -66,7 +68,14 @@ final class NodeCore {
             selfID: configuration.nodeID,
             log: log
         )
-        self.peers = PeerMonitor(configuration: configuration, eventLoop: eventLoop, log: log)
+        let credentials = PeerHandshake.Credentials(
+            clusterName: configuration.clusterName,
+            nodeID: configuration.nodeID.name,
+            members: Set(configuration.members.map(\.id.name)),
+            secret: configuration.clusterSecret
+        )
+        self.peerCredentials = credentials
+        self.peers = PeerMonitor(configuration: configuration, credentials: credentials, eventLoop: eventLoop, log: log)
         self.coordinator = CoordinatorShell(
             coordinator: NodeCoordinator(
                 selfID: configuration.nodeID,
@@ -75,7 +84,8 @@ final class NodeCore {
                     replicationFactor: configuration.replicationFactor,
                     defaultTimeoutMillis: configuration.defaultTimeoutMillis,
                     maxTimeoutMillis: configuration.maxTimeoutMillis,
-                    loadAwareReads: configuration.loadAwareReads
+                    loadAwareReads: configuration.loadAwareReads,
+                    maxClockOffsetMillis: configuration.maxClockOffsetMillis
                 )
             ),
             eventLoop: eventLoop,
@@ -83,6 +93,7 @@ final class NodeCore {
             replica: replica,
             peers: peers
         )
+        coordinator.log = log
         let healing = NodeHealing(configuration: configuration, ring: ring, local: replica.local, peers: peers, log: log)
         self.healing = healing
         (hintSink as? DurableHintStore)?.attach(healing.hints)
@@ -185,10 +196,17 @@ final class NodeCore {
                 sink: sink
             )
         case .replicaHintedWrite(let key, let cell, let home):
-            coordinator.observe(cell.version)
+            if let error = coordinator.observeChecked(cell.version, from: "REPLICA_HINTED_WRITE") {
+                sink.reply(frame.requestID, .error(error))
+                return
+            }
             replica.serveHintedWrite(requestID: frame.requestID, key: key, cell: cell, home: NodeID(home), sink: sink)
         case .replicaWrite(let key, let cell):
-            coordinator.observe(cell.version)
+            // A version beyond the maximum clock offset is refused (and the clock left alone).
+            if let error = coordinator.observeChecked(cell.version, from: "REPLICA_WRITE") {
+                sink.reply(frame.requestID, .error(error))
+                return
+            }
             replica.serveWrite(requestID: frame.requestID, key: key, cell: cell, sink: sink)
         case .replicaRead(let key):
             replica.serveRead(requestID: frame.requestID, key: key, sink: sink)
@@ -203,8 +221,10 @@ final class NodeCore {
             healing.handle(message, nodeID: selfID) { sink.reply(id, $0) }
         case .hotKeys(let limit):
             sink.reply(frame.requestID, .hotKeysResult(replica.hotKeysReport(nodeID: selfID.name, limit: Int(limit))))
+        case .peerHello, .peerAuth:  // answered by NodeConnectionHandler; never reach here
+            sink.reply(frame.requestID, .error(TesseraError(.invalidRequest, "\(frame.message.opcode) out of place")))
         case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult,
-            .replicaHintedAck, .hotKeysResult:
+            .replicaHintedAck, .hotKeysResult, .peerChallenge, .peerWelcome:
             sink.reply(
                 frame.requestID,
                 .error(TesseraError(.invalidRequest, "\(frame.message.opcode) is a reply, not a request"))

@@ -133,6 +133,10 @@ public final class TesseraNodeServer: Sendable {
                 core.coordinator.metrics = metrics
                 return NIOLoopBound(core, eventLoop: loop)
             }.get()
+            let budgetLimit = configuration.connectionLimits.nodeBufferBytes
+            let budget = try await loop.submit {
+                NIOLoopBound(NodeConnectionBudget(limit: budgetLimit), eventLoop: loop)
+            }.get()
             let serverChannel: any Channel
             do {
                 serverChannel = try await ServerBootstrap(group: loop)
@@ -147,7 +151,7 @@ public final class TesseraNodeServer: Sendable {
                     )
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(NodeConnectionHandler(core: core.value))
+                            try channel.pipeline.syncOperations.addHandler(NodeConnectionHandler(core: core.value, budget: budget.value))
                         }
                     }
                     .bind(host: configuration.listenHost, port: configuration.listenPort)
