@@ -219,6 +219,9 @@ public struct WireFuzzer: Sendable {
         case .peerAuth: return .peerAuth(proof: randomBytes(&random, count: 32))
         case .peerChallenge: return .peerChallenge(nodeID: "n1", mode: .hmacSHA256, nonce: randomBytes(&random, count: 32), proof: [])
         case .peerWelcome: return .peerWelcome
+        case .replicaHintedWrite: return .replicaHintedWrite(key: key, cell: randomCell(&random), home: "n\(1 + below(&random, 4))")
+        case .hotKeys: return .hotKeys(limit: UInt16(below(&random, 100)))
+        default: return .ping  // the healing and result messages: their bodies are fuzzed by mutation of others
         }
     }
 

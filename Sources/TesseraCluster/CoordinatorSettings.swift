@@ -1,3 +1,5 @@
+public import TesseraCore
+
 /// The knobs of a node's coordinator role (`NodeCoordinator`).
 public struct CoordinatorSettings: Sendable, Equatable {
     /// N: home replicas per key.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TesseraBench
+import TesseraLocalCluster
 import TesseraCore
 
 /// `tessera bench memory`: a node's RSS before, at peak and after the large-GET and non-reading-client loads.

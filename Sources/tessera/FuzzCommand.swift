@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TesseraBench
+import TesseraLocalCluster
 import TesseraClient
 import TesseraCore
 

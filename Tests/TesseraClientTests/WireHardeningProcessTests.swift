@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import TesseraBench
+import TesseraLocalCluster
 import TesseraClient
 import TesseraCore
 import TesseraWire
