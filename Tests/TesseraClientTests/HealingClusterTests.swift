@@ -150,9 +150,14 @@ import Testing
         return stats
     }
 
-    static func replicaRead(_ address: HostAddress, _ keys: [[UInt8]]) async throws -> [Cell?] {
+    static func replicaRead(_ node: ClusterLauncher.Node, _ keys: [[UInt8]]) async throws -> [Cell?] {
+        let address = node.address
         let connection = try await WireConnection.connect(host: address.host, port: address.port, group: MultiThreadedEventLoopGroup.singleton)
         defer { connection.close() }
+        // REPLICA_READ is served only on an authenticated peer connection: speak as member n1 (no secret set).
+        let credentials = PeerHandshake.Credentials(
+            clusterName: "tessera", nodeID: "n1", members: ["n1", "n2", "n3", "n4", "n5"], secret: nil)
+        try await connection.authenticateAsPeer(credentials: credentials, expectedNodeID: node.id.name, timeout: .seconds(10)).get()
         var cells: [Cell?] = []
         for chunk in stride(from: 0, to: keys.count, by: 256) {
             let futures = keys[chunk..<min(keys.count, chunk + 256)].map { connection.request(.replicaRead(key: $0), timeout: .seconds(10)) }
@@ -222,10 +227,10 @@ import Testing
             #expect(result.stdout.contains("0 hints pending"), "\(result.stdout)")
 
             // Every hint reached n3 with its original version.
-            let cells = try await Self.replicaRead(try cluster.node(named: "n3").address, hints.map(\.key))
+            let cells = try await Self.replicaRead(try cluster.node(named: "n3"), hints.map(\.key))
             let arrived = zip(hints, cells).filter { $0.0.cell == $0.1 }.count
             #expect(arrived == hints.count, "\(arrived) of \(hints.count) hints arrived at n3")
-            let staleCells = try await Self.replicaRead(try cluster.node(named: "n2").address, stale.map(\.key))
+            let staleCells = try await Self.replicaRead(try cluster.node(named: "n2"), stale.map(\.key))
             #expect(staleCells.allSatisfy { $0 == nil }, "expired hints must not be replayed")
         }
     }
@@ -273,7 +278,7 @@ import Testing
             let ring = Ring(members: cluster.nodes.map(\.id), virtualNodes: Ring.defaultVirtualNodes)
             let homed = (sloppy + strict).filter { ring.preferenceList(for: Array($0.utf8), replicationFactor: 3).contains(NodeID("n3")) }
             #expect(homed.count > count / 3, "\(homed.count) keys homed on n3")
-            let cells = try await HintReplayClusterTests.replicaRead(try cluster.node(named: "n3").address, homed.map { Array($0.utf8) })
+            let cells = try await HintReplayClusterTests.replicaRead(try cluster.node(named: "n3"), homed.map { Array($0.utf8) })
             let held = zip(homed, cells).filter { key, cell in
                 cell?.value == Array("\(key.hasPrefix("sloppy") ? "s" : "q")-\(key)".utf8)
             }.count

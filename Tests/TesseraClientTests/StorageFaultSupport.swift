@@ -20,7 +20,7 @@ enum StorageFault {
         defer { try? handle.close() }
         try handle.seek(toOffset: UInt64(offset))
         let byte = try handle.read(upToCount: 1) ?? Data()
-        #expect(byte.count == 1, "\(path) has no byte at \(offset)")
+        try #require(byte.count == 1, "\(path) has no byte at \(offset)")
         try handle.seek(toOffset: UInt64(offset))
         try handle.write(contentsOf: Data([byte[0] ^ mask]))
     }

@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct WALRecoveryClusterTests {
     static let count = 60
 
-    /// A one-node cluster in `directory` that wrote `count` keys (one log record each) and stopped, with one
+    /// A one-node cluster in `directory` that wrote `count` keys (one log record each) and was killed, with one
     /// byte flipped in record 30 of its log. Returns the log's path.
     func damagedNode(_ directory: String) async throws -> String {
         let launcher = try ClusterLauncher(
@@ -23,7 +23,8 @@ import Testing
         let client = try LocalCluster.client(launcher)
         for i in 0..<Self.count { try await client.put(StorageFault.key(i), StorageFault.value(i, size: 100)) }
         await client.shutdown()
-        try launcher.stop("n1")
+        // SIGKILL, not a clean stop: a clean stop flushes the memtable and leaves no log records to damage.
+        _ = try launcher.kill("n1")
         let log = try #require(try StorageFault.files(directory + "/n1/data", suffix: ".log").last)
         let record = try StorageFault.size(log) / Self.count
         try StorageFault.flipByte(log, at: record * 30 + record / 2)
