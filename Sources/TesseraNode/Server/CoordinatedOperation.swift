@@ -43,3 +43,20 @@ final class ReadOperation: InFlightRequest {
         self.timeout = timeout
     }
 }
+
+/// One client LINEARIZABLE write in flight on its coordinator: the pure `LinearizableWriteCoordinator` plus where
+/// to answer.
+final class LinearizableWriteOperation: InFlightRequest {
+    var coordinator: LinearizableWriteCoordinator
+    let requestID: UInt64
+    let sink: NodeConnectionHandler
+    let timeout: TimeAmount
+    var finished = false
+
+    init(coordinator: LinearizableWriteCoordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
+        self.coordinator = coordinator
+        self.requestID = requestID
+        self.sink = sink
+        self.timeout = timeout
+    }
+}

@@ -22,6 +22,7 @@ final class CoordinatorShell {
 
     private enum Timed {
         case write(WriteOperation)
+        case linearizableWrite(LinearizableWriteOperation)
         case read(ReadOperation)
     }
 
@@ -98,6 +99,10 @@ final class CoordinatorShell {
                 guard !op.finished else { continue }
                 perform(op.coordinator.onTick(now: now.uptimeNanoseconds), op)
                 schedule(timed, at: op.coordinator.nextWakeup)
+            case .linearizableWrite(let op):
+                guard !op.finished else { continue }
+                perform(op.coordinator.onTick(now: now.uptimeNanoseconds), op)
+                schedule(timed, at: op.coordinator.nextWakeup)
             case .read(let op):
                 guard !op.finished else { continue }
                 perform(op.coordinator.onTick(now: now.uptimeNanoseconds), op)
@@ -123,6 +128,10 @@ final class CoordinatorShell {
         sink: NodeConnectionHandler
     ) {
         let now = Self.monotonicNow()
+        if consistency == .linearizable {
+            linearizableWrite(requestID: requestID, key: key, value: value, timeoutMillis: timeoutMillis, quorum: quorum, sink: sink)
+            return
+        }
         let write: WriteCoordinator
         do throws(TesseraError) {
             write = try coordinator.beginWrite(
@@ -179,6 +188,77 @@ final class CoordinatorShell {
         }
     }
 
+    /// A client PUT or DELETE at LINEARIZABLE: the version phase reads, then the write phase writes.
+    private func linearizableWrite(
+        requestID: UInt64,
+        key: [UInt8],
+        value: [UInt8]?,
+        timeoutMillis: UInt32,
+        quorum: QuorumMode,
+        sink: NodeConnectionHandler
+    ) {
+        let now = Self.monotonicNow()
+        let write: LinearizableWriteCoordinator
+        do throws(TesseraError) {
+            write = try coordinator.beginLinearizableWrite(
+                key: key,
+                value: value,
+                timeoutMillis: timeoutMillis,
+                alive: peers.alive(),
+                now: now,
+                wallMillis: WallClock.nowMillis(),
+                quorum: quorum
+            )
+        } catch {
+            refuse(requestID, error, sink)
+            return
+        }
+        let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
+        let op = LinearizableWriteOperation(coordinator: write, requestID: requestID, sink: sink, timeout: timeout)
+        let effects = op.coordinator.start(now: now)
+        schedule(.linearizableWrite(op), at: op.coordinator.nextWakeup)
+        perform(effects, op)
+    }
+
+    private func perform(_ effects: [LinearizableWriteEffect], _ op: LinearizableWriteOperation) {
+        var hints: [Hint] = []
+        defer { if !hints.isEmpty { replica.storeHints(hints) { _ in } } }
+        for effect in effects {
+            switch effect {
+            case .read(let node):
+                channel(to: node).read(op.coordinator.key, timeout: op.timeout) { [unowned self] result in
+                    switch result {
+                    case .success(let cell):
+                        let effects = op.coordinator.onReadResponse(from: node, cell: cell) { [unowned self] seen in
+                            coordinator.issueVersion(above: seen, wallMillis: WallClock.nowMillis())
+                        }
+                        perform(effects, op)
+                    case .failure(let error):
+                        perform(op.coordinator.onReadFailure(from: node, error: error), op)
+                    }
+                }
+            case .write(.send(let node)):
+                guard let cell = op.coordinator.cell else { continue }
+                channel(to: node).write(op.coordinator.key, cell, timeout: op.timeout) { [unowned self] error in
+                    if let error {
+                        perform(op.coordinator.onWriteFailure(from: node, error: error), op)
+                    } else {
+                        perform(op.coordinator.onWriteAck(from: node), op)
+                    }
+                }
+            case .write(.sendHinted):
+                continue  // never emitted: LINEARIZABLE writes are strict
+            case .write(.storeHint(let hint)):
+                hints.append(hint)
+            case .write(.succeed(let acks)):
+                guard let cell = op.coordinator.cell else { continue }
+                finish(op, .writeResult(version: cell.version, acks: acks))
+            case .write(.fail(let error)):
+                finish(op, error: error)
+            }
+        }
+    }
+
     // MARK: reads
 
     /// A client GET.
@@ -187,6 +267,7 @@ final class CoordinatorShell {
         key: [UInt8],
         consistency: ConsistencyLevel,
         timeoutMillis: UInt32,
+        quorum: QuorumMode = .strict,
         sink: NodeConnectionHandler
     ) {
         let now = Self.monotonicNow()
@@ -197,7 +278,8 @@ final class CoordinatorShell {
                 level: consistency,
                 timeoutMillis: timeoutMillis,
                 alive: peers.alive(),
-                now: now
+                now: now,
+                quorum: quorum
             )
         } catch {
             refuse(requestID, error, sink)
