@@ -12,15 +12,16 @@ protocol InFlightRequest: AnyObject {
     var finished: Bool { get set }
 }
 
-/// One client write in flight on its coordinator: the pure `WriteCoordinator` plus where to answer.
-final class WriteOperation: InFlightRequest {
-    var coordinator: WriteCoordinator
+/// One client request in flight on its coordinator: the pure coordinator (`WriteCoordinator`,
+/// `LinearizableWriteCoordinator`, `ReadCoordinator`) plus where to answer.
+final class CoordinatedOperation<Coordinator>: InFlightRequest {
+    var coordinator: Coordinator
     let requestID: UInt64
     let sink: NodeConnectionHandler
     let timeout: TimeAmount
     var finished = false
 
-    init(coordinator: WriteCoordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
+    init(coordinator: Coordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
         self.coordinator = coordinator
         self.requestID = requestID
         self.sink = sink
@@ -28,35 +29,9 @@ final class WriteOperation: InFlightRequest {
     }
 }
 
-/// One client read in flight on its coordinator.
-final class ReadOperation: InFlightRequest {
-    var coordinator: ReadCoordinator
-    let requestID: UInt64
-    let sink: NodeConnectionHandler
-    let timeout: TimeAmount
-    var finished = false
-
-    init(coordinator: ReadCoordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
-        self.coordinator = coordinator
-        self.requestID = requestID
-        self.sink = sink
-        self.timeout = timeout
-    }
-}
-
-/// One client LINEARIZABLE write in flight on its coordinator: the pure `LinearizableWriteCoordinator` plus where
-/// to answer.
-final class LinearizableWriteOperation: InFlightRequest {
-    var coordinator: LinearizableWriteCoordinator
-    let requestID: UInt64
-    let sink: NodeConnectionHandler
-    let timeout: TimeAmount
-    var finished = false
-
-    init(coordinator: LinearizableWriteCoordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
-        self.coordinator = coordinator
-        self.requestID = requestID
-        self.sink = sink
-        self.timeout = timeout
-    }
-}
+/// One client write (QUORUM-style levels) in flight.
+typealias WriteOperation = CoordinatedOperation<WriteCoordinator>
+/// One client LINEARIZABLE write in flight.
+typealias LinearizableWriteOperation = CoordinatedOperation<LinearizableWriteCoordinator>
+/// One client read in flight.
+typealias ReadOperation = CoordinatedOperation<ReadCoordinator>

@@ -115,6 +115,25 @@ final class CoordinatorShell {
         }
     }
 
+    /// Admits a request through `begin` (answering the client with the refusal if it throws) and wraps the
+    /// coordinator it returns with where to answer.
+    private func admit<Machine>(
+        _ requestID: UInt64,
+        _ timeoutMillis: UInt32,
+        _ sink: NodeConnectionHandler,
+        _ begin: (inout NodeCoordinator) throws(TesseraError) -> Machine
+    ) -> CoordinatedOperation<Machine>? {
+        let machine: Machine
+        do throws(TesseraError) {
+            machine = try begin(&coordinator)
+        } catch {
+            refuse(requestID, error, sink)
+            return nil
+        }
+        let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
+        return CoordinatedOperation(coordinator: machine, requestID: requestID, sink: sink, timeout: timeout)
+    }
+
     // MARK: writes
 
     /// A client PUT (`value` non-nil) or DELETE.
@@ -132,24 +151,21 @@ final class CoordinatorShell {
             linearizableWrite(requestID: requestID, key: key, value: value, timeoutMillis: timeoutMillis, quorum: quorum, sink: sink)
             return
         }
-        let write: WriteCoordinator
-        do throws(TesseraError) {
-            write = try coordinator.beginWrite(
-                key: key,
-                value: value,
-                level: consistency,
-                timeoutMillis: timeoutMillis,
-                alive: peers.alive(),
-                now: now,
-                wallMillis: WallClock.nowMillis(),
-                quorum: quorum
-            )
-        } catch {
-            refuse(requestID, error, sink)
-            return
-        }
-        let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
-        let op = WriteOperation(coordinator: write, requestID: requestID, sink: sink, timeout: timeout)
+        let alive = peers.alive()
+        guard
+            let op = admit(requestID, timeoutMillis, sink, { node throws(TesseraError) in
+                try node.beginWrite(
+                    key: key,
+                    value: value,
+                    level: consistency,
+                    timeoutMillis: timeoutMillis,
+                    alive: alive,
+                    now: now,
+                    wallMillis: WallClock.nowMillis(),
+                    quorum: quorum
+                )
+            })
+        else { return }
         let effects = op.coordinator.start()
         schedule(.write(op), at: op.coordinator.nextWakeup)
         perform(effects, op)
@@ -198,23 +214,20 @@ final class CoordinatorShell {
         sink: NodeConnectionHandler
     ) {
         let now = Self.monotonicNow()
-        let write: LinearizableWriteCoordinator
-        do throws(TesseraError) {
-            write = try coordinator.beginLinearizableWrite(
-                key: key,
-                value: value,
-                timeoutMillis: timeoutMillis,
-                alive: peers.alive(),
-                now: now,
-                wallMillis: WallClock.nowMillis(),
-                quorum: quorum
-            )
-        } catch {
-            refuse(requestID, error, sink)
-            return
-        }
-        let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
-        let op = LinearizableWriteOperation(coordinator: write, requestID: requestID, sink: sink, timeout: timeout)
+        let alive = peers.alive()
+        guard
+            let op = admit(requestID, timeoutMillis, sink, { node throws(TesseraError) in
+                try node.beginLinearizableWrite(
+                    key: key,
+                    value: value,
+                    timeoutMillis: timeoutMillis,
+                    alive: alive,
+                    now: now,
+                    wallMillis: WallClock.nowMillis(),
+                    quorum: quorum
+                )
+            })
+        else { return }
         let effects = op.coordinator.start(now: now)
         schedule(.linearizableWrite(op), at: op.coordinator.nextWakeup)
         perform(effects, op)
@@ -271,22 +284,12 @@ final class CoordinatorShell {
         sink: NodeConnectionHandler
     ) {
         let now = Self.monotonicNow()
-        let read: ReadCoordinator
-        do throws(TesseraError) {
-            read = try coordinator.beginRead(
-                key: key,
-                level: consistency,
-                timeoutMillis: timeoutMillis,
-                alive: peers.alive(),
-                now: now,
-                quorum: quorum
-            )
-        } catch {
-            refuse(requestID, error, sink)
-            return
-        }
-        let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
-        let op = ReadOperation(coordinator: read, requestID: requestID, sink: sink, timeout: timeout)
+        let alive = peers.alive()
+        guard
+            let op = admit(requestID, timeoutMillis, sink, { node throws(TesseraError) in
+                try node.beginRead(key: key, level: consistency, timeoutMillis: timeoutMillis, alive: alive, now: now, quorum: quorum)
+            })
+        else { return }
         let effects = op.coordinator.start(now: now)
         schedule(.read(op), at: op.coordinator.nextWakeup)
         perform(effects, op)
