@@ -92,6 +92,9 @@ public struct NodeCoordinator: Sendable {
         wallMillis: UInt64,
         quorum: QuorumMode = .strict
     ) throws(TesseraError) -> WriteCoordinator {
+        guard level != .linearizable else {
+            throw TesseraError(.internalError, "a LINEARIZABLE write must be begun with beginLinearizableWrite")
+        }
         let required = try admit(key: key, value: value, level: level)
         let version = Version(timestamp: clock.now(physicalMillis: wallMillis), node: selfID.tag)
         inFlight += 1
@@ -118,14 +121,60 @@ public struct NodeCoordinator: Sendable {
         )
     }
 
-    /// Admits a get and returns the coordinator to drive (call its `start(now:)`).
+    /// Refuses a sloppy request at LINEARIZABLE: a stand-in's ack or answer would break quorum intersection.
+    private static func checkStrict(_ level: ConsistencyLevel, _ quorum: QuorumMode, _ operation: String) throws(TesseraError) {
+        guard level == .linearizable, quorum == .sloppy else { return }
+        throw TesseraError(
+            .invalidRequest,
+            "LINEARIZABLE \(operation)s use strict majority quorums: a sloppy quorum is refused "
+                + "(a stand-in's acknowledgement would not intersect the next majority); send it strict"
+        )
+    }
+
+    /// A version strictly above `seen` (when given) and above every version this node issued or observed: the
+    /// LINEARIZABLE write phase's version (`LinearizableWriteCoordinator`). Advances the clock.
+    public mutating func issueVersion(above seen: Version?, wallMillis: UInt64) -> Version {
+        if let seen { clock.observe(seen.timestamp, physicalMillis: wallMillis) }
+        return Version(timestamp: clock.now(physicalMillis: wallMillis), node: selfID.tag)
+    }
+
+    /// Admits a LINEARIZABLE put (`value` non-nil) or delete and returns the two-phase coordinator to drive (call
+    /// its `start(now:)`, and pass `issueVersion(above:wallMillis:)` to its `onReadResponse`); a sloppy request is
+    /// refused with `invalidRequest`.
+    public mutating func beginLinearizableWrite(
+        key: [UInt8],
+        value: [UInt8]?,
+        timeoutMillis: UInt32,
+        alive: Set<NodeID>,
+        now: UInt64,
+        wallMillis: UInt64,
+        quorum: QuorumMode = .strict
+    ) throws(TesseraError) -> LinearizableWriteCoordinator {
+        try Self.checkStrict(.linearizable, quorum, "write")
+        _ = try admit(key: key, value: value, level: .linearizable)
+        inFlight += 1
+        return LinearizableWriteCoordinator(
+            key: key,
+            value: value,
+            replicas: replicas(for: key),
+            alive: alive,
+            deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis),
+            createdMillis: wallMillis
+        )
+    }
+
+    /// Admits a get and returns the coordinator to drive (call its `start(now:)`). LINEARIZABLE is a strict
+    /// majority read with blocking repair: the newest value is written back to a majority before the answer
+    /// (ABD's second phase); a sloppy LINEARIZABLE read is refused.
     public mutating func beginRead(
         key: [UInt8],
         level: ConsistencyLevel,
         timeoutMillis: UInt32,
         alive: Set<NodeID>,
-        now: UInt64
+        now: UInt64,
+        quorum: QuorumMode = .strict
     ) throws(TesseraError) -> ReadCoordinator {
+        try Self.checkStrict(level, quorum, "read")
         let required = try admit(key: key, value: nil, level: level)
         inFlight += 1
         let order = readOrder(for: key)

@@ -1,6 +1,6 @@
 /// How many replicas must answer a read (R) or acknowledge a write (W).
 ///
-/// Parsed from `ONE`, `TWO`, `THREE`, `QUORUM`, `ALL` (any case) or a positive integer.
+/// Parsed from `ONE`, `TWO`, `THREE`, `QUORUM`, `ALL`, `LINEARIZABLE` (any case) or a positive integer.
 public enum ConsistencyLevel: Hashable, Sendable, CustomStringConvertible {
     case one
     case two
@@ -11,6 +11,10 @@ public enum ConsistencyLevel: Hashable, Sendable, CustomStringConvertible {
     case all
     /// An explicit count of replicas (1 or more).
     case count(Int)
+    /// Linearizable single-key reads and writes (ABD): strict majority quorums only (sloppy is refused); a write
+    /// first reads the highest version from a majority and writes a strictly higher one, a read writes the
+    /// newest value back to a majority before answering. See docs/consistency.md.
+    case linearizable
 
     /// Parses a level; throws `TesseraError.invalidRequest` with the accepted forms on bad input.
     public init(parsing text: String) throws(TesseraError) {
@@ -20,11 +24,12 @@ public enum ConsistencyLevel: Hashable, Sendable, CustomStringConvertible {
         case "THREE": self = .three
         case "QUORUM": self = .quorum
         case "ALL": self = .all
+        case "LINEARIZABLE": self = .linearizable
         default:
             guard let n = Int(text), n >= 1 else {
                 throw TesseraError(
                     .invalidRequest,
-                    "invalid consistency level '\(text)': use ONE, TWO, THREE, QUORUM, ALL or a positive number"
+                    "invalid consistency level '\(text)': use ONE, TWO, THREE, QUORUM, ALL, LINEARIZABLE or a positive number"
                 )
             }
             self = .count(n)
@@ -39,7 +44,7 @@ public enum ConsistencyLevel: Hashable, Sendable, CustomStringConvertible {
         case .one: needed = 1
         case .two: needed = 2
         case .three: needed = 3
-        case .quorum: needed = n / 2 + 1
+        case .quorum, .linearizable: needed = n / 2 + 1
         case .all: needed = n
         case .count(let c): needed = c
         }
@@ -53,7 +58,8 @@ public enum ConsistencyLevel: Hashable, Sendable, CustomStringConvertible {
         return needed
     }
 
-    /// Wire encoding: 0 = count follows, 1 ONE, 2 TWO, 3 THREE, 4 QUORUM, 5 ALL. DO NOT CHANGE: on the wire.
+    /// Wire encoding: 0 = count follows, 1 ONE, 2 TWO, 3 THREE, 4 QUORUM, 5 ALL, 6 LINEARIZABLE. DO NOT CHANGE:
+    /// on the wire.
     public var wireCode: (code: UInt8, count: UInt8) {
         switch self {
         case .one: return (1, 0)
@@ -61,6 +67,7 @@ public enum ConsistencyLevel: Hashable, Sendable, CustomStringConvertible {
         case .three: return (3, 0)
         case .quorum: return (4, 0)
         case .all: return (5, 0)
+        case .linearizable: return (6, 0)
         case .count(let c): return (0, UInt8(clamping: c))
         }
     }
@@ -76,6 +83,7 @@ public enum ConsistencyLevel: Hashable, Sendable, CustomStringConvertible {
         case 3: self = .three
         case 4: self = .quorum
         case 5: self = .all
+        case 6: self = .linearizable
         default: return nil
         }
     }
@@ -87,6 +95,7 @@ public enum ConsistencyLevel: Hashable, Sendable, CustomStringConvertible {
         case .three: return "THREE"
         case .quorum: return "QUORUM"
         case .all: return "ALL"
+        case .linearizable: return "LINEARIZABLE"
         case .count(let c): return String(c)
         }
     }

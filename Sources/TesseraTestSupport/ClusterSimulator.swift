@@ -23,6 +23,7 @@ public struct ClusterSimulator {
 
     private enum Coordination {
         case write(WriteCoordinator)
+        case linearizableWrite(LinearizableWriteCoordinator)
         case read(ReadCoordinator)
     }
 
@@ -254,7 +255,22 @@ public struct ClusterSimulator {
         let now = clock.nanos
         let keyBytes = Array(key.utf8)
         do throws(TesseraError) {
-            if let value {
+            if let value, config.writeLevel == .linearizable {
+                var write = try nodes[n].coordinator.beginLinearizableWrite(
+                    key: keyBytes,
+                    value: Array(String(value).utf8),
+                    timeoutMillis: config.timeoutMillis,
+                    alive: alive,
+                    now: now,
+                    wallMillis: wallMillis(n),
+                    quorum: config.quorum
+                )
+                let effects = write.start(now: now)
+                nodes[n].operations[op] = InFlight(
+                    coordination: .linearizableWrite(write), client: c, incarnation: nodes[n].incarnation
+                )
+                perform(effects, node: n, op: op)
+            } else if let value {
                 var write = try nodes[n].coordinator.beginWrite(
                     key: keyBytes,
                     value: Array(String(value).utf8),
@@ -274,7 +290,8 @@ public struct ClusterSimulator {
                     level: config.readLevel,
                     timeoutMillis: config.timeoutMillis,
                     alive: alive,
-                    now: now
+                    now: now,
+                    quorum: config.quorum
                 )
                 let effects = read.start(now: now)
                 nodes[n].operations[op] = InFlight(coordination: .read(read), client: c, incarnation: nodes[n].incarnation)
@@ -324,6 +341,7 @@ public struct ClusterSimulator {
         let wanted: UInt64?
         switch flight.coordination {
         case .write(let w): wanted = w.nextWakeup
+        case .linearizableWrite(let w): wanted = w.nextWakeup
         case .read(let r): wanted = r.nextWakeup
         }
         guard let wanted, flight.scheduledWakeup.map({ wanted < $0 }) ?? true else { return }
@@ -340,6 +358,11 @@ public struct ClusterSimulator {
             flight.coordination = .write(w)
             nodes[n].operations[op] = flight
             perform(effects, node: n, op: op)
+        case .linearizableWrite(var w):
+            let effects = w.onTick(now: clock.nanos)
+            flight.coordination = .linearizableWrite(w)
+            nodes[n].operations[op] = flight
+            perform(effects, node: n, op: op)
         case .read(var r):
             let effects = r.onTick(now: clock.nanos)
             flight.coordination = .read(r)
@@ -351,20 +374,44 @@ public struct ClusterSimulator {
 
     private mutating func perform(_ effects: [WriteEffect], node n: Int, op: Int) {
         guard let flight = nodes[n].operations[op], case .write(let w) = flight.coordination else { return }
+        carryOut(effects, key: w.key, cell: w.cell, required: w.required, node: n, op: op)
+    }
+
+    private mutating func perform(_ effects: [LinearizableWriteEffect], node n: Int, op: Int) {
+        for effect in effects {
+            guard let flight = nodes[n].operations[op], case .linearizableWrite(let w) = flight.coordination else { return }
+            switch effect {
+            case .read(let target):
+                network.send(from: ids[n], to: target, .replicaRead(op: op, key: w.key), now: clock.nanos)
+            case .write(let writeEffect):
+                guard let cell = w.cell else {
+                    // Only a failure can come before the version is chosen.
+                    if case .fail(let error) = writeEffect {
+                        finish(node: n, op: op, type: error.isIndeterminate ? "info" : "fail", readValue: nil)
+                    }
+                    continue
+                }
+                carryOut([writeEffect], key: w.key, cell: cell, required: w.required, node: n, op: op)
+            }
+        }
+    }
+
+    /// The write effects of a QUORUM-style or LINEARIZABLE write.
+    private mutating func carryOut(_ effects: [WriteEffect], key: [UInt8], cell: Cell, required: Int, node n: Int, op: Int) {
         for effect in effects {
             switch effect {
             case .send(let target):
-                network.send(from: ids[n], to: target, .replicaWrite(op: op, key: w.key, cell: w.cell), now: clock.nanos)
+                network.send(from: ids[n], to: target, .replicaWrite(op: op, key: key, cell: cell), now: clock.nanos)
             case .sendHinted(let target, let home):
                 network.send(
-                    from: ids[n], to: target, .hintedWrite(op: op, key: w.key, cell: w.cell, home: home), now: clock.nanos
+                    from: ids[n], to: target, .hintedWrite(op: op, key: key, cell: cell, home: home), now: clock.nanos
                 )
             case .storeHint(let hint):
                 nodes[n].hints.append(hint)
             case .succeed:
-                let value = Int(String(decoding: w.cell.value ?? [], as: UTF8.self)) ?? -1
+                let value = Int(String(decoding: cell.value ?? [], as: UTF8.self)) ?? -1
                 result.acknowledgedWrites.append(
-                    .init(key: String(decoding: w.key, as: UTF8.self), value: value, version: w.cell.version, required: w.required)
+                    .init(key: String(decoding: key, as: UTF8.self), value: value, version: cell.version, required: required)
                 )
                 finish(node: n, op: op, type: "ok", readValue: nil)
             case .fail(let error):
@@ -437,6 +484,10 @@ public struct ClusterSimulator {
                     let effects = w.onAck(from: from)
                     coordination = .write(w)
                     return .write(effects)
+                case .linearizableWrite(var w):
+                    let effects = w.onWriteAck(from: from)
+                    coordination = .linearizableWrite(w)
+                    return .linearizableWrite(effects)
                 case .read(var r):
                     let effects = r.onRepairAck(from: from)
                     coordination = .read(r)
@@ -450,6 +501,10 @@ public struct ClusterSimulator {
                     let effects = w.onFailure(from: from, error: error)
                     coordination = .write(w)
                     return .write(effects)
+                case .linearizableWrite(var w):
+                    let effects = w.onWriteFailure(from: from, error: error)
+                    coordination = .linearizableWrite(w)
+                    return .linearizableWrite(effects)
                 case .read(var r):
                     let effects = r.onFailure(from: from, error: error)
                     coordination = .read(r)
@@ -458,6 +513,19 @@ public struct ClusterSimulator {
             }
         case .readResult(let op, let cell):
             if let cell { nodes[n].coordinator.observe(cell.version, wallMillis: wallMillis(n)) }
+            if var flight = nodes[n].operations[op], case .linearizableWrite(var w) = flight.coordination {
+                let wall = wallMillis(n)
+                var coordinator = nodes[n].coordinator
+                let effects = w.onReadResponse(from: envelope.from, cell: cell) { seen in
+                    coordinator.issueVersion(above: seen, wallMillis: wall)
+                }
+                nodes[n].coordinator = coordinator
+                flight.coordination = .linearizableWrite(w)
+                nodes[n].operations[op] = flight
+                perform(effects, node: n, op: op)
+                scheduleWakeup(node: n, op: op)
+                return
+            }
             answer(node: n, op: op, from: envelope.from) { coordination, from in
                 guard case .read(var r) = coordination else { return .read([]) }
                 let effects = r.onResponse(from: from, cell: cell)
@@ -469,6 +537,7 @@ public struct ClusterSimulator {
 
     private enum Effects {
         case write([WriteEffect])
+        case linearizableWrite([LinearizableWriteEffect])
         case read([ReadEffect])
     }
 
@@ -485,6 +554,7 @@ public struct ClusterSimulator {
         nodes[n].operations[op] = flight
         switch effects {
         case .write(let list): perform(list, node: n, op: op)
+        case .linearizableWrite(let list): perform(list, node: n, op: op)
         case .read(let list): perform(list, node: n, op: op)
         }
         scheduleWakeup(node: n, op: op)

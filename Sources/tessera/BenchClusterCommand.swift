@@ -33,7 +33,7 @@ struct BenchCluster: AsyncParsableCommand {
     @Option(help: "Requests in flight.") var concurrency = 64
     @Option(
         help: ArgumentHelp(
-            "Level of every request: ONE, TWO, THREE, QUORUM, ALL or a number.",
+            "Level of every request: ONE, TWO, THREE, QUORUM, ALL, LINEARIZABLE or a number.",
             valueName: "level"
         )
     )

@@ -14,7 +14,8 @@ struct ClientCommandOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "How many replicas must answer: ONE, TWO, THREE, QUORUM, ALL or a number (at most the replication factor).",
+            "How many replicas must answer: ONE, TWO, THREE, QUORUM, ALL, a number (at most the replication factor), "
+                + "or LINEARIZABLE (majority reads and writes by ABD: a write costs two round trips; strict quorum only).",
             valueName: "level"
         )
     )

@@ -15,7 +15,9 @@ struct PutCommand: AsyncParsableCommand {
         abstract: "Store a value under a key.",
         discussion: """
             Prints OK once enough replicas acknowledged the write (--consistency, default QUORUM). VALUE `-` \
-            reads the value from standard input. Keys are up to 64 KiB, values up to 16 MiB.
+            reads the value from standard input. Keys are up to 64 KiB, values up to 16 MiB. With \
+            --consistency LINEARIZABLE the write first reads the highest version from a majority and then writes \
+            a higher one to a majority (two round trips; --quorum sloppy is refused).
 
             A write that times out may or may not have been applied (exit status 3): read the key to find out.
 

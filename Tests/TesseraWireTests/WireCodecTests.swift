@@ -35,6 +35,18 @@ import Testing
         #expect(Array(bytes[14...]) == [0, 0, 0, 1, 0x6B, 4, 0, 0, 0, 1, 2])
     }
 
+    @Test func linearizableIsLevelCode6AndASloppyOneKeepsTheHighBit() throws {
+        for (quorum, byte) in [(QuorumMode.strict, UInt8(6)), (.sloppy, 0x86)] {
+            var buffer = ByteBuffer()
+            let message = WireMessage.put(key: [0x6B], value: [1], consistency: .linearizable, timeoutMillis: 9, quorum: quorum)
+            WireCodec.encode(WireFrame(requestID: 1, message: message), into: &buffer)
+            let bytes = Array(buffer.readableBytesView)
+            // header 14, key 4 + 1, value 4 + 1, then the level's code and count bytes
+            #expect(Array(bytes[24..<26]) == [byte, 0])
+            #expect(try WireCodec.decode(&buffer)?.message == message)
+        }
+    }
+
     @Test func incompleteFrameReturnsNilAndConsumesNothing() throws {
         var full = ByteBuffer()
         WireCodec.encode(WireFrame(requestID: 9, message: WireSamples.messages[2]), into: &full)

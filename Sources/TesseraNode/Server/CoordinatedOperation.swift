@@ -40,13 +40,14 @@ struct TimerSlots<Op: AnyObject> {
     }
 }
 
-/// One client write in flight on its coordinator: the pure `WriteCoordinator` plus where to answer.
-final class WriteOperation: InFlightRequest {
-    private var timerSlots = TimerSlots<WriteOperation>()
-    func timerSlot() -> TimerSlot<WriteOperation> { timerSlots.make(self) }
+/// One client request in flight on its coordinator: the pure coordinator (`WriteCoordinator`,
+/// `LinearizableWriteCoordinator`, `ReadCoordinator`) plus where to answer.
+final class CoordinatedOperation<Coordinator>: InFlightRequest {
+    private var timerSlots = TimerSlots<CoordinatedOperation<Coordinator>>()
+    func timerSlot() -> TimerSlot<CoordinatedOperation<Coordinator>> { timerSlots.make(self) }
     func releaseTimerSlots() { timerSlots.release() }
 
-    var coordinator: WriteCoordinator
+    var coordinator: Coordinator
     let requestID: UInt64
     let sink: NodeConnectionHandler
     let timeout: TimeAmount
@@ -54,7 +55,7 @@ final class WriteOperation: InFlightRequest {
     var metricSlot = -1
     var startNanos: UInt64 = 0
 
-    init(coordinator: WriteCoordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
+    init(coordinator: Coordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
         self.coordinator = coordinator
         self.requestID = requestID
         self.sink = sink
@@ -62,24 +63,9 @@ final class WriteOperation: InFlightRequest {
     }
 }
 
-/// One client read in flight on its coordinator.
-final class ReadOperation: InFlightRequest {
-    private var timerSlots = TimerSlots<ReadOperation>()
-    func timerSlot() -> TimerSlot<ReadOperation> { timerSlots.make(self) }
-    func releaseTimerSlots() { timerSlots.release() }
-
-    var coordinator: ReadCoordinator
-    let requestID: UInt64
-    let sink: NodeConnectionHandler
-    let timeout: TimeAmount
-    var finished = false
-    var metricSlot = -1
-    var startNanos: UInt64 = 0
-
-    init(coordinator: ReadCoordinator, requestID: UInt64, sink: NodeConnectionHandler, timeout: TimeAmount) {
-        self.coordinator = coordinator
-        self.requestID = requestID
-        self.sink = sink
-        self.timeout = timeout
-    }
-}
+/// One client write (QUORUM-style levels) in flight.
+typealias WriteOperation = CoordinatedOperation<WriteCoordinator>
+/// One client LINEARIZABLE write in flight.
+typealias LinearizableWriteOperation = CoordinatedOperation<LinearizableWriteCoordinator>
+/// One client read in flight.
+typealias ReadOperation = CoordinatedOperation<ReadCoordinator>

@@ -29,6 +29,7 @@ final class CoordinatorShell {
     /// every answered GET's value alive that long (about 1 MiB of RSS per 1 MiB GET; issue 8).
     private enum Timed {
         case write(TimerSlot<WriteOperation>)
+        case linearizableWrite(TimerSlot<LinearizableWriteOperation>)
         case read(TimerSlot<ReadOperation>)
     }
 
@@ -130,6 +131,10 @@ final class CoordinatorShell {
                 guard let op = slot.op, !op.finished else { continue }
                 perform(op.coordinator.onTick(now: now.uptimeNanoseconds), op)
                 schedule(timed, at: op.coordinator.nextWakeup)
+            case .linearizableWrite(let slot):
+                guard let op = slot.op, !op.finished else { continue }
+                perform(op.coordinator.onTick(now: now.uptimeNanoseconds), op)
+                schedule(timed, at: op.coordinator.nextWakeup)
             case .read(let slot):
                 guard let op = slot.op, !op.finished else { continue }
                 perform(op.coordinator.onTick(now: now.uptimeNanoseconds), op)
@@ -140,6 +145,31 @@ final class CoordinatorShell {
             sweepScheduled = true
             eventLoop.assumeIsolated().scheduleTask(in: Self.sweepInterval) { [unowned self] in sweep() }
         }
+    }
+
+    /// Admits a request through `begin` (answering the client with the refusal if it throws) and wraps the
+    /// coordinator it returns with where to answer.
+    private func admit<Machine>(
+        _ requestID: UInt64,
+        _ timeoutMillis: UInt32,
+        _ sink: NodeConnectionHandler,
+        _ kind: NodeMetrics.Operation,
+        _ level: ConsistencyLevel,
+        _ now: UInt64,
+        _ begin: (inout NodeCoordinator) throws(TesseraError) -> Machine
+    ) -> CoordinatedOperation<Machine>? {
+        let machine: Machine
+        do throws(TesseraError) {
+            machine = try begin(&coordinator)
+        } catch {
+            metrics?.recordRequest(kind, level: level, error: error.code, nanoseconds: 0)
+            refuse(requestID, error, sink)
+            return nil
+        }
+        let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
+        let op = CoordinatedOperation(coordinator: machine, requestID: requestID, sink: sink, timeout: timeout)
+        track(op, kind, level, now: now)
+        return op
     }
 
     // MARK: writes
@@ -155,26 +185,25 @@ final class CoordinatorShell {
         sink: NodeConnectionHandler
     ) {
         let now = Self.monotonicNow()
-        let write: WriteCoordinator
-        do throws(TesseraError) {
-            write = try coordinator.beginWrite(
-                key: key,
-                value: value,
-                level: consistency,
-                timeoutMillis: timeoutMillis,
-                alive: peers.alive(),
-                now: now,
-                wallMillis: WallClock.nowMillis(),
-                quorum: quorum
-            )
-        } catch {
-            metrics?.recordRequest(value == nil ? .delete : .put, level: consistency, error: error.code, nanoseconds: 0)
-            refuse(requestID, error, sink)
+        if consistency == .linearizable {
+            linearizableWrite(requestID: requestID, key: key, value: value, timeoutMillis: timeoutMillis, quorum: quorum, sink: sink)
             return
         }
-        let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
-        let op = WriteOperation(coordinator: write, requestID: requestID, sink: sink, timeout: timeout)
-        track(op, value == nil ? .delete : .put, consistency, now: now)
+        let alive = peers.alive()
+        guard
+            let op = admit(requestID, timeoutMillis, sink, value == nil ? .delete : .put, consistency, now, { node throws(TesseraError) in
+                try node.beginWrite(
+                    key: key,
+                    value: value,
+                    level: consistency,
+                    timeoutMillis: timeoutMillis,
+                    alive: alive,
+                    now: now,
+                    wallMillis: WallClock.nowMillis(),
+                    quorum: quorum
+                )
+            })
+        else { return }
         let effects = op.coordinator.start()
         schedule(.write(op.timerSlot()), at: op.coordinator.nextWakeup)
         perform(effects, op)
@@ -213,6 +242,74 @@ final class CoordinatorShell {
         }
     }
 
+    /// A client PUT or DELETE at LINEARIZABLE: the version phase reads, then the write phase writes.
+    private func linearizableWrite(
+        requestID: UInt64,
+        key: [UInt8],
+        value: [UInt8]?,
+        timeoutMillis: UInt32,
+        quorum: QuorumMode,
+        sink: NodeConnectionHandler
+    ) {
+        let now = Self.monotonicNow()
+        let alive = peers.alive()
+        guard
+            let op = admit(requestID, timeoutMillis, sink, value == nil ? .delete : .put, .linearizable, now, { node throws(TesseraError) in
+                try node.beginLinearizableWrite(
+                    key: key,
+                    value: value,
+                    timeoutMillis: timeoutMillis,
+                    alive: alive,
+                    now: now,
+                    wallMillis: WallClock.nowMillis(),
+                    quorum: quorum
+                )
+            })
+        else { return }
+        let effects = op.coordinator.start(now: now)
+        schedule(.linearizableWrite(op.timerSlot()), at: op.coordinator.nextWakeup)
+        perform(effects, op)
+    }
+
+    private func perform(_ effects: [LinearizableWriteEffect], _ op: LinearizableWriteOperation) {
+        var hints: [Hint] = []
+        defer { if !hints.isEmpty { replica.storeHints(hints) { _ in } } }
+        for effect in effects {
+            switch effect {
+            case .read(let node):
+                channel(to: node).read(op.coordinator.key, timeout: op.timeout) { [unowned self] result in
+                    switch result {
+                    case .success(let cell):
+                        let effects = op.coordinator.onReadResponse(from: node, cell: cell) { [unowned self] seen in
+                            coordinator.issueVersion(above: seen, wallMillis: WallClock.nowMillis())
+                        }
+                        perform(effects, op)
+                    case .failure(let error):
+                        perform(op.coordinator.onReadFailure(from: node, error: error), op)
+                    }
+                }
+            case .write(.send(let node)):
+                guard let cell = op.coordinator.cell else { continue }
+                channel(to: node).write(op.coordinator.key, cell, timeout: op.timeout) { [unowned self] error in
+                    if let error {
+                        perform(op.coordinator.onWriteFailure(from: node, error: error), op)
+                    } else {
+                        perform(op.coordinator.onWriteAck(from: node), op)
+                    }
+                }
+            case .write(.sendHinted):
+                continue  // never emitted: LINEARIZABLE writes are strict
+            case .write(.storeHint(let hint)):
+                hints.append(hint)
+            case .write(.succeed(let acks)):
+                guard let cell = op.coordinator.cell else { continue }
+                finish(op, .writeResult(version: cell.version, acks: acks))
+            case .write(.fail(let error)):
+                finish(op, error: error)
+            }
+        }
+    }
+
     // MARK: reads
 
     /// A client GET.
@@ -221,26 +318,16 @@ final class CoordinatorShell {
         key: [UInt8],
         consistency: ConsistencyLevel,
         timeoutMillis: UInt32,
+        quorum: QuorumMode = .strict,
         sink: NodeConnectionHandler
     ) {
         let now = Self.monotonicNow()
-        let read: ReadCoordinator
-        do throws(TesseraError) {
-            read = try coordinator.beginRead(
-                key: key,
-                level: consistency,
-                timeoutMillis: timeoutMillis,
-                alive: peers.alive(),
-                now: now
-            )
-        } catch {
-            metrics?.recordRequest(.get, level: consistency, error: error.code, nanoseconds: 0)
-            refuse(requestID, error, sink)
-            return
-        }
-        let timeout = TimeAmount.nanoseconds(Int64(coordinator.timeoutNanos(requestedMillis: timeoutMillis)))
-        let op = ReadOperation(coordinator: read, requestID: requestID, sink: sink, timeout: timeout)
-        track(op, .get, consistency, now: now)
+        let alive = peers.alive()
+        guard
+            let op = admit(requestID, timeoutMillis, sink, .get, consistency, now, { node throws(TesseraError) in
+                try node.beginRead(key: key, level: consistency, timeoutMillis: timeoutMillis, alive: alive, now: now, quorum: quorum)
+            })
+        else { return }
         let effects = op.coordinator.start(now: now)
         schedule(.read(op.timerSlot()), at: op.coordinator.nextWakeup)
         perform(effects, op)

@@ -164,13 +164,14 @@ final class NodeCore {
     /// Handles one request frame from a connection.
     func handle(_ frame: WireFrame, from sink: NodeConnectionHandler) {
         switch frame.message {
-        case .get(let key, let consistency, let timeout, _):
+        case .get(let key, let consistency, let timeout, let quorum):
             stats.gets += 1
             coordinator.read(
                 requestID: frame.requestID,
                 key: key,
                 consistency: consistency,
                 timeoutMillis: timeout,
+                quorum: quorum,
                 sink: sink
             )
         case .put(let key, let value, let consistency, let timeout, let quorum):

@@ -1,0 +1,11 @@
+public import TesseraCore
+
+/// What the shell must do after feeding an event to a `LinearizableWriteCoordinator`.
+public enum LinearizableWriteEffect: Sendable, Equatable {
+    /// Version phase: read the key from this replica (a replica read); answer with `onReadResponse` or
+    /// `onReadFailure`.
+    case read(to: NodeID)
+    /// Write phase (and every terminal effect, of either phase): carry it out as for a `WriteCoordinator`, with
+    /// the cell `LinearizableWriteCoordinator.cell`; answers go to `onWriteAck` / `onWriteFailure`.
+    case write(WriteEffect)
+}
