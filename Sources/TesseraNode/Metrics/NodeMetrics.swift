@@ -56,7 +56,7 @@ public final class NodeMetrics: Sendable {
         self.registry = registry
         self.factory = factory
         let levels = ["ONE", "TWO", "THREE", "QUORUM", "ALL"] + (1...max(1, replicationFactor)).map(String.init)
-            + ["other"]
+            + ["LINEARIZABLE", "other"]
         self.levelLabels = levels
         var requests: [CoreMetrics.Counter] = []
         var durations: [CoreMetrics.Timer] = []
@@ -93,6 +93,7 @@ public final class NodeMetrics: Sendable {
         case .quorum: index = 3
         case .all: index = 4
         case .count(let n): index = (1...replicationFactor).contains(n) ? 4 + n : levelLabels.count - 1
+        case .linearizable: index = levelLabels.count - 2
         }
         return op.rawValue * levelLabels.count + index
     }
