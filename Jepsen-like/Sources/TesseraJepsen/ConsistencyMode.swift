@@ -12,8 +12,11 @@ public enum ConsistencyMode: String, CaseIterable, Hashable, Sendable, CustomStr
     /// Writes at QUORUM where stand-ins holding hints count when home replicas are down (sloppy quorums),
     /// reads at QUORUM. Promises no lost acknowledged write once hints are replayed; not linearizable.
     case quorumSloppy = "QUORUM-SLOPPY"
+    /// Single-key reads and writes by ABD (strict majorities; a write learns the highest version from a
+    /// majority first; a read writes its answer back to a majority). Promises a linearizable history.
+    case linearizable = "LINEARIZABLE"
 
-    /// Parses `ONE`, `QUORUM` (any case); the error names the mode and lists the accepted ones.
+    /// Parses `ONE`, `QUORUM`, `QUORUM-SLOPPY`, `LINEARIZABLE` (any case); the error names the mode and lists the accepted ones.
     public init(parsing text: String) throws(HarnessError) {
         guard let mode = Self.allCases.first(where: { $0.rawValue.caseInsensitiveCompare(text) }) else {
             throw .badInput(
@@ -29,6 +32,7 @@ public enum ConsistencyMode: String, CaseIterable, Hashable, Sendable, CustomStr
         switch self {
         case .one: return .one
         case .quorum, .quorumSloppy: return .quorum
+        case .linearizable: return .linearizable
         }
     }
 
@@ -39,6 +43,7 @@ public enum ConsistencyMode: String, CaseIterable, Hashable, Sendable, CustomStr
     public var promisesLinearizability: Bool {
         switch self {
         case .one, .quorum, .quorumSloppy: return false
+        case .linearizable: return true
         }
     }
 

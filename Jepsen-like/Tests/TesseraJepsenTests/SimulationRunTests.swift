@@ -17,6 +17,17 @@ struct SimulationRunTests {
         #expect(summary.fail > 0 && summary.info > 0, "the faults must have bitten: \(summary.fail) fail, \(summary.info) info")
     }
 
+    @Test("LINEARIZABLE under crashes, partitions and clock skew: every seed linearizable")
+    func linearizableHoldsUnderSkew() throws {
+        let summary = try SimulationRun.run(
+            seeds: 200, firstSeed: 1, mode: .linearizable, nemeses: [.kill, .partition, .skew], maxSkewMillis: 200
+        )
+        #expect(summary.seeds == 200)
+        #expect(summary.linearizable == 200, "not linearizable: \(summary.notLinearizable), unknown: \(summary.unknown)")
+        #expect(summary.lostWrites.isEmpty)
+        #expect(summary.passed)
+    }
+
     @Test("the weak modes are caught: ONE under partitions, QUORUM under clock skew with partitions")
     func weakModesAreCaught() throws {
         let one = try SimulationRun.run(seeds: 100, firstSeed: 1, mode: .one, nemeses: [.partition], maxSkewMillis: 0)
