@@ -43,6 +43,12 @@ import Testing
         let wrapper = try #require(launcher.pid(of: "n1"))
         let server = try #require(launcher.serverPID(of: "n1"))
         #expect(server != wrapper)
+        // Wait until the script has run its echo: under load the pause could otherwise land before it, and the
+        // kill below would end it before it ever printed.
+        let logPath = launcher.nodes[0].logPath
+        for _ in 0..<1000 where !((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("--node-id n1") {
+            usleep(10_000)
+        }
         #expect(try launcher.pause("n1"))
         for _ in 0..<100 where Self.state(of: server) != "T" { usleep(10_000) }  // delivery is asynchronous
         #expect(Self.state(of: server) == "T", "the server, not the wrapper, must be stopped")
