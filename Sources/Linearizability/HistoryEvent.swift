@@ -15,28 +15,44 @@ public struct HistoryEvent: Hashable, Sendable {
         case info
     }
 
+    // Stored compactly (64 bytes instead of 80: a long history holds millions of events): the time with a flag
+    // for "none", the line as Int32, in the order that packs the fields.
     /// The client process (at most one operation outstanding per process).
     public var process: Int
-    public var kind: Kind
     /// The function: `read`, `write`, `cas`, `get`, `put`, `append`, `acquire`, `release`, `txn`, ...
     public var f: String
     /// The key for multi-key models (kv); nil for single-register histories.
     public var key: String?
     /// The argument (on invoke) or the result (on ok).
     public var value: HistoryValue
+    private var timeBits: Int64
+    private var line32: Int32
+    public var kind: Kind
+    private var hasTime: Bool
+
     /// Monotonic nanoseconds, when the format has them; line order is the real-time order either way.
-    public var time: Int64?
+    public var time: Int64? {
+        get { hasTime ? timeBits : nil }
+        set {
+            timeBits = newValue ?? 0
+            hasTime = newValue != nil
+        }
+    }
     /// The 1-based line (or entry) number in the input, for error messages and reports.
-    public var line: Int
+    public var line: Int {
+        get { Int(line32) }
+        set { line32 = Int32(newValue) }
+    }
 
     public init(process: Int, kind: Kind, f: String, key: String? = nil, value: HistoryValue, time: Int64? = nil, line: Int) {
         self.process = process
-        self.kind = kind
         self.f = f
         self.key = key
         self.value = value
-        self.time = time
-        self.line = line
+        self.timeBits = time ?? 0
+        self.line32 = Int32(line)
+        self.kind = kind
+        self.hasTime = time != nil
     }
 }
 
