@@ -15,21 +15,35 @@ public struct HistoryEvent: Hashable, Sendable {
         case info
     }
 
-    // Stored compactly (64 bytes instead of 80: a long history holds millions of events): the time with a flag
-    // for "none", the line as Int32, in the order that packs the fields.
+    // Stored compactly (40 bytes instead of 80: a long history holds millions of events): function and key as
+    // ``SymbolTable`` ids, integer values inline (``PackedValue``), the time with a flag for "none", the line as Int32, in the order that packs the fields.
     /// The client process (at most one operation outstanding per process).
     public var process: Int
-    /// The function: `read`, `write`, `cas`, `get`, `put`, `append`, `acquire`, `release`, `txn`, ...
-    public var f: String
-    /// The key for multi-key models (kv); nil for single-register histories.
-    public var key: String?
-    /// The argument (on invoke) or the result (on ok).
-    public var value: HistoryValue
-    private var timeBits: Int64
-    private var line32: Int32
+    var packedValue: PackedValue
     public var kind: Kind
     private var hasTime: Bool
+    private var line32: Int32
+    /// ``SymbolTable`` ids of `f` and `key` (0: no key).
+    var fSymbol: UInt32
+    var keySymbol: UInt32
+    private var timeBits: Int64
 
+    /// The argument (on invoke) or the result (on ok).
+    public var value: HistoryValue {
+        get { packedValue.value }
+        set { packedValue = PackedValue(newValue) }
+    }
+
+    /// The function: `read`, `write`, `cas`, `get`, `put`, `append`, `acquire`, `release`, `txn`, ...
+    public var f: String {
+        get { SymbolTable.name(fSymbol) ?? "" }
+        set { fSymbol = SymbolTable.id(newValue) }
+    }
+    /// The key for multi-key models (kv); nil for single-register histories.
+    public var key: String? {
+        get { SymbolTable.name(keySymbol) }
+        set { keySymbol = SymbolTable.id(newValue) }
+    }
     /// Monotonic nanoseconds, when the format has them; line order is the real-time order either way.
     public var time: Int64? {
         get { hasTime ? timeBits : nil }
@@ -46,11 +60,11 @@ public struct HistoryEvent: Hashable, Sendable {
 
     public init(process: Int, kind: Kind, f: String, key: String? = nil, value: HistoryValue, time: Int64? = nil, line: Int) {
         self.process = process
-        self.f = f
-        self.key = key
-        self.value = value
+        self.packedValue = PackedValue(value)
         self.timeBits = time ?? 0
         self.line32 = Int32(line)
+        self.fSymbol = SymbolTable.id(f)
+        self.keySymbol = SymbolTable.id(key)
         self.kind = kind
         self.hasTime = time != nil
     }

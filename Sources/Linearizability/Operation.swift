@@ -15,35 +15,59 @@ public struct Operation: Hashable, Sendable {
         case pending
     }
 
-    // Stored compactly (about 96 bytes instead of 152; a long history holds hundreds of thousands): positions and
-    // lines as Int32 (-1 for "none"), times as Int64 with a flag for "none", in the order that packs the fields.
-    // The public properties below present them with their natural types.
-    public var f: String
-    public var key: String?
-    /// The value on the invocation line (the argument).
-    public var invokeValue: HistoryValue
-    /// The value on the completion line, nil when the operation never completed.
-    public var completionValue: HistoryValue?
+    // Stored compactly (about 80 bytes and no heap box instead of 152 and two boxes; a long history holds hundreds of thousands): function and key as
+    // ``SymbolTable`` ids, integer values inline (``PackedValue``), positions and lines as Int32 (-1 for "none"), times as Int64 with a flag for "none", in
+    // the order that packs the fields. The public properties below present them with their natural types.
+    private var packedInvokeValue: PackedValue
+    public var status: Status
+    private var timeFlags: UInt8  // bit 0: invokeTime present, bit 1: completeTime present
+    private var id32: Int32
+    var packedCompletionValue: PackedValue?
+    private var completeIndex32: Int32
     private var invokeTimeBits: Int64
     private var completeTimeBits: Int64
     public var process: Int
-    private var id32: Int32
     private var invokeIndex32: Int32
-    private var completeIndex32: Int32
     private var invokeLine32: Int32
     private var completeLine32: Int32
-    public var status: Status
-    private var timeFlags: UInt8  // bit 0: invokeTime present, bit 1: completeTime present
+    /// ``SymbolTable`` ids of `f` and `key` (0: no key).
+    var fSymbol: UInt32
+    var keySymbol: UInt32
+
+    /// The value on the invocation line (the argument).
+    public var invokeValue: HistoryValue {
+        get { packedInvokeValue.value }
+        set { packedInvokeValue = PackedValue(newValue) }
+    }
+    /// The value on the completion line, nil when the operation never completed.
+    public var completionValue: HistoryValue? {
+        get { packedCompletionValue?.value }
+        set { packedCompletionValue = newValue.map(PackedValue.init) }
+    }
 
     public init(
         id: Int, process: Int, f: String, key: String?, status: Status, invokeValue: HistoryValue,
         completionValue: HistoryValue?, invokeIndex: Int, completeIndex: Int?, invokeLine: Int, completeLine: Int?,
         invokeTime: Int64?, completeTime: Int64?
     ) {
-        self.f = f
-        self.key = key
-        self.invokeValue = invokeValue
-        self.completionValue = completionValue
+        self.init(
+            id: id, process: process, fSymbol: SymbolTable.id(f), keySymbol: SymbolTable.id(key), status: status,
+            invokeValue: invokeValue, completionValue: completionValue, invokeIndex: invokeIndex,
+            completeIndex: completeIndex, invokeLine: invokeLine, completeLine: completeLine, invokeTime: invokeTime,
+            completeTime: completeTime
+        )
+    }
+
+    /// Same, with function and key as ``SymbolTable`` ids.
+    init(
+        id: Int, process: Int, fSymbol: UInt32, keySymbol: UInt32, status: Status, invokeValue: HistoryValue,
+        completionValue: HistoryValue?, invokeIndex: Int, completeIndex: Int?, invokeLine: Int, completeLine: Int?,
+        invokeTime: Int64?, completeTime: Int64?
+    ) {
+        self.fSymbol = fSymbol
+        self.keySymbol = keySymbol
+        self.packedInvokeValue = PackedValue(invokeValue)
+        self.packedCompletionValue = completionValue.map(PackedValue.init)
         self.invokeTimeBits = invokeTime ?? 0
         self.completeTimeBits = completeTime ?? 0
         self.process = process
@@ -56,6 +80,16 @@ public struct Operation: Hashable, Sendable {
         self.timeFlags = (invokeTime == nil ? 0 : 1) | (completeTime == nil ? 0 : 2)
     }
 
+    /// The function, as on the history's lines.
+    public var f: String {
+        get { SymbolTable.name(fSymbol) ?? "" }
+        set { fSymbol = SymbolTable.id(newValue) }
+    }
+    /// The key (multi-key models), nil when the history names none.
+    public var key: String? {
+        get { SymbolTable.name(keySymbol) }
+        set { keySymbol = SymbolTable.id(newValue) }
+    }
     /// Index in ``History/operations``.
     public var id: Int {
         get { Int(id32) }
