@@ -51,8 +51,8 @@ public struct History: Sendable {
                     Operation(
                         id: ops.count,
                         process: event.process,
-                        f: event.f,
-                        key: event.key,
+                        fSymbol: event.fSymbol,
+                        keySymbol: event.keySymbol,
                         status: .pending,
                         invokeValue: event.value,
                         completionValue: nil,
@@ -75,7 +75,7 @@ public struct History: Sendable {
                     )
                     continue
                 }
-                if ops[open].f != event.f {
+                if ops[open].fSymbol != event.fSymbol {
                     problems.append(
                         .init(
                             line: event.line,
@@ -86,7 +86,9 @@ public struct History: Sendable {
                     )
                     continue
                 }
-                if let k = event.key, let invokedKey = ops[open].key, k != invokedKey {
+                if event.keySymbol != 0, ops[open].keySymbol != 0, event.keySymbol != ops[open].keySymbol,
+                    let k = event.key, let invokedKey = ops[open].key
+                {
                     problems.append(
                         .init(
                             line: event.line,
@@ -98,11 +100,11 @@ public struct History: Sendable {
                     continue
                 }
                 ops[open].status = event.kind == .ok ? .ok : event.kind == .fail ? .fail : .info
-                ops[open].completionValue = event.value
+                ops[open].packedCompletionValue = event.packedValue
                 ops[open].completeIndex = index
                 ops[open].completeLine = event.line
                 ops[open].completeTime = event.time
-                if ops[open].key == nil { ops[open].key = event.key }
+                if ops[open].keySymbol == 0 { ops[open].keySymbol = event.keySymbol }
             }
         }
         if !problems.isEmpty { throw HistoryError(problems: problems) }

@@ -15,28 +15,58 @@ public struct HistoryEvent: Hashable, Sendable {
         case info
     }
 
+    // Stored compactly (40 bytes instead of 80: a long history holds millions of events): function and key as
+    // ``SymbolTable`` ids, integer values inline (``PackedValue``), the time with a flag for "none", the line as Int32, in the order that packs the fields.
     /// The client process (at most one operation outstanding per process).
     public var process: Int
+    var packedValue: PackedValue
     public var kind: Kind
-    /// The function: `read`, `write`, `cas`, `get`, `put`, `append`, `acquire`, `release`, `txn`, ...
-    public var f: String
-    /// The key for multi-key models (kv); nil for single-register histories.
-    public var key: String?
+    private var hasTime: Bool
+    private var line32: Int32
+    /// ``SymbolTable`` ids of `f` and `key` (0: no key).
+    var fSymbol: UInt32
+    var keySymbol: UInt32
+    private var timeBits: Int64
+
     /// The argument (on invoke) or the result (on ok).
-    public var value: HistoryValue
+    public var value: HistoryValue {
+        get { packedValue.value }
+        set { packedValue = PackedValue(newValue) }
+    }
+
+    /// The function: `read`, `write`, `cas`, `get`, `put`, `append`, `acquire`, `release`, `txn`, ...
+    public var f: String {
+        get { SymbolTable.name(fSymbol) ?? "" }
+        set { fSymbol = SymbolTable.id(newValue) }
+    }
+    /// The key for multi-key models (kv); nil for single-register histories.
+    public var key: String? {
+        get { SymbolTable.name(keySymbol) }
+        set { keySymbol = SymbolTable.id(newValue) }
+    }
     /// Monotonic nanoseconds, when the format has them; line order is the real-time order either way.
-    public var time: Int64?
+    public var time: Int64? {
+        get { hasTime ? timeBits : nil }
+        set {
+            timeBits = newValue ?? 0
+            hasTime = newValue != nil
+        }
+    }
     /// The 1-based line (or entry) number in the input, for error messages and reports.
-    public var line: Int
+    public var line: Int {
+        get { Int(line32) }
+        set { line32 = Int32(newValue) }
+    }
 
     public init(process: Int, kind: Kind, f: String, key: String? = nil, value: HistoryValue, time: Int64? = nil, line: Int) {
         self.process = process
+        self.packedValue = PackedValue(value)
+        self.timeBits = time ?? 0
+        self.line32 = Int32(line)
+        self.fSymbol = SymbolTable.id(f)
+        self.keySymbol = SymbolTable.id(key)
         self.kind = kind
-        self.f = f
-        self.key = key
-        self.value = value
-        self.time = time
-        self.line = line
+        self.hasTime = time != nil
     }
 }
 

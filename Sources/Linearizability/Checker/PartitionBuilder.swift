@@ -67,6 +67,11 @@ struct PartitionBuilder {
         var opIDs: [Int] = []
         var invokePos: [Int] = []
         var returnPos: [Int] = []
+        // Exact capacities: a long history has many keys, and arrays grown by doubling waste up to half.
+        micro.reserveCapacity(ids.count)
+        opIDs.reserveCapacity(ids.count)
+        invokePos.reserveCapacity(ids.count)
+        returnPos.reserveCapacity(ids.count)
         for id in ids {
             let op = history.operations[id]
             do {
