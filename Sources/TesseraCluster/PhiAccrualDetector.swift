@@ -89,6 +89,22 @@ public struct PhiAccrualDetector: Sendable {
             sum += interval
             sumOfSquares += interval * interval
         }
+
+        /// The peer was heard from at `now`; returns whether it was down.
+        mutating func heard(now: UInt64, minSampleNanos: UInt64, window: Int) -> Bool {
+            if !heardEver || down {
+                // The gap since a peer was lost (or since start) is an outage, not a heartbeat interval.
+                lastSample = now
+            } else if now >= lastSample &+ minSampleNanos {
+                record(Double(now - lastSample), window: window)
+                lastSample = now
+            }
+            heardEver = true
+            if now > lastHeard { lastHeard = now }
+            let wasDown = down
+            down = false
+            return wasDown
+        }
     }
 
     public let local: NodeID
@@ -161,19 +177,11 @@ public struct PhiAccrualDetector: Sendable {
 
     /// `node` answered a ping or sent any other reply.
     public mutating func onHeard(from node: NodeID, now: UInt64) -> [FailureDetectorEffect] {
-        guard var peer = peers[node] else { return [] }
-        if !peer.heardEver || peer.down {
-            // The gap since a peer was lost (or since start) is an outage, not a heartbeat interval.
-            peer.lastSample = now
-        } else if now >= peer.lastSample &+ settings.minSampleNanos {
-            peer.record(Double(now - peer.lastSample), window: settings.windowSize)
-            peer.lastSample = now
-        }
-        peer.heardEver = true
-        if now > peer.lastHeard { peer.lastHeard = now }
-        let wasDown = peer.down
-        peer.down = false
-        peers[node] = peer
+        // Mutated in place (every reply from a peer comes here): copying the peer out and back would copy its
+        // interval window whenever a sample is recorded.
+        let minSample = settings.minSampleNanos
+        let window = settings.windowSize
+        guard let wasDown = peers[node]?.heard(now: now, minSampleNanos: minSample, window: window) else { return [] }
         return wasDown ? [.up(node)] : []
     }
 

@@ -51,25 +51,53 @@ public struct ReplicaLoadRanking: Sendable {
     public func outstanding(at node: NodeID) -> Int { stats[node]?.outstanding ?? 0 }
 
     /// The replica's current score (lower is better).
-    public func score(of node: NodeID) -> Double {
-        let s = stats[node] ?? Stats()
-        return (s.latencyMicros ?? defaultLatency) * Double(1 + s.outstanding)
+    public func score(of node: NodeID) -> Double { score(of: node, unmeasured: defaultLatency) }
+
+    private func score(of node: NodeID, unmeasured: Double) -> Double {
+        guard let s = stats[node] else { return unmeasured }
+        return (s.latencyMicros ?? unmeasured) * Double(1 + s.outstanding)
     }
 
     /// `replicas` (in preference order) best first. As Cassandra's dynamic snitch: the preference order stands
     /// unless, at some position, its replica scores more than `badnessThreshold` worse than the replica the
     /// score order puts there; then the replicas are sorted by score (stable: ties keep preference order).
+    /// Runs on every coordinated read: scores live in a stack buffer and only a reordering allocates.
     public func rank(_ replicas: [NodeID]) -> [NodeID] {
-        guard replicas.count > 1 else { return replicas }
-        let scores = replicas.map { score(of: $0) }
-        let sorted = scores.sorted()
-        guard zip(scores, sorted).contains(where: { $0 > $1 * (1 + badnessThreshold) }) else { return replicas }
-        return replicas.indices.sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }.map { replicas[$0] }
+        let n = replicas.count
+        guard n > 1 else { return replicas }
+        let unmeasured = defaultLatency
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * n) { buffer in
+            for i in 0..<n { buffer[i] = score(of: replicas[i], unmeasured: unmeasured) }
+            // buffer[n...] = the scores sorted (insertion sort: n is the replication factor).
+            for i in 0..<n {
+                let value = buffer[i]
+                var j = n + i
+                while j > n && buffer[j - 1] > value {
+                    buffer[j] = buffer[j - 1]
+                    j -= 1
+                }
+                buffer[j] = value
+            }
+            var clearlyWorse = false
+            for i in 0..<n where buffer[i] > buffer[n + i] * (1 + badnessThreshold) {
+                clearlyWorse = true
+                break
+            }
+            guard clearlyWorse else { return replicas }
+            return replicas.indices.sorted { buffer[$0] != buffer[$1] ? buffer[$0] < buffer[$1] : $0 < $1 }.map { replicas[$0] }
+        }
     }
 
     private var defaultLatency: Double {
-        let measured = stats.values.compactMap(\.latencyMicros)
-        return measured.isEmpty ? priorMicros : measured.reduce(0, +) / Double(measured.count)
+        var sum = 0.0
+        var count = 0
+        for s in stats.values {
+            if let latency = s.latencyMicros {
+                sum += latency
+                count += 1
+            }
+        }
+        return count == 0 ? priorMicros : sum / Double(count)
     }
 
     private mutating func complete(_ node: NodeID, sample: Double) {

@@ -52,11 +52,13 @@ final class CoordinatorShell {
 
     /// Observes a version from the wire; one beyond the maximum clock offset is logged and refused (the clock is
     /// left alone) and the error to answer with is returned.
-    func observeChecked(_ version: Version, from source: String) -> TesseraError? {
+    /// `source` is built only when the version is refused (it names the message and the peer).
+    func observeChecked(_ version: Version, from source: @autoclosure () -> String) -> TesseraError? {
         do throws(ClockOffsetError) {
             try coordinator.observeChecked(version, wallMillis: WallClock.nowMillis())
             return nil
         } catch {
+            let source = source()
             log.warning("refused a version from the future", metadata: ["source": "\(source)", "error": "\(error)"])
             return TesseraError(.invalidRequest, "\(source) refused: \(error)")
         }
