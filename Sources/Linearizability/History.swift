@@ -14,102 +14,22 @@ public struct History: Sendable {
     /// Pairs `events` into operations.
     /// - Throws: ``HistoryError`` listing every event that cannot be paired, with its line and the reason.
     public init(events: [HistoryEvent]) throws(HistoryError) {
-        var ordered = events
-        if !events.isEmpty, events.allSatisfy({ $0.time != nil }) {
-            var sorted = true
-            for i in 1..<max(events.count, 1) where events[i].time! < events[i - 1].time! {
-                sorted = false
-                break
+        var builder = HistoryBuilder(expectedEvents: events.count)
+        for event in events { builder.add(event) }
+        if builder.needsTimeOrdering {
+            builder = HistoryBuilder(expectedEvents: events.count)
+            let ordered = events.enumerated().sorted { a, b in
+                a.element.time! != b.element.time! ? a.element.time! < b.element.time! : a.offset < b.offset
             }
-            if !sorted {
-                ordered = events.enumerated().sorted { a, b in
-                    a.element.time! != b.element.time! ? a.element.time! < b.element.time! : a.offset < b.offset
-                }.map(\.element)
-            }
+            for (_, event) in ordered { builder.add(event) }
         }
-        var ops: [Operation] = []
-        ops.reserveCapacity(ordered.count / 2 + 1)
-        var outstanding: [Int: Int] = [:]  // process -> op id
-        var problems: [HistoryError.Problem] = []
-        for (index, event) in ordered.enumerated() {
-            switch event.kind {
-            case .invoke:
-                if let open = outstanding[event.process] {
-                    problems.append(
-                        .init(
-                            line: event.line,
-                            reason:
-                                "process \(event.process) invokes \(event.f) while its \(ops[open].f) invoked at line "
-                                + "\(ops[open].invokeLine) has not completed (a process has at most one operation "
-                                + "outstanding)"
-                        )
-                    )
-                    continue
-                }
-                outstanding[event.process] = ops.count
-                ops.append(
-                    Operation(
-                        id: ops.count,
-                        process: event.process,
-                        fSymbol: event.fSymbol,
-                        keySymbol: event.keySymbol,
-                        status: .pending,
-                        invokeValue: event.value,
-                        completionValue: nil,
-                        invokeIndex: index,
-                        completeIndex: nil,
-                        invokeLine: event.line,
-                        completeLine: nil,
-                        invokeTime: event.time,
-                        completeTime: nil
-                    )
-                )
-            case .ok, .fail, .info:
-                guard let open = outstanding.removeValue(forKey: event.process) else {
-                    problems.append(
-                        .init(
-                            line: event.line,
-                            reason: "\(event.kind.rawValue) \(event.f) of process \(event.process) has no outstanding "
-                                + "invocation to complete"
-                        )
-                    )
-                    continue
-                }
-                if ops[open].fSymbol != event.fSymbol {
-                    problems.append(
-                        .init(
-                            line: event.line,
-                            reason:
-                                "\(event.kind.rawValue) \(event.f) of process \(event.process) completes a different "
-                                + "function: the invocation at line \(ops[open].invokeLine) is \(ops[open].f)"
-                        )
-                    )
-                    continue
-                }
-                if event.keySymbol != 0, ops[open].keySymbol != 0, event.keySymbol != ops[open].keySymbol,
-                    let k = event.key, let invokedKey = ops[open].key
-                {
-                    problems.append(
-                        .init(
-                            line: event.line,
-                            reason:
-                                "completion of process \(event.process) names key \"\(k)\" but the invocation at line "
-                                + "\(ops[open].invokeLine) names key \"\(invokedKey)\""
-                        )
-                    )
-                    continue
-                }
-                ops[open].status = event.kind == .ok ? .ok : event.kind == .fail ? .fail : .info
-                ops[open].packedCompletionValue = event.packedValue
-                ops[open].completeIndex = index
-                ops[open].completeLine = event.line
-                ops[open].completeTime = event.time
-                if ops[open].keySymbol == 0 { ops[open].keySymbol = event.keySymbol }
-            }
-        }
-        if !problems.isEmpty { throw HistoryError(problems: problems) }
-        self.operations = ops
-        self.eventCount = ordered.count
+        self = try builder.build()
+    }
+
+    /// Operations paired by ``HistoryBuilder`` (ids are already their positions).
+    init(paired operations: [Operation], eventCount: Int) {
+        self.operations = operations
+        self.eventCount = eventCount
     }
 
     /// Builds a history from operations already paired (ids are reassigned to positions).

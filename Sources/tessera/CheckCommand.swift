@@ -94,12 +94,10 @@ struct CheckCommand: ParsableCommand {
         for file in files {
             let clock = ContinuousClock()
             let parseStart = clock.now
-            var parsed: ParsedHistory
-            let history: History
+            let loaded: LoadedHistory
             do {
-                parsed = try HistoryParser.parse(contentsOf: file, format: requestedFormat)
-                history = try History(events: parsed.events)
-                parsed.events = []  // the operations hold everything the check needs
+                // Pairs events as the file is read: neither the file nor its events are held (only operations).
+                loaded = try HistoryParser.loadHistory(contentsOf: file, format: requestedFormat)
             } catch let e as HistoryParseErrors {
                 badInput = true
                 report(file: file, problems: e.errors.map { ($0.line, $0.reason) }, total: e.totalCount)
@@ -110,7 +108,8 @@ struct CheckCommand: ParsableCommand {
                 continue
             }
             let parseSeconds = (clock.now - parseStart).seconds
-            var options = makeOptions(parsed: parsed, history: history)
+            let history = loaded.history
+            var options = makeOptions(loaded: loaded)
             var result: CheckResult
             let progress = isatty(2) != 0 ? CheckProgressLine(file: file, options: &options) : nil
             defer { progress?.finish() }
@@ -134,7 +133,7 @@ struct CheckCommand: ParsableCommand {
                 print(
                     result.renderJSON(
                         file: file,
-                        extra: [("format", "\"\(parsed.format.rawValue)\""), ("parseSeconds", "\(parseSeconds)")]
+                        extra: [("format", "\"\(loaded.format.rawValue)\""), ("parseSeconds", "\(parseSeconds)")]
                     )
                 )
             } else {
@@ -154,15 +153,15 @@ struct CheckCommand: ParsableCommand {
         if anyUnknown { throw ExitCode(2) }
     }
 
-    private func makeOptions(parsed: ParsedHistory, history: History) -> CheckOptions {
+    private func makeOptions(loaded: LoadedHistory) -> CheckOptions {
         let kind =
-            model.flatMap(ModelKind.init(rawValue:)) ?? parsed.suggestedModel.flatMap(ModelKind.init(rawValue:))
-            ?? ModelKind.infer(from: history.operations)
+            model.flatMap(ModelKind.init(rawValue:)) ?? loaded.suggestedModel.flatMap(ModelKind.init(rawValue:))
+            ?? ModelKind.infer(from: loaded.history.operations)
         var options = CheckOptions(
             model: kind,
             initialValue: initial.map(Self.parseValue) ?? .null,
             // Knossos's rule for Jepsen EDN: a nil read means "unknown". Elsewhere nil is the absent value.
-            nilReadIsUnknown: parsed.format == .edn,
+            nilReadIsUnknown: loaded.format == .edn,
             splitByKey: !noSplit,
             timeout: timeout.map { .nanoseconds(Int64(($0 * 1e9).rounded(.down))) },
             checkAllKeys: allKeys,

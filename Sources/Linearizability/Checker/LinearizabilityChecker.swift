@@ -12,7 +12,8 @@ public enum LinearizabilityChecker {
     public static func check(_ history: History, options: CheckOptions) throws(HistoryError) -> CheckResult {
         let clock = ContinuousClock()
         let start = clock.now
-        let partitions = try PartitionBuilder(options: options).build(history)
+        let builder = PartitionBuilder(options: options)
+        let plans = try builder.plan(history)
         let control = SearchControl(
             deadline: options.timeout.map { start + $0 },
             memoryLimitBytes: options.memoryLimitBytes,
@@ -21,11 +22,12 @@ public enum LinearizabilityChecker {
 
         // Two rounds: first every key with a small step budget, largest first (most violations show up quickly,
         // and one violation settles the whole history), then the keys that used up their budget, without one.
-        let order = partitions.indices.sorted { partitions[$0].opIDs.count > partitions[$1].opIDs.count }
-        let results = Mutex<[KeyResult?]>([KeyResult?](repeating: nil, count: partitions.count))
+        // Each key's partition is built by the thread that checks it and dropped afterwards (but for violations).
+        let order = plans.indices.sorted { plans[$0].searchedCount > plans[$1].searchedCount }
+        let results = Mutex<[KeyResult?]>([KeyResult?](repeating: nil, count: plans.count))
         let violations = Mutex<[(partition: Int, violation: Violation)]>([])
-        let searched = partitions.reduce(0) { $0 + $1.opIDs.count }
-        options.progress?.start(keys: partitions.count, operations: searched)
+        let searched = plans.reduce(0) { $0 + $1.searchedCount }
+        options.progress?.start(keys: plans.count, operations: searched)
         // Threads cost more than they save on small histories.
         let threads = searched < 1000 ? 1 : options.parallelism
         for budget in [Self.firstRoundSteps, Int.max] {
@@ -39,7 +41,7 @@ public enum LinearizabilityChecker {
                     let p = pending[k]
                     guard
                         let (r, violation) = checkPartition(
-                            partitions[p],
+                            builder.partition(plans[p], of: history),
                             control: control,
                             options: options,
                             budget: budget
@@ -50,7 +52,7 @@ public enum LinearizabilityChecker {
                         violations.withLock { $0.append((p, violation)) }
                     }
                     results.withLock { $0[p] = r }
-                    options.progress?.finished(operations: partitions[p].opIDs.count)
+                    options.progress?.finished(operations: plans[p].searchedCount)
                 }
             }
             let workers = min(threads, pending.count)
@@ -76,7 +78,7 @@ public enum LinearizabilityChecker {
         for (index, v) in violations.withLock({ $0 }) {
             // The prefix and failing op are local indices of the partition searched: the key's, or the conflicting
             // clusters' the fast path found.
-            let p = v.searched ?? partitions[index]
+            let p = v.searched
             keys[index].counterexample = Counterexample(
                 key: p.key,
                 failingOperation: p.opIDs[Int(v.failing)],
@@ -85,7 +87,7 @@ public enum LinearizabilityChecker {
                 prefixStates: p.describeStates(along: v.prefix),
                 initialState: p.describeState(after: []),
                 failingOperationIllegalThere: !p.isLegal(v.failing, after: v.prefix),
-                conflictingOperations: v.searched.map(\.opIDs)
+                conflictingOperations: v.conflicting ? p.opIDs : nil
             )
         }
         return CheckResult(
@@ -100,10 +102,11 @@ public enum LinearizabilityChecker {
     /// Steps each key gets in the first round.
     static let firstRoundSteps = 50_000
 
-    /// A violation: `prefix` and `failing` are local op indices of `searched` (the conflicting clusters the fast
-    /// path found), or of the key's partition when `searched` is nil.
+    /// A violation: `prefix` and `failing` are local op indices of `searched`: the key's partition, or the
+    /// conflicting clusters the fast path found (`conflicting`).
     struct Violation: Sendable {
-        var searched: Partition?
+        var searched: Partition
+        var conflicting: Bool
         var prefix: [Int32]
         var failing: Int32
     }
@@ -156,7 +159,7 @@ public enum LinearizabilityChecker {
                     result.verdict = .notLinearizable
                     result.cacheEntries = entries
                     result.seconds = (clock.now - start).seconds
-                    return (result, Violation(searched: sub, prefix: prefix, failing: failing))
+                    return (result, Violation(searched: sub, conflicting: true, prefix: prefix, failing: failing))
                 }
                 if case .stopped = o { outcome = o }
             }
@@ -166,7 +169,7 @@ public enum LinearizabilityChecker {
             result.linearization = order.map { p.opIDs[Int($0)] }
         case .illegal(let prefix, let failing):
             result.verdict = .notLinearizable
-            violation = Violation(searched: nil, prefix: prefix, failing: failing)
+            violation = Violation(searched: p, conflicting: false, prefix: prefix, failing: failing)
         case .budgetExhausted:
             return nil
         case .stopped(let reason):

@@ -11,33 +11,69 @@ struct PartitionBuilder {
         var reason: String
     }
 
-    func build(_ history: History) throws(HistoryError) -> [Partition] {
+    /// What to check: one plan per partition. Every operation is validated against the model here (all problems
+    /// at once), but the partitions of keys are only built when their turn comes (``partition(_:of:)``): all of a
+    /// long history's partitions at once (encoded operations, positions and value tables) are as large as the
+    /// history itself, while only as many as there are threads are needed at a time.
+    func plan(_ history: History) throws(HistoryError) -> [PartitionPlan] {
         var problems: [HistoryError.Problem] = []
-        var result: [Partition] = []
+        var result: [PartitionPlan] = []
         switch options.model {
         case .multiRegister:
-            result = buildTransactions(history, &problems)
+            result = buildTransactions(history, &problems).map(PartitionPlan.init(built:))
         case .register, .casRegister, .kv, .mutex:
-            result = buildKeyed(history, &problems)
+            result = planKeyed(history, &problems)
         }
         if !problems.isEmpty { throw HistoryError(problems: problems) }
         return result
     }
 
+    /// The partition `plan` stands for (built now for one key of a keyed model).
+    func partition(_ plan: PartitionPlan, of history: History) -> Partition {
+        if let built = plan.built { return built }
+        return buildSingle(history, key: plan.key, ids: plan.allOps)
+    }
+
     // MARK: - register, cas-register, kv, mutex
 
-    private func buildKeyed(_ history: History, _ problems: inout [HistoryError.Problem]) -> [Partition] {
-        // Group operation ids by key, in first-appearance order.
-        var keyOrder: [String?] = []
-        var groups: [String?: [Int]] = [:]
+    private func planKeyed(_ history: History, _ problems: inout [HistoryError.Problem]) -> [PartitionPlan] {
+        // Keys in first-appearance order, told apart by their symbol id (no string hashed per operation).
+        var keyIndex: [UInt32: Int] = [:]
+        var keySymbols: [UInt32] = []
+        var counts: [Int] = []
         for op in history.operations {
-            if groups[op.key] == nil { keyOrder.append(op.key) }
-            groups[op.key, default: []].append(op.id)
+            if let k = keyIndex[op.keySymbol] {
+                counts[k] += 1
+            } else {
+                keyIndex[op.keySymbol] = keySymbols.count
+                keySymbols.append(op.keySymbol)
+                counts.append(1)
+            }
         }
-        if !options.splitByKey && keyOrder.count > 1 {
-            return [buildComposite(history, keyOrder: keyOrder, &problems)]
+        if !options.splitByKey && keySymbols.count > 1 {
+            let keyOrder = keySymbols.map { SymbolTable.name($0) }
+            return [PartitionPlan(built: buildComposite(history, keyOrder: keyOrder, &problems))]
         }
-        return keyOrder.map { key in buildSingle(history, key: key, ids: groups[key]!, &problems) }
+        // Exact capacities: a long history has many keys, and arrays grown by doubling waste up to half.
+        var ids = counts.map { n in
+            var a: [Int] = []
+            a.reserveCapacity(n)
+            return a
+        }
+        var searched = [Int](repeating: 0, count: keySymbols.count)
+        let functions = Functions()
+        for op in history.operations {
+            let k = keyIndex[op.keySymbol]!
+            ids[k].append(op.id)
+            do {
+                if case .skip = try step(op, functions) {} else { searched[k] += 1 }
+            } catch {
+                problems.append(.init(line: op.invokeLine, reason: error.reason))
+            }
+        }
+        return keySymbols.indices.map { k in
+            PartitionPlan(key: SymbolTable.name(keySymbols[k]), allOps: ids[k], searchedCount: searched[k])
+        }
     }
 
     /// A fresh value table, string table and the initial state's id in them.
@@ -56,33 +92,31 @@ struct PartitionBuilder {
         }
     }
 
-    private func buildSingle(
-        _ history: History,
-        key: String?,
-        ids: [Int],
-        _ problems: inout [HistoryError.Problem]
-    ) -> Partition {
+    /// The partition of one key; its operations were validated by ``plan(_:)``.
+    private func buildSingle(_ history: History, key: String?, ids: [Int]) -> Partition {
         var (values, strings, initial) = initialElement()
         var micro: [MicroOp] = []
         var opIDs: [Int] = []
         var invokePos: [Int] = []
         var returnPos: [Int] = []
-        // Exact capacities: a long history has many keys, and arrays grown by doubling waste up to half.
         micro.reserveCapacity(ids.count)
         opIDs.reserveCapacity(ids.count)
         invokePos.reserveCapacity(ids.count)
         returnPos.reserveCapacity(ids.count)
+        let functions = Functions()
         for id in ids {
             let op = history.operations[id]
+            let m: MicroOp?
             do {
-                guard let m = try encode(op, values: &values, strings: &strings) else { continue }
-                micro.append(m)
-                opIDs.append(id)
-                invokePos.append(op.invokeIndex)
-                returnPos.append(op.status == .ok ? op.completeIndex! : -1)
+                m = try encode(op, functions, values: &values, strings: &strings)
             } catch {
-                problems.append(.init(line: op.invokeLine, reason: error.reason))
+                preconditionFailure("operation at line \(op.invokeLine) passed the plan's validation: \(error.reason)")
             }
+            guard let m else { continue }
+            micro.append(m)
+            opIDs.append(id)
+            invokePos.append(op.invokeIndex)
+            returnPos.append(op.status == .ok ? op.completeIndex! : -1)
         }
         let element = ElementModel(kind: options.model, values: values, strings: strings, initialState: initial)
         return Partition(
@@ -108,9 +142,10 @@ struct PartitionBuilder {
         var opIDs: [Int] = []
         var invokePos: [Int] = []
         var returnPos: [Int] = []
+        let functions = Functions()
         for op in history.operations {
             do {
-                guard var m = try encode(op, values: &values, strings: &strings) else { continue }
+                guard var m = try encode(op, functions, values: &values, strings: &strings) else { continue }
                 m.key = keyIndex[op.key]!
                 micro.append(m)
                 opStart.append(Int32(micro.count))
@@ -133,46 +168,91 @@ struct PartitionBuilder {
         )
     }
 
+    /// The symbol ids of the functions the keyed models have, looked up once (an operation's `f` is compared as
+    /// an id, not as a string).
+    private struct Functions {
+        let read = SymbolTable.id("read"), write = SymbolTable.id("write"), cas = SymbolTable.id("cas")
+        let get = SymbolTable.id("get"), put = SymbolTable.id("put"), append = SymbolTable.id("append")
+        let acquire = SymbolTable.id("acquire"), release = SymbolTable.id("release")
+    }
+
+    /// What an operation does for the model, before its values are interned.
+    private enum Step {
+        /// Left out of the search: failed, or a read whose result is unknown.
+        case skip
+        case read(HistoryValue)
+        case write(HistoryValue)
+        case append(HistoryValue)
+        case cas(HistoryValue, HistoryValue)
+        case acquire
+        case release
+    }
+
+    /// The step of `op` under the model.
+    /// - Throws: `Invalid` when the model has no such operation or the value has the wrong shape.
+    private func step(_ op: Operation, _ fn: Functions) throws(Invalid) -> Step {
+        if op.status == .fail { return .skip }
+        let model = options.model
+        let f = op.fSymbol
+        switch model {
+        case .register, .casRegister, .kv:
+            let isRead = model == .kv ? f == fn.get : f == fn.read
+            let isWrite = model == .kv ? f == fn.put : f == fn.write
+            if isRead {
+                if op.isUncertain { return .skip }
+                let v = op.value
+                if v == .null && options.nilReadIsUnknown { return .skip }
+                if model == .kv, case .list = v { throw Invalid(reason: "get returned a list; kv values are strings") }
+                return .read(v)
+            }
+            let v = op.value
+            if isWrite {
+                if model == .kv, case .list = v { throw Invalid(reason: "put of a list; kv values are strings") }
+                return .write(v)
+            }
+            if model == .kv && f == fn.append {
+                if case .list = v { throw Invalid(reason: "append of a list; kv values are strings") }
+                return .append(v)
+            }
+            if model == .casRegister && f == fn.cas {
+                guard case .list(let pair) = op.invokeValue == .null ? v : op.invokeValue, pair.count == 2 else {
+                    throw Invalid(reason: "cas needs the value [expected new], got \(op.invokeValue)")
+                }
+                return .cas(pair[0], pair[1])
+            }
+        case .mutex:
+            if f == fn.acquire { return .acquire }
+            if f == fn.release { return .release }
+        case .multiRegister:
+            break
+        }
+        let owner = ModelKind.allCases.first { $0 != model && PartitionBuilder.functions(of: $0).contains(op.f) }
+        throw Invalid(
+            reason: "\(op.f) is not an operation of the \(model.rawValue) model (it has: "
+                + PartitionBuilder.functions(of: model) + ")"
+                + (owner.map { "; \(op.f) belongs to \($0.rawValue): use --model \($0.rawValue)" } ?? "")
+        )
+    }
+
     /// The micro-operation of `op`, or nil when the search can skip it.
     private func encode(
         _ op: Operation,
+        _ fn: Functions,
         values: inout ValueTable,
         strings: inout StringStates
     ) throws(Invalid) -> MicroOp? {
-        if op.status == .fail { return nil }
-        let model = options.model
-        let v = op.value
+        let kv = options.model == .kv
         func valueID(_ x: HistoryValue) -> Int32 {
-            model == .kv ? strings.node(ElementModel.string(x)) : values.id(x)
+            kv ? strings.node(ElementModel.string(x)) : values.id(x)
         }
-        switch (model, op.f) {
-        case (.register, "read"), (.casRegister, "read"), (.kv, "get"):
-            if op.isUncertain { return nil }
-            if v == .null && options.nilReadIsUnknown { return nil }
-            if model == .kv, case .list = v { throw Invalid(reason: "get returned a list; kv values are strings") }
-            return MicroOp(.read, a: valueID(v))
-        case (.register, "write"), (.casRegister, "write"), (.kv, "put"):
-            if model == .kv, case .list = v { throw Invalid(reason: "put of a list; kv values are strings") }
-            return MicroOp(.write, a: valueID(v))
-        case (.kv, "append"):
-            if case .list = v { throw Invalid(reason: "append of a list; kv values are strings") }
-            return MicroOp(.append, a: strings.pieceID(ElementModel.string(v)))
-        case (.casRegister, "cas"):
-            guard case .list(let pair) = op.invokeValue == .null ? v : op.invokeValue, pair.count == 2 else {
-                throw Invalid(reason: "cas needs the value [expected new], got \(op.invokeValue)")
-            }
-            return MicroOp(.cas, a: valueID(pair[0]), b: valueID(pair[1]))
-        case (.mutex, "acquire"):
-            return MicroOp(.acquire)
-        case (.mutex, "release"):
-            return MicroOp(.release)
-        default:
-            let owner = ModelKind.allCases.first { $0 != model && PartitionBuilder.functions(of: $0).contains(op.f) }
-            throw Invalid(
-                reason: "\(op.f) is not an operation of the \(model.rawValue) model (it has: "
-                    + PartitionBuilder.functions(of: model) + ")"
-                    + (owner.map { "; \(op.f) belongs to \($0.rawValue): use --model \($0.rawValue)" } ?? "")
-            )
+        switch try step(op, fn) {
+        case .skip: return nil
+        case .read(let v): return MicroOp(.read, a: valueID(v))
+        case .write(let v): return MicroOp(.write, a: valueID(v))
+        case .append(let v): return MicroOp(.append, a: strings.pieceID(ElementModel.string(v)))
+        case .cas(let a, let b): return MicroOp(.cas, a: valueID(a), b: valueID(b))
+        case .acquire: return MicroOp(.acquire)
+        case .release: return MicroOp(.release)
         }
     }
 

@@ -15,22 +15,61 @@ public enum HistoryParser {
     /// Reads and parses the file at `path`.
     /// JSONL is read and parsed a chunk of lines at a time (the file is never held whole); other formats whole.
     public static func parse(contentsOf path: String, format: HistoryFormat) throws -> ParsedHistory {
-        if let streamed = try parseJSONLStreaming(path, format: format) { return streamed }
+        var events: [HistoryEvent] = []
+        let streamed = try streamJSONL(path, format: format) { fileSize in
+            events.reserveCapacity(2 * fileSize / 80)
+        } each: {
+            events.append($0)
+        }
+        if streamed { return ParsedHistory(events: events, format: .jsonl, suggestedModel: nil) }
         let bytes = try readFile(path)
         return try parse(bytes: bytes, format: format, fileName: path)
     }
 
-    /// Reads `path` in 1 MiB chunks and parses the whole lines of each as JSONL; nil (nothing consumed that
-    /// matters) when the format is neither `.jsonl` nor `.auto` detected as JSONL from the first chunk.
-    static func parseJSONLStreaming(_ path: String, format: HistoryFormat) throws(HistoryParseErrors) -> ParsedHistory? {
-        guard format == .jsonl || format == .auto else { return nil }
+    /// Reads the file at `path` and pairs its events into a ``History``, for checking it.
+    ///
+    /// JSONL events are paired as they are read, a chunk of lines at a time, so neither the file nor its events
+    /// are ever held whole: the operations are all that stays (a JSONL file whose times all exist but go
+    /// backwards somewhere is read a second time, as events, to be ordered by time first). Other formats are
+    /// parsed whole, then paired.
+    /// - Throws: ``HistoryParseErrors`` for malformed input (every bad line), else ``HistoryError`` for events
+    ///   that cannot be paired.
+    public static func loadHistory(contentsOf path: String, format: HistoryFormat) throws -> LoadedHistory {
+        var builder = HistoryBuilder()
+        let streamed = try streamJSONL(path, format: format) { fileSize in
+            builder = HistoryBuilder(expectedEvents: fileSize / 40)
+        } each: {
+            builder.add($0)
+        }
+        if streamed && !builder.needsTimeOrdering {
+            return LoadedHistory(history: try builder.build(), format: .jsonl, suggestedModel: nil)
+        }
+        builder = HistoryBuilder()  // frees its operations before the second reading
+        let parsed = try parse(contentsOf: path, format: format)
+        return LoadedHistory(
+            history: try History(events: parsed.events),
+            format: parsed.format,
+            suggestedModel: parsed.suggestedModel
+        )
+    }
+
+    /// Reads `path` in 1 MiB chunks and parses the whole lines of each as JSONL, handing every event to `each`
+    /// in file order (`start` gets the file's size first, to reserve space). False (nothing handed over) when
+    /// the format is neither `.jsonl` nor `.auto` detected as JSONL from the first chunk.
+    /// - Throws: ``HistoryParseErrors`` after the whole file when any line is malformed.
+    static func streamJSONL(
+        _ path: String,
+        format: HistoryFormat,
+        start: (_ fileSize: Int) -> Void,
+        each: (HistoryEvent) -> Void
+    ) throws(HistoryParseErrors) -> Bool {
+        guard format == .jsonl || format == .auto else { return false }
         let fd = try openFile(path)
         defer { close(fd) }
         let chunkSize = 1 << 20
         var buffer = [UInt8](repeating: 0, count: chunkSize)
         var filled = 0  // bytes in `buffer`: the carried partial line, then the new chunk
         var line = 1
-        var events: [HistoryEvent] = []
         var errors = ParseErrorCollector(file: path)
         var first = true
         while true {
@@ -46,9 +85,9 @@ public enum HistoryParser {
                 first = false
                 if format == .auto {
                     let detected = buffer.withUnsafeBufferPointer { detect(UnsafeBufferPointer(rebasing: $0[0..<filled])) }
-                    if detected != .jsonl { return nil }
+                    if detected != .jsonl { return false }
                 }
-                events.reserveCapacity(2 * Int(max(fileSize(fd), 0)) / 80)
+                start(max(fileSize(fd), 0))
             }
             // Parse up to the last newline (everything at the end); keep the partial line for the next chunk.
             var cut = filled
@@ -58,7 +97,7 @@ public enum HistoryParser {
             }
             buffer.withUnsafeBufferPointer { b in
                 let lines = UnsafeBufferPointer(rebasing: b[0..<cut])
-                JSONLHistoryParser.parse(lines, firstLine: line, into: &events, errors: &errors)
+                JSONLHistoryParser.parse(lines, firstLine: line, errors: &errors, each: each)
                 for byte in lines where byte == ByteText.newline { line += 1 }
             }
             if atEnd { break }
@@ -68,7 +107,7 @@ public enum HistoryParser {
             filled -= cut
         }
         try errors.throwIfAny()
-        return ParsedHistory(events: events, format: .jsonl, suggestedModel: nil)
+        return true
     }
 
     private static func failure(_ path: String, _ what: String) -> HistoryParseErrors {

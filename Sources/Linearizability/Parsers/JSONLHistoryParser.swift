@@ -12,26 +12,24 @@
 enum JSONLHistoryParser {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, errors: inout ParseErrorCollector) -> [HistoryEvent] {
         var events: [HistoryEvent] = []
-        parse(bytes, firstLine: 1, into: &events, errors: &errors)
+        parse(bytes, firstLine: 1, errors: &errors) { events.append($0) }
         return events
     }
 
     /// Parses the lines of `bytes` (numbered from `firstLine`; a byte-order mark is skipped only on line 1),
-    /// appending to `events`: for reading a file a chunk of whole lines at a time.
+    /// handing each event to `each` as it is read: for reading a file a chunk of whole lines at a time.
     static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>,
         firstLine: Int,
-        into events: inout [HistoryEvent],
-        errors: inout ParseErrorCollector
+        errors: inout ParseErrorCollector,
+        each: (HistoryEvent) -> Void
     ) {
         ByteText.forEachLine(bytes, firstLine: firstLine) { line, start, end in
             var reader = JSONReader(bytes: bytes, start: start, end: end)
             reader.skipWhitespace()
             if reader.atEnd { return }
             do throws(SyntaxError) {
-                if let event = try parseLine(&reader, line: line) {
-                    events.append(event)
-                }
+                if let event = try parseLine(&reader, line: line) { each(event) }
             } catch {
                 errors.add(line: line, error.reason)
             }
