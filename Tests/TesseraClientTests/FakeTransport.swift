@@ -30,6 +30,9 @@ final class FakeTransport: ClientTransport {
     private let clock = Atomic<UInt64>(1)
     /// Write id -> version given, for IDEMPOTENT_WRITE.
     private let idempotentWrites = Mutex<[UInt64: Version]>([:])
+    /// The next this many data requests are carried out, then their connection drops before the answer (the
+    /// node applied the write, the client never heard).
+    let applyThenDrop = Mutex<Int>(0)
     /// An error every data request gets instead of its answer, when set.
     let forcedError = Mutex<TesseraError?>(nil)
 
@@ -144,7 +147,17 @@ final class FakeConnection: ClientConnection {
             throw .connectionLost("connection reset by peer")
         case .up:
             transport.record(request, at: address)
-            return transport.handle(request, at: address)
+            let response = transport.handle(request, at: address)
+            let drop = transport.applyThenDrop.withLock { count -> Bool in
+                guard count > 0, request.isWrite else { return false }
+                count -= 1
+                return true
+            }
+            if drop {
+                active.store(false, ordering: .relaxed)
+                throw .connectionLost("connection reset after the node applied the write")
+            }
+            return response
         case .dropAfterSend:
             transport.record(request, at: address)
             active.store(false, ordering: .relaxed)

@@ -78,9 +78,11 @@ public enum JepsenRun {
             defaultTimeout: configuration.operationTimeout,
             connectionsPerNode: 2
         )
-        // A write resent after a lost connection would get a new version: until retries are idempotent the
-        // harness records such a write as info instead of letting the client send it twice.
-        options.retryWritesAfterConnectionLoss = false
+        // Writes carry a write id (IDEMPOTENT_WRITE): a write whose connection closed is resent to the same node,
+        // which gives it the first attempt's version, so the resend is the same write, not a second one, and the
+        // history records it as the one operation it is. If that node is gone or forgot the id, it is `info`.
+        options.idempotentWrites = true
+        options.retryWritesAfterConnectionLoss = true
         options.defaultQuorum = configuration.mode.quorumMode
         options.downNodeBackoff = .milliseconds(200)
         options.connectTimeout = .milliseconds(500)
