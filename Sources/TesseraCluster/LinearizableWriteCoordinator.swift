@@ -3,7 +3,8 @@ public import TesseraCore
 /// A LINEARIZABLE write (ABD, Attiya, Bar-Noy and Dolev 1995) as a pure state machine, in two phases:
 ///
 /// 1. *Version phase*: a strict majority read of the key from its home replicas (a `ReadCoordinator` at
-///    R = majority, every live home replica asked, no repair). Fewer than a majority alive fails fast with
+///    R = majority, no repair; with `fanOut: .speculative` only a majority is asked first, the coordinator itself
+///    first, and the others are spares, as for a QUORUM read). Fewer than a majority alive fails fast with
 ///    `unavailable`, nothing sent.
 /// 2. *Write phase*: on the majority's answers the version is `issueVersion(highest seen)`, which the shell
 ///    passes from `NodeCoordinator.issueVersion(above:wallMillis:)`: strictly above every version the majority
@@ -49,6 +50,8 @@ public struct LinearizableWriteCoordinator: Sendable {
     ///   - createdMillis: wall-clock milliseconds for hints.
     ///   - version: the version of an earlier attempt of this write (a resend): skip the version phase.
     ///   - writeID: the client's write id, if the write has one.
+    ///   - fanOut: which replicas the version phase asks first (`.all`: every live home replica).
+    ///   - preferred: the replica asked first with a speculative fan-out (the coordinator itself).
     public init(
         key: [UInt8],
         value: [UInt8]?,
@@ -57,7 +60,9 @@ public struct LinearizableWriteCoordinator: Sendable {
         deadline: UInt64? = nil,
         createdMillis: UInt64 = 0,
         version: Version? = nil,
-        writeID: UInt64? = nil
+        writeID: UInt64? = nil,
+        fanOut: ReadFanOut = .all,
+        preferred: NodeID? = nil
     ) {
         self.key = key
         self.resentVersion = version
@@ -75,8 +80,8 @@ public struct LinearizableWriteCoordinator: Sendable {
             required: replicas.count / 2 + 1,
             blockingRepair: false,
             level: .linearizable,
-            fanOut: .all,
-            preferred: nil,
+            fanOut: fanOut,
+            preferred: preferred,
             deadline: deadline
         )
     }

@@ -178,7 +178,9 @@ public struct NodeCoordinator: Sendable {
             deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis),
             createdMillis: wallMillis,
             version: known,
-            writeID: idempotency?.id
+            writeID: idempotency?.id,
+            fanOut: settings.readFanOut,
+            preferred: selfID
         )
     }
 

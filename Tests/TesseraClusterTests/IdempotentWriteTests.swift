@@ -159,12 +159,13 @@ import Testing
             idempotency: IdempotentWrite(id: id)
         )
         #expect(first.writeID == id)
-        _ = first.start(now: 0)
+        let asked = first.start(now: 0).compactMap { if case .read(let node) = $0 { return node } else { return nil } }
+        #expect(asked.count == 2, "a majority first (the node's speculative fan-out)")
         let issue: (Version?) -> Version = {
             coordinator.issueVersion(above: $0, wallMillis: Self.wall, remembering: id, key: [7])
         }
-        _ = first.onReadResponse(from: n1, cell: nil, issueVersion: issue)
-        let phase2 = first.onReadResponse(from: n2, cell: nil, issueVersion: issue)
+        _ = first.onReadResponse(from: asked[0], cell: nil, issueVersion: issue)
+        let phase2 = first.onReadResponse(from: asked[1], cell: nil, issueVersion: issue)
         let firstCell = try #require(first.cell)
         // The write reached one replica only, then the coordinator's answer was lost.
         #expect(replicas.apply(firstCell, on: [linearizableSends(phase2)[0]]) == 1)
