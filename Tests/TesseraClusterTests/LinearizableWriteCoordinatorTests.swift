@@ -159,7 +159,7 @@ import Testing
     }
 
     @Test func aLinearizableReadIsAMajorityReadThatWritesTheNewestValueBackBeforeAnswering() throws {
-        var coordinator = node()
+        var coordinator = node(fanOut: .nodeDefault)
         var r = try coordinator.beginRead(key: [1], level: .linearizable, timeoutMillis: 100, alive: [n1, n2, n3], now: 0)
         #expect(r.required == 2)
         let asked = r.start(now: 0).compactMap { if case .send(let node) = $0 { return node } else { return nil } }
