@@ -25,12 +25,6 @@ enum ClientRequest: Sendable {
         }
     }
 
-    /// True for a write with a write id: resending it cannot apply it twice.
-    var isIdempotent: Bool {
-        if case .idempotentWrite = self { return true }
-        return false
-    }
-
     /// A short name for error messages.
     var name: String {
         switch self {
