@@ -5,6 +5,11 @@ enum ClientRequest: Sendable {
     case get(key: [UInt8], consistency: ConsistencyLevel, timeout: Duration)
     case put(key: [UInt8], value: [UInt8], consistency: ConsistencyLevel, timeout: Duration, quorum: QuorumMode = .strict)
     case delete(key: [UInt8], consistency: ConsistencyLevel, timeout: Duration, quorum: QuorumMode = .strict)
+    /// A put (`value` non-nil) or delete with a write id (IDEMPOTENT_WRITE): every attempt gets the same version.
+    case idempotentWrite(
+        key: [UInt8], value: [UInt8]?, consistency: ConsistencyLevel, timeout: Duration, quorum: QuorumMode,
+        writeID: UInt64, resend: Bool, version: Version?
+    )
     case ring
     case status
     case ping
@@ -15,7 +20,7 @@ enum ClientRequest: Sendable {
     /// (a timeout), and retried after a lost connection only if the options allow it.
     var isWrite: Bool {
         switch self {
-        case .put, .delete: return true
+        case .put, .delete, .idempotentWrite: return true
         case .get, .ring, .status, .ping, .hotKeys: return false
         }
     }
@@ -26,6 +31,7 @@ enum ClientRequest: Sendable {
         case .get: return "get"
         case .put: return "put"
         case .delete: return "delete"
+        case .idempotentWrite(_, let value, _, _, _, _, _, _): return value == nil ? "delete" : "put"
         case .ring: return "ring"
         case .status: return "status"
         case .ping: return "ping"

@@ -21,12 +21,19 @@ extension TesseraClient {
         /// After an `overloaded` answer the client waits this long (doubling with each further one in the same
         /// call, up to 64 times) before trying the next node.
         public var overloadBackoff: Duration = .milliseconds(5)
-        /// Whether a put or delete whose connection closed after it was sent is sent again to another node.
+        /// Whether a put or delete whose connection closed after it was sent is sent again.
         ///
-        /// The first attempt may have been applied. Sending it again applies the same value with a newer
-        /// version, which is harmless unless another client wrote the same key in between. When false, such a
-        /// write fails with an indeterminate error (`isIndeterminate`), as a timed-out write always does.
+        /// With `idempotentWrites` (the default) the resend goes to the node that got the first attempt, with
+        /// the same write id, and that node gives it the same version: applied at most once. If the node
+        /// cannot be reached or no longer knows the write (it restarted), the call fails with an indeterminate
+        /// error instead. Without `idempotentWrites` the write goes to another node and gets a newer version
+        /// (a second write of the same value). When false, such a write fails with an indeterminate error
+        /// (`isIndeterminate`), as a timed-out write always does.
         public var retryWritesAfterConnectionLoss: Bool = true
+        /// Whether puts and deletes carry a write id (IDEMPOTENT_WRITE), so that a resend, automatic or with a
+        /// `WriteToken`, reuses the first attempt's version. Needs nodes that know IDEMPOTENT_WRITE (opcode 0x1C);
+        /// false sends plain PUT and DELETE. A call given a `WriteToken` always sends one.
+        public var idempotentWrites: Bool = true
 
         public init(
             defaultConsistency: ConsistencyLevel = .quorum,

@@ -93,19 +93,24 @@ public final class TesseraClient: Sendable {
     /// Stores `value` under `key` and returns the version the coordinator gave the write.
     ///
     /// On `TesseraError.timeout` (and any error whose `isIndeterminate` is true) the write may or may not have
-    /// been applied: read the key to find out.
+    /// been applied: read the key to find out, or call `put` again with the same `token` (a `WriteToken`), which
+    /// resends it with the first attempt's version, so it is applied at most once.
     @discardableResult
     public func put(
         _ key: [UInt8],
         _ value: [UInt8],
         consistency: ConsistencyLevel? = nil,
         timeout: Duration? = nil,
-        quorum: QuorumMode? = nil
+        quorum: QuorumMode? = nil,
+        token: WriteToken? = nil
     ) async throws(TesseraError) -> Version {
         try Limits.checkKey(key.count)
         try Limits.checkValue(value.count)
         let level = consistency ?? options.defaultConsistency
         let mode = quorum ?? options.defaultQuorum
+        if let token = token ?? (options.idempotentWrites ? WriteToken() : nil) {
+            return try await idempotentWrite(key: key, value: value, level: level, mode: mode, timeout: timeout, token: token)
+        }
         let response = try await perform(key: key, timeout: timeout, level: level) { serverTimeout in
             .put(key: key, value: value, consistency: level, timeout: serverTimeout, quorum: mode)
         }
@@ -120,23 +125,30 @@ public final class TesseraClient: Sendable {
         _ value: String,
         consistency: ConsistencyLevel? = nil,
         timeout: Duration? = nil,
-        quorum: QuorumMode? = nil
+        quorum: QuorumMode? = nil,
+        token: WriteToken? = nil
     ) async throws(TesseraError) -> Version {
-        try await put(Array(key.utf8), Array(value.utf8), consistency: consistency, timeout: timeout, quorum: quorum)
+        try await put(
+            Array(key.utf8), Array(value.utf8), consistency: consistency, timeout: timeout, quorum: quorum, token: token
+        )
     }
 
     /// Deletes `key` (writes a tombstone) and returns the version of the delete. Deleting a missing key
-    /// succeeds. Timeouts are indeterminate, as for `put`.
+    /// succeeds. Timeouts are indeterminate, as for `put`; a `token` makes a retry idempotent, as for `put`.
     @discardableResult
     public func delete(
         _ key: [UInt8],
         consistency: ConsistencyLevel? = nil,
         timeout: Duration? = nil,
-        quorum: QuorumMode? = nil
+        quorum: QuorumMode? = nil,
+        token: WriteToken? = nil
     ) async throws(TesseraError) -> Version {
         try Limits.checkKey(key.count)
         let level = consistency ?? options.defaultConsistency
         let mode = quorum ?? options.defaultQuorum
+        if let token = token ?? (options.idempotentWrites ? WriteToken() : nil) {
+            return try await idempotentWrite(key: key, value: nil, level: level, mode: mode, timeout: timeout, token: token)
+        }
         let response = try await perform(key: key, timeout: timeout, level: level) { serverTimeout in
             .delete(key: key, consistency: level, timeout: serverTimeout, quorum: mode)
         }
@@ -242,10 +254,11 @@ public final class TesseraClient: Sendable {
     // MARK: Routing and fail-over
 
     /// Routes a keyed request: makes sure the ring is known, checks the level, then tries candidates.
-    private func perform(
+    func perform(
         key: [UInt8],
         timeout: Duration?,
         level: ConsistencyLevel,
+        token: WriteToken? = nil,
         makeRequest: (Duration) -> ClientRequest
     ) async throws(TesseraError) -> ClientResponse {
         let timeout = timeout ?? options.defaultTimeout
@@ -266,6 +279,7 @@ public final class TesseraClient: Sendable {
             deadline: deadline,
             timeout: timeout,
             routing: routing,
+            token: token,
             makeRequest: makeRequest
         )
     }
@@ -277,6 +291,7 @@ public final class TesseraClient: Sendable {
         deadline: ContinuousClock.Instant,
         timeout: Duration,
         routing: RoutingTable,
+        token: WriteToken? = nil,
         makeRequest: (Duration) -> ClientRequest
     ) async throws(TesseraError) -> ClientResponse {
         let now = ContinuousClock.now
@@ -298,6 +313,7 @@ public final class TesseraClient: Sendable {
                 deadline: deadline,
                 timeout: timeout,
                 failures: &failures,
+                token: token,
                 makeRequest: makeRequest
             ) {
                 return response
@@ -310,6 +326,7 @@ public final class TesseraClient: Sendable {
                 deadline: deadline,
                 timeout: timeout,
                 failures: &failures,
+                token: token,
                 makeRequest: makeRequest
             ) {
                 return response
@@ -331,6 +348,7 @@ public final class TesseraClient: Sendable {
         deadline: ContinuousClock.Instant,
         timeout: Duration,
         failures: inout [String],
+        token: WriteToken? = nil,
         makeRequest: (Duration) -> ClientRequest
     ) async throws(TesseraError) -> ClientResponse? {
         let remaining = deadline - ContinuousClock.now
@@ -350,6 +368,7 @@ public final class TesseraClient: Sendable {
                 if pause > .zero { try? await Task.sleep(for: pause) }
                 return nil
             }
+            if let token { Self.note(response, of: token, from: target) }
             return response
         } catch {
             switch error {
@@ -357,6 +376,11 @@ public final class TesseraClient: Sendable {
                 failures.append("\(target): \(reason)")
                 return nil
             case .lost(let reason):
+                token?.noteSent(to: target.address)
+                if let token, options.retryWritesAfterConnectionLoss {
+                    // The same write id to the same node: it gives the resend the first attempt's version.
+                    return try await resend(token, to: target, deadline: deadline, timeout: timeout, lost: reason, makeRequest: makeRequest)
+                }
                 if request.isWrite && !options.retryWritesAfterConnectionLoss {
                     throw TesseraError(
                         .internalError,
@@ -367,19 +391,20 @@ public final class TesseraClient: Sendable {
                 failures.append("\(target): \(reason)")
                 return nil
             case .deadline:
+                token?.noteSent(to: target.address)
                 throw Self.timeoutError(request, target: target, timeout: timeout)
             }
         }
     }
 
-    private enum AttemptFailure: Error {
+    enum AttemptFailure: Error {
         case notSent(String)
         case lost(String)
         case deadline
     }
 
     /// One request to one node, with the bookkeeping that follows (mark down, refresh the ring).
-    private func attempt(
+    func attempt(
         _ request: ClientRequest,
         on target: RoutingTable.Target,
         deadline: ContinuousClock.Instant

@@ -151,6 +151,11 @@ final class WireClientConnection: ClientConnection {
             return .put(key: key, value: value, consistency: consistency, timeoutMillis: millis(timeout), quorum: quorum)
         case .delete(let key, let consistency, let timeout, let quorum):
             return .delete(key: key, consistency: consistency, timeoutMillis: millis(timeout), quorum: quorum)
+        case .idempotentWrite(let key, let value, let consistency, let timeout, let quorum, let id, let resend, let version):
+            return .idempotentWrite(
+                key: key, value: value, consistency: consistency, timeoutMillis: millis(timeout), quorum: quorum,
+                writeID: id, resend: resend, version: version
+            )
         case .ring: return .ring
         case .status: return .status
         case .ping: return .ping
@@ -218,7 +223,7 @@ final class WireClientConnection: ClientConnection {
             return .hotKeys(hot)
         case .error(let error):
             return .error(error)
-        case .hotKeys, .get, .put, .delete, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult,
+        case .hotKeys, .get, .put, .delete, .idempotentWrite, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult,
             .replicaHintedWrite, .replicaHintedAck, .healing,
             .peerHello, .peerChallenge, .peerAuth, .peerWelcome:
             return .error(TesseraError(.protocolError, "unexpected \(reply.opcode) reply to \(request.name)"))

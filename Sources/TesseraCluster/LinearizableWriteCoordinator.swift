@@ -3,13 +3,20 @@ public import TesseraCore
 /// A LINEARIZABLE write (ABD, Attiya, Bar-Noy and Dolev 1995) as a pure state machine, in two phases:
 ///
 /// 1. *Version phase*: a strict majority read of the key from its home replicas (a `ReadCoordinator` at
-///    R = majority, every live home replica asked, no repair). Fewer than a majority alive fails fast with
+///    R = majority, no repair; with `fanOut: .speculative` only a majority is asked first, the coordinator itself
+///    first, and the others are spares, as for a QUORUM read). Fewer than a majority alive fails fast with
 ///    `unavailable`, nothing sent.
 /// 2. *Write phase*: on the majority's answers the version is `issueVersion(highest seen)`, which the shell
 ///    passes from `NodeCoordinator.issueVersion(above:wallMillis:)`: strictly above every version the majority
 ///    returned and above the coordinator's own clock, so the order of writes is the order the quorums saw,
 ///    not the coordinators' wall clocks. Then the cell is written as a strict majority write (a
 ///    `WriteCoordinator`: hints for replicas that do not acknowledge, as in strict mode).
+///
+/// A resend of an idempotent write whose version is known (`version` at init, from the client or the
+/// coordinator's `WriteVersionMemory`) skips the version phase: `start` goes straight to the write phase with that
+/// version. That is safe because the version was chosen by a version phase inside the same operation (its first
+/// attempt), so it is still above every write that completed before the operation began; replicas that already
+/// hold it apply nothing new.
 ///
 /// A failure in the version phase is determinate (nothing was written) except a timeout, which keeps its code.
 /// Invariants: at most one terminal effect (inside `.write`); answers from the wrong phase change nothing.
@@ -23,6 +30,11 @@ public struct LinearizableWriteCoordinator: Sendable {
     public let required: Int
     /// The key's home replicas.
     public let replicas: [NodeID]
+    /// The client's write id (an idempotent write), for the shell to pass to
+    /// `NodeCoordinator.issueVersion(above:wallMillis:remembering:key:)`; nil for a plain write.
+    public let writeID: UInt64?
+    /// The version given at init (a resend): no version phase.
+    public let resentVersion: Version?
 
     private let alive: Set<NodeID>
     private let deadline: UInt64?
@@ -36,15 +48,25 @@ public struct LinearizableWriteCoordinator: Sendable {
     ///   - alive: nodes the failure detector considers up.
     ///   - deadline: monotonic nanoseconds after which `onTick` fails the write with `timeout` (both phases).
     ///   - createdMillis: wall-clock milliseconds for hints.
+    ///   - version: the version of an earlier attempt of this write (a resend): skip the version phase.
+    ///   - writeID: the client's write id, if the write has one.
+    ///   - fanOut: which replicas the version phase asks first (`.all`: every live home replica).
+    ///   - preferred: the replica asked first with a speculative fan-out (the coordinator itself).
     public init(
         key: [UInt8],
         value: [UInt8]?,
         replicas: [NodeID],
         alive: Set<NodeID>,
         deadline: UInt64? = nil,
-        createdMillis: UInt64 = 0
+        createdMillis: UInt64 = 0,
+        version: Version? = nil,
+        writeID: UInt64? = nil,
+        fanOut: ReadFanOut = .all,
+        preferred: NodeID? = nil
     ) {
         self.key = key
+        self.resentVersion = version
+        self.writeID = writeID
         self.value = value
         self.replicas = replicas
         self.required = replicas.count / 2 + 1
@@ -58,8 +80,8 @@ public struct LinearizableWriteCoordinator: Sendable {
             required: replicas.count / 2 + 1,
             blockingRepair: false,
             level: .linearizable,
-            fanOut: .all,
-            preferred: nil,
+            fanOut: fanOut,
+            preferred: preferred,
             deadline: deadline
         )
     }
@@ -75,7 +97,11 @@ public struct LinearizableWriteCoordinator: Sendable {
 
     /// Starts the version phase (or fails fast with `unavailable`). Calling it twice returns no effects.
     public mutating func start(now: UInt64) -> [LinearizableWriteEffect] {
-        map(versionPhase.start(now: now), issueVersion: Self.noVersionSource)
+        if let resentVersion {
+            guard writePhase == nil else { return [] }
+            return beginWritePhase(version: resentVersion)
+        }
+        return map(versionPhase.start(now: now), issueVersion: Self.noVersionSource)
     }
 
     /// A replica's answer to the version-phase read. `issueVersion` is called once, when the majority is in,
@@ -134,6 +160,24 @@ public struct LinearizableWriteCoordinator: Sendable {
         preconditionFailure("the version phase completed without a version source")
     }
 
+    /// Starts the strict majority write of the cell with `version`.
+    private mutating func beginWritePhase(version: Version) -> [LinearizableWriteEffect] {
+        var write = WriteCoordinator(
+            key: key,
+            cell: Cell(version: version, value: value),
+            replicas: replicas,
+            alive: alive,
+            required: required,
+            level: .linearizable,
+            deadline: deadline,
+            mode: .strict,
+            createdMillis: createdMillis
+        )
+        let started = write.start()
+        writePhase = write
+        return started.map { .write($0) }
+    }
+
     private mutating func map(_ effects: [ReadEffect], issueVersion: (Version?) -> Version) -> [LinearizableWriteEffect] {
         guard !failedEarly, writePhase == nil else { return [] }
         var out: [LinearizableWriteEffect] = []
@@ -146,20 +190,7 @@ public struct LinearizableWriteCoordinator: Sendable {
             case .succeed(let highest, _):
                 let version = issueVersion(highest?.version)
                 precondition(highest.map { version > $0.version } ?? true, "issued version not above the highest seen")
-                var write = WriteCoordinator(
-                    key: key,
-                    cell: Cell(version: version, value: value),
-                    replicas: replicas,
-                    alive: alive,
-                    required: required,
-                    level: .linearizable,
-                    deadline: deadline,
-                    mode: .strict,
-                    createdMillis: createdMillis
-                )
-                let started = write.start()
-                writePhase = write
-                return out + started.map { .write($0) }
+                return out + beginWritePhase(version: version)
             case .fail(let error):
                 failedEarly = true
                 let message = "LINEARIZABLE write, version phase (nothing was written): \(error.message)"

@@ -23,6 +23,8 @@ public struct NodeCoordinator: Sendable {
     /// Replica reads outstanding and recent latency per replica (`settings.loadAwareReads`); the shell reports
     /// sends and answers (`NodeCoordinator+ReadRanking.swift`).
     public internal(set) var readRanking = ReplicaLoadRanking()
+    /// The versions given to recent idempotent writes, by client write id (`NodeCoordinator+Idempotency.swift`).
+    public internal(set) var writeVersions = WriteVersionMemory(capacity: NodeCoordinator.writeVersionMemoryCapacity)
 
     public init(selfID: NodeID, ring: Ring, settings: CoordinatorSettings) {
         self.selfID = selfID
@@ -90,13 +92,21 @@ public struct NodeCoordinator: Sendable {
         alive: Set<NodeID>,
         now: UInt64,
         wallMillis: UInt64,
-        quorum: QuorumMode = .strict
+        quorum: QuorumMode = .strict,
+        idempotency: IdempotentWrite? = nil
     ) throws(TesseraError) -> WriteCoordinator {
         guard level != .linearizable else {
             throw TesseraError(.internalError, "a LINEARIZABLE write must be begun with beginLinearizableWrite")
         }
         let required = try admit(key: key, value: value, level: level)
-        let version = Version(timestamp: clock.now(physicalMillis: wallMillis), node: selfID.tag)
+        let version: Version
+        if let idempotency {
+            version = try resolveVersion(idempotency, key: key, wallMillis: wallMillis)
+                ?? Version(timestamp: clock.now(physicalMillis: wallMillis), node: selfID.tag)
+            writeVersions.remember(idempotency.id, key: key, version: version)
+        } else {
+            version = Version(timestamp: clock.now(physicalMillis: wallMillis), node: selfID.tag)
+        }
         inFlight += 1
         let replicas: [NodeID]
         var fallbacks: [NodeID] = []
@@ -139,8 +149,9 @@ public struct NodeCoordinator: Sendable {
     }
 
     /// Admits a LINEARIZABLE put (`value` non-nil) or delete and returns the two-phase coordinator to drive (call
-    /// its `start(now:)`, and pass `issueVersion(above:wallMillis:)` to its `onReadResponse`); a sloppy request is
-    /// refused with `invalidRequest`.
+    /// its `start(now:)`, and pass `issueVersion(above:wallMillis:remembering:)` to its `onReadResponse`); a sloppy
+    /// request is refused with `invalidRequest`. A resend of an idempotent write whose version is known (from the
+    /// client or `writeVersions`) skips the version phase and writes that version again.
     public mutating func beginLinearizableWrite(
         key: [UInt8],
         value: [UInt8]?,
@@ -148,10 +159,16 @@ public struct NodeCoordinator: Sendable {
         alive: Set<NodeID>,
         now: UInt64,
         wallMillis: UInt64,
-        quorum: QuorumMode = .strict
+        quorum: QuorumMode = .strict,
+        idempotency: IdempotentWrite? = nil
     ) throws(TesseraError) -> LinearizableWriteCoordinator {
         try Self.checkStrict(.linearizable, quorum, "write")
         _ = try admit(key: key, value: value, level: .linearizable)
+        var known: Version?
+        if let idempotency {
+            known = try resolveVersion(idempotency, key: key, wallMillis: wallMillis)
+            if let known { writeVersions.remember(idempotency.id, key: key, version: known) }
+        }
         inFlight += 1
         return LinearizableWriteCoordinator(
             key: key,
@@ -159,7 +176,11 @@ public struct NodeCoordinator: Sendable {
             replicas: replicas(for: key),
             alive: alive,
             deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis),
-            createdMillis: wallMillis
+            createdMillis: wallMillis,
+            version: known,
+            writeID: idempotency?.id,
+            fanOut: settings.readFanOut,
+            preferred: selfID
         )
     }
 

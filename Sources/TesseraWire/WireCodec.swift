@@ -39,6 +39,7 @@ public enum WireCodec {
         switch message {
         case .get(let key, _, _, _), .delete(let key, _, _, _), .replicaRead(let key): return 30 + key.count
         case .put(let key, let value, _, _, _): return 34 + key.count + value.count
+        case .idempotentWrite(let key, let value, _, _, _, _, _, _): return 60 + key.count + (value?.count ?? 0)
         case .replicaHintedWrite(let key, let cell, let home): return 48 + key.count + (cell.value?.count ?? 0) + home.utf8.count
         case .replicaWrite(let key, let cell): return 40 + key.count + (cell.value?.count ?? 0)
         case .getResult(let cell), .replicaReadResult(let cell): return 36 + (cell?.value?.count ?? 0)
@@ -71,6 +72,15 @@ public enum WireCodec {
             buffer.writeBytes32(key)
             buffer.writeConsistency(consistency, quorum)
             buffer.writeInteger(timeout)
+        case .idempotentWrite(let key, let value, let consistency, let timeout, let quorum, let writeID, let resend, let version):
+            buffer.writeBytes32(key)
+            let flags: UInt8 = (value != nil ? 1 : 0) | (resend ? 2 : 0) | (version != nil ? 4 : 0)
+            buffer.writeInteger(flags)
+            if let value { buffer.writeBytes32(value) }
+            buffer.writeConsistency(consistency, quorum)
+            buffer.writeInteger(timeout)
+            buffer.writeInteger(writeID)
+            if let version { buffer.writeVersion(version) }
         case .replicaHintedWrite(let key, let cell, let home):
             buffer.writeBytes32(key)
             buffer.writeCell(cell)
@@ -213,6 +223,20 @@ public enum WireCodec {
             let key = try r.bytes32()
             let (consistency, quorum) = try r.consistency()
             return .delete(key: key, consistency: consistency, timeoutMillis: try r.u32(), quorum: quorum)
+        case .idempotentWrite:
+            let key = try r.bytes32()
+            let flags = try r.u8()
+            guard flags & ~0x07 == 0 else { throw r.malformed("IDEMPOTENT_WRITE flags \(flags) has unknown bits") }
+            let value = flags & 1 != 0 ? try r.bytes32() : nil
+            let (consistency, quorum) = try r.consistency()
+            let timeout = try r.u32()
+            let writeID = try r.u64()
+            guard writeID != 0 else { throw r.malformed("IDEMPOTENT_WRITE with write id 0") }
+            let version = flags & 4 != 0 ? try r.version() : nil
+            return .idempotentWrite(
+                key: key, value: value, consistency: consistency, timeoutMillis: timeout, quorum: quorum,
+                writeID: writeID, resend: flags & 2 != 0, version: version
+            )
         case .replicaHintedWrite:
             let key = try r.bytes32()
             let cell = try r.cell()

@@ -12,6 +12,14 @@ public enum WireMessage: Sendable, Equatable {
     )
     /// Delete `key` (write a tombstone), answered by `writeResult` or `error`.
     case delete(key: [UInt8], consistency: ConsistencyLevel, timeoutMillis: UInt32, quorum: QuorumMode = .strict)
+    /// A put (`value` non-nil) or delete that the client may send again: `writeID` (non-zero) is the same in
+    /// every attempt, `resend` is true after the first, `version` is the version of an earlier attempt when the
+    /// client knows it. The coordinator gives every attempt the same version (docs/consistency.md, "Idempotent
+    /// retries"). Answered by `writeResult` or `error`.
+    case idempotentWrite(
+        key: [UInt8], value: [UInt8]?, consistency: ConsistencyLevel, timeoutMillis: UInt32, quorum: QuorumMode,
+        writeID: UInt64, resend: Bool, version: Version?
+    )
     /// Ask for the cluster's members and tokens, answered by `ringResult`.
     case ring
     /// Ask for the node's counters, answered by `statusResult`.
@@ -66,6 +74,7 @@ public enum WireMessage: Sendable, Equatable {
         case .get: return .get
         case .put: return .put
         case .delete: return .delete
+        case .idempotentWrite: return .idempotentWrite
         case .ring: return .ring
         case .status: return .status
         case .ping: return .ping

@@ -3,7 +3,7 @@
 /// Ranges: 0x01-0x3F client requests, 0x40-0x7F replies to clients (a reply's opcode is its request's
 /// opcode + 0x40, ERROR is 0x7F), 0x80-0xBF node-to-node requests, 0xC0-0xFF node-to-node replies
 /// (request + 0x40). Request slots per subsystem: 0x83-0x87 cluster core, 0x88-0x8F hinted handoff and
-/// anti-entropy, 0x90-0x93 the peer handshake (PEER_HELLO, PEER_AUTH).
+/// anti-entropy, 0x90-0x93 the peer handshake (PEER_HELLO, PEER_AUTH). Client slots 0x1C-0x1F idempotent retries.
 public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case get = 0x01
     case put = 0x02
@@ -18,6 +18,9 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case digest = 0x0F
     /// The node's hot keys (slot 0x10-0x13 of branch ycsb).
     case hotKeys = 0x10
+    /// A put or delete the client may send more than once, with its write id (slot 0x1C-0x1F of branch
+    /// retries); answered by WRITE_RESULT or ERROR like PUT.
+    case idempotentWrite = 0x1C
 
     case getResult = 0x41
     /// The reply to PUT and DELETE.

@@ -28,6 +28,11 @@ final class FakeTransport: ClientTransport {
     private let connects = Mutex<[HostAddress: Int]>([:])
     private let store = Mutex<[[UInt8]: VersionedValue]>([:])
     private let clock = Atomic<UInt64>(1)
+    /// Write id -> version given, for IDEMPOTENT_WRITE.
+    private let idempotentWrites = Mutex<[UInt64: Version]>([:])
+    /// The next this many data requests are carried out, then their connection drops before the answer (the
+    /// node applied the write, the client never heard).
+    let applyThenDrop = Mutex<Int>(0)
     /// An error every data request gets instead of its answer, when set.
     let forcedError = Mutex<TesseraError?>(nil)
 
@@ -96,6 +101,23 @@ final class FakeTransport: ClientTransport {
         case .delete(let key, _, _, _):
             store.withLock { $0[key] = nil }
             return .written(version)
+        case .idempotentWrite(let key, let value, _, _, _, let id, let resend, let known):
+            // As a coordinator does (NodeCoordinator.resolveVersion): the same id gets the same version.
+            return idempotentWrites.withLock { ids -> ClientResponse in
+                let given: Version
+                if let known {
+                    given = known
+                } else if let first = ids[id] {
+                    given = first
+                } else if resend {
+                    return .error(TesseraError(.invalidRequest, "write id \(id) unknown"))
+                } else {
+                    given = version
+                }
+                ids[id] = given
+                store.withLock { $0[key] = value.map { VersionedValue(value: $0, version: given) } }
+                return .written(given)
+            }
         case .ring, .ping, .status, .hotKeys: return .pong
         }
     }
@@ -125,7 +147,17 @@ final class FakeConnection: ClientConnection {
             throw .connectionLost("connection reset by peer")
         case .up:
             transport.record(request, at: address)
-            return transport.handle(request, at: address)
+            let response = transport.handle(request, at: address)
+            let drop = transport.applyThenDrop.withLock { count -> Bool in
+                guard count > 0, request.isWrite else { return false }
+                count -= 1
+                return true
+            }
+            if drop {
+                active.store(false, ordering: .relaxed)
+                throw .connectionLost("connection reset after the node applied the write")
+            }
+            return response
         case .dropAfterSend:
             transport.record(request, at: address)
             active.store(false, ordering: .relaxed)

@@ -7,8 +7,38 @@ import Testing
 @Suite struct LinearizableWriteCoordinatorTests {
     static let wallNow: UInt64 = 1_767_225_600_000
 
-    func node() -> NodeCoordinator {
-        NodeCoordinator(selfID: n1, ring: Ring(members: [n1, n2, n3]), settings: CoordinatorSettings(replicationFactor: 3))
+    /// A coordinator whose version phase asks every live home replica at once (`readFanOut: .all`); the node's
+    /// default, speculative fan-out is `theVersionPhaseAsksAMajorityFirstAndSparesOnlyWhenNeeded`.
+    func node(fanOut: ReadFanOut = .all) -> NodeCoordinator {
+        NodeCoordinator(
+            selfID: n1, ring: Ring(members: [n1, n2, n3]),
+            settings: CoordinatorSettings(replicationFactor: 3, readFanOut: fanOut)
+        )
+    }
+
+    @Test func theVersionPhaseAsksAMajorityFirstAndSparesOnlyWhenNeeded() throws {
+        var coordinator = node(fanOut: .speculative(afterNanos: 30_000_000))
+        let issue: (Version?) -> Version = { coordinator.issueVersion(above: $0, wallMillis: Self.wallNow) }
+        var w = try coordinator.beginLinearizableWrite(
+            key: [1], value: [2], timeoutMillis: 500, alive: [n1, n2, n3], now: 0, wallMillis: Self.wallNow
+        )
+        let first = reads(w.start(now: 0))
+        #expect(first.count == 2 && first.first == n1, "the coordinator itself and one more: \(first)")
+        let ahead = cell(Self.wallNow + 50_000)
+        _ = w.onReadResponse(from: n1, cell: nil, issueVersion: issue)
+        let done = w.onReadResponse(from: first[1], cell: ahead, issueVersion: issue)
+        #expect(Set(writes(done)) == [n1, n2, n3], "the write phase still goes to every live replica")
+        #expect(try #require(w.cell).version > ahead.version)
+
+        // A replica that fails: the spare is asked at once, and the majority is reached with it.
+        var slow = try coordinator.beginLinearizableWrite(
+            key: [1], value: [2], timeoutMillis: 500, alive: [n1, n2, n3], now: 0, wallMillis: Self.wallNow
+        )
+        let asked = reads(slow.start(now: 0))
+        let spare = try #require(Set([n1, n2, n3]).subtracting(asked).first)
+        #expect(reads(slow.onReadFailure(from: asked[1], error: connectionError)) == [spare])
+        _ = slow.onReadResponse(from: n1, cell: nil, issueVersion: issue)
+        #expect(!writes(slow.onReadResponse(from: spare, cell: nil, issueVersion: issue)).isEmpty)
     }
 
     func reads(_ effects: [LinearizableWriteEffect]) -> [NodeID] {
@@ -129,7 +159,7 @@ import Testing
     }
 
     @Test func aLinearizableReadIsAMajorityReadThatWritesTheNewestValueBackBeforeAnswering() throws {
-        var coordinator = node()
+        var coordinator = node(fanOut: .nodeDefault)
         var r = try coordinator.beginRead(key: [1], level: .linearizable, timeoutMillis: 100, alive: [n1, n2, n3], now: 0)
         #expect(r.required == 2)
         let asked = r.start(now: 0).compactMap { if case .send(let node) = $0 { return node } else { return nil } }

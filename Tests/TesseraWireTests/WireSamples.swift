@@ -15,6 +15,17 @@ enum WireSamples {
         .put(key: [1, 2, 3], value: [], consistency: .all, timeoutMillis: .max),
         .delete(key: Array("gone".utf8), consistency: .two, timeoutMillis: 500),
         .delete(key: [0xFF], consistency: .three, timeoutMillis: 5),
+        .idempotentWrite(
+            key: Array("k".utf8), value: Array("v".utf8), consistency: .quorum, timeoutMillis: 900, quorum: .strict,
+            writeID: 0x0123_4567_89AB_CDEF, resend: false, version: nil
+        ),
+        .idempotentWrite(
+            key: [9], value: nil, consistency: .linearizable, timeoutMillis: 1, quorum: .sloppy,
+            writeID: .max, resend: true, version: version
+        ),
+        .idempotentWrite(
+            key: [9], value: [], consistency: .one, timeoutMillis: 0, quorum: .strict, writeID: 1, resend: true, version: nil
+        ),
         .ring, .status, .ping, .pong, .replicaAck, .peerWelcome,
         .peerHello(clusterName: "prod-eu", nodeID: "n2", nonce: Array(repeating: 7, count: 32)),
         .peerChallenge(nodeID: "n1", mode: .hmacSHA256, nonce: Array(0..<32), proof: Array(repeating: 0xEE, count: 32)),

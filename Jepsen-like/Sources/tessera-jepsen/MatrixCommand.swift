@@ -8,7 +8,7 @@ struct MatrixCommand: AsyncParsableCommand {
         commandName: "matrix",
         abstract: "Run every consistency mode against every nemesis and write the table into docs/consistency.md.",
         discussion: """
-            Cells: modes ONE, QUORUM against nemeses none, kill, pause, partition, skew, restart, partition+skew together and all mixed. \
+            Cells: modes ONE, QUORUM, QUORUM-SLOPPY and LINEARIZABLE against nemeses none, kill, pause, partition, skew, restart, partition+skew together and all mixed. \
             Exit 1 when a mode that promises linearizability is not linearizable somewhere, or when a weak mode \
             is caught nowhere (then the harness is too weak), or when a cell loses acknowledged writes.
             """

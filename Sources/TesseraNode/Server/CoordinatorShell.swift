@@ -184,11 +184,15 @@ final class CoordinatorShell {
         consistency: ConsistencyLevel,
         timeoutMillis: UInt32,
         quorum: QuorumMode = .strict,
+        idempotency: IdempotentWrite? = nil,
         sink: NodeConnectionHandler
     ) {
         let now = Self.monotonicNow()
         if consistency == .linearizable {
-            linearizableWrite(requestID: requestID, key: key, value: value, timeoutMillis: timeoutMillis, quorum: quorum, sink: sink)
+            linearizableWrite(
+                requestID: requestID, key: key, value: value, timeoutMillis: timeoutMillis, quorum: quorum,
+                idempotency: idempotency, sink: sink
+            )
             return
         }
         let alive = peers.alive()
@@ -202,7 +206,8 @@ final class CoordinatorShell {
                     alive: alive,
                     now: now,
                     wallMillis: WallClock.nowMillis(),
-                    quorum: quorum
+                    quorum: quorum,
+                    idempotency: idempotency
                 )
             })
         else { return }
@@ -251,6 +256,7 @@ final class CoordinatorShell {
         value: [UInt8]?,
         timeoutMillis: UInt32,
         quorum: QuorumMode,
+        idempotency: IdempotentWrite?,
         sink: NodeConnectionHandler
     ) {
         let now = Self.monotonicNow()
@@ -264,7 +270,8 @@ final class CoordinatorShell {
                     alive: alive,
                     now: now,
                     wallMillis: WallClock.nowMillis(),
-                    quorum: quorum
+                    quorum: quorum,
+                    idempotency: idempotency
                 )
             })
         else { return }
@@ -282,8 +289,11 @@ final class CoordinatorShell {
                 channel(to: node).read(op.coordinator.key, timeout: op.timeout) { [unowned self] result in
                     switch result {
                     case .success(let cell):
+                        let (writeID, key) = (op.coordinator.writeID, op.coordinator.key)
                         let effects = op.coordinator.onReadResponse(from: node, cell: cell) { [unowned self] seen in
-                            coordinator.issueVersion(above: seen, wallMillis: WallClock.nowMillis())
+                            coordinator.issueVersion(
+                                above: seen, wallMillis: WallClock.nowMillis(), remembering: writeID, key: key
+                            )
                         }
                         perform(effects, op)
                     case .failure(let error):

@@ -196,6 +196,18 @@ final class NodeCore {
                 quorum: quorum,
                 sink: sink
             )
+        case .idempotentWrite(let key, let value, let consistency, let timeout, let quorum, let writeID, let resend, let version):
+            if value == nil { stats.deletes += 1 } else { stats.puts += 1 }
+            coordinator.write(
+                requestID: frame.requestID,
+                key: key,
+                value: value,
+                consistency: consistency,
+                timeoutMillis: timeout,
+                quorum: quorum,
+                idempotency: IdempotentWrite(id: writeID, isResend: resend, version: version),
+                sink: sink
+            )
         case .replicaHintedWrite(let key, let cell, let home):
             if let error = coordinator.observeChecked(cell.version, from: "REPLICA_HINTED_WRITE") {
                 sink.reply(frame.requestID, .error(error))
