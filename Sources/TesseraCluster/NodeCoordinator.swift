@@ -190,7 +190,8 @@ public struct NodeCoordinator: Sendable {
             level: level,
             fanOut: settings.readFanOut,
             preferred: settings.loadAwareReads ? order.first : selfID,
-            deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis)
+            deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis),
+            busy: ReadFanOut.busyForSpares(order) { readRanking.outstanding(at: $0) }
         )
     }
 }
