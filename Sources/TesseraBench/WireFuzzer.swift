@@ -107,7 +107,7 @@ public struct WireFuzzer: Sendable {
     public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Report {
         var report = Report()
         report.workers = max(1, min(workers, frames))
-        report.loadBefore = Self.loadAverage()
+        report.loadBefore = loadAverage()
         var random = SplitMix64(seed: seed)
         let sentinels = try await writeSentinels(&random)
         if let pid {
@@ -170,7 +170,7 @@ public struct WireFuzzer: Sendable {
             report.nodeRSSAfter = Self.residentBytes(of: pid)
             report.nodeRSSPeak = max(report.nodeRSSPeak, report.nodeRSSAfter)
         }
-        report.loadAfter = Self.loadAverage()
+        report.loadAfter = loadAverage()
         return report
     }
 
@@ -372,12 +372,6 @@ public struct WireFuzzer: Sendable {
     /// Open file descriptors of `pid` (its sockets among them); 0 if the process is gone.
     public static func openDescriptors(of pid: Int32) -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
-    }
-
-    /// The 1-minute load average (`/proc/loadavg`), 0 where there is none.
-    public static func loadAverage() -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return 0 }
-        return text.split(separator: " ").first.flatMap { Double($0) } ?? 0
     }
 
     // MARK: frames
