@@ -64,12 +64,6 @@ public struct NodeCoordinator: Sendable {
     /// Checks a request before anything is sent and returns the replicas needed.
     private func admit(key: [UInt8], value: [UInt8]?, level: ConsistencyLevel) throws(TesseraError) -> Int {
         if draining { throw TesseraError(.overloaded, "node \(selfID) is shutting down; use another node") }
-        guard inFlight < settings.maxInFlight else {
-            throw TesseraError(
-                .overloaded,
-                "node \(selfID) is coordinating \(inFlight) requests (the limit); retry later or use another node"
-            )
-        }
         try Limits.checkKey(key.count)
         if let value { try Limits.checkValue(value.count) }
         return try level.required(replicationFactor: settings.replicationFactor)

@@ -14,7 +14,7 @@ import Testing
             let n1 = launcher.nodes[0]
             let pid = try #require(launcher.serverPID(of: n1.id.name))
             var configuration = MemoryBenchmark.Configuration()
-            configuration.nonReadingConnections = Int(ProcessInfo.processInfo.environment["PP_CONN"] ?? "3")!
+            configuration.nonReadingConnections = 6
             configuration.nonReadingGets = 2_000
             configuration.nonReadingSeconds = 8
             configuration.writeIntervalMillis = 200
