@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// 1. measures the node's capacity: a closed loop with as many requests outstanding as the bound admits;
 /// 2. runs open-loop phases at fixed offered rates: **normal** (a fraction of the capacity), **overload**
-///    (several times the capacity), **recovery** (normal again);
+///    (several times the capacity), **recovery** (normal again, `settleSeconds` after the overload stopped);
 ///
 /// and reports per phase the offered and admitted ops/s, the `overloaded` rejections, other failures, and the
 /// p50/p99 latency of admitted requests, measured from each request's scheduled send time (so a generator
@@ -28,6 +28,8 @@ public struct OverloadBenchmark: Sendable {
         public var probeInFlight = 16
         public var probeSeconds = 2.0
         public var phaseSeconds = 5.0
+        /// Pause between the overload phase and the recovery phase (the node finishes the work it admitted).
+        public var settleSeconds = 1.0
         /// The normal and recovery phases' rate, as a fraction of the measured capacity.
         public var normalFraction = 0.5
         /// The overload phase's rate, in multiples of the measured capacity.
@@ -104,7 +106,7 @@ public struct OverloadBenchmark: Sendable {
         public func phase(_ name: String) -> PhaseResult? { phases.first { $0.name == name } }
 
         enum CodingKeys: String, CodingKey {
-            case host, consistency, connections, probeInFlight, phaseSeconds, normalFraction, overloadFactor
+            case host, consistency, connections, probeInFlight, phaseSeconds, settleSeconds, normalFraction, overloadFactor
             case recoveryTolerance, capacityPerSecond, phases, recoveryP99Ratio, recovered, loadBefore, loadAfter
         }
 
@@ -115,6 +117,7 @@ public struct OverloadBenchmark: Sendable {
             try c.encode(configuration.connections, forKey: .connections)
             try c.encode(configuration.probeInFlight, forKey: .probeInFlight)
             try c.encode(configuration.phaseSeconds, forKey: .phaseSeconds)
+            try c.encode(configuration.settleSeconds, forKey: .settleSeconds)
             try c.encode(configuration.normalFraction, forKey: .normalFraction)
             try c.encode(configuration.overloadFactor, forKey: .overloadFactor)
             try c.encode(configuration.recoveryTolerance, forKey: .recoveryTolerance)
@@ -206,6 +209,9 @@ public struct OverloadBenchmark: Sendable {
         let normal = capacity * configuration.normalFraction
         var phases: [PhaseResult] = []
         for (name, rate) in [("normal", normal), ("overload", capacity * configuration.overloadFactor), ("recovery", normal)] {
+            if name == "recovery" && configuration.settleSeconds > 0 {
+                try await Task.sleep(for: .milliseconds(Int(configuration.settleSeconds * 1000)))
+            }
             phases.append(try await phase(name, rate: rate, connections, &random, progress: progress))
         }
         let ratio = phases[2].p99Millis / max(phases[0].p99Millis, 0.001)

@@ -18,7 +18,7 @@ struct BenchOverload: AsyncParsableCommand {
             --connections connections, no client backoff):
               normal    --normal-fraction of the capacity
               overload  --overload-factor times the capacity
-              recovery  --normal-fraction of the capacity again
+              recovery  --normal-fraction of the capacity again, --settle-seconds after the overload
             Per phase it prints the offered and admitted ops/s, the requests answered `overloaded` (refused at \
             once by admission control), other failures, and p50/p99 of admitted requests, measured from each \
             request's scheduled send time. The verdict: whether the recovery phase's p99 is within --tolerance \
@@ -36,6 +36,7 @@ struct BenchOverload: AsyncParsableCommand {
     @Option(help: "Connections the load goes on.") var connections = 8
     @Option(help: "Seconds of the closed-loop capacity probe.") var probeSeconds = 2.0
     @Option(help: "Seconds of each phase.") var phaseSeconds = 5.0
+    @Option(help: "Seconds between the overload and the recovery phase.") var settleSeconds = 1.0
     @Option(help: "Normal and recovery rate, as a fraction of the capacity.") var normalFraction = 0.5
     @Option(help: "Overload rate, in multiples of the capacity.") var overloadFactor = 4.0
     @Option(help: "Recovered when the recovery p99 is at most this many times the normal p99.") var tolerance = 2.0
@@ -65,6 +66,7 @@ struct BenchOverload: AsyncParsableCommand {
         configuration.probeInFlight = maxInFlight
         configuration.probeSeconds = probeSeconds
         configuration.phaseSeconds = phaseSeconds
+        configuration.settleSeconds = max(0, settleSeconds)
         configuration.normalFraction = normalFraction
         configuration.overloadFactor = overloadFactor
         configuration.recoveryTolerance = tolerance
