@@ -25,6 +25,10 @@ public struct MemoryBenchmark: Sendable {
         public var nonReadingSeconds = 10.0
         /// GETs the non-reading client sends (it stops earlier if its socket stops taking them).
         public var nonReadingGets = 20_000
+        /// Connections the non-reading client opens (each sends `nonReadingGets` and never reads).
+        public var nonReadingConnections = 1
+        /// Pause between the QUORUM writes (and peer checks) through the node during the non-reading load.
+        public var writeIntervalMillis = 100
         /// Seconds to wait after a workload before the "after" sample.
         public var settleSeconds = 2.0
         public init() {}
@@ -145,9 +149,13 @@ public struct MemoryBenchmark: Sendable {
     public func nonReadingClient(progress: (String) -> Void = { _ in }) async throws -> Sample {
         try await settle()
         var sample = Sample(workload: "non-reading client", before: Self.residentBytes(of: pid), peak: 0, after: 0)
-        let channel = try await ClientBootstrap(group: group)
-            .channelOption(.autoRead, value: false)
-            .connect(host: host, port: port).get()
+        var channels: [any Channel] = []
+        for _ in 0..<max(1, configuration.nonReadingConnections) {
+            channels.append(
+                try await ClientBootstrap(group: group)
+                    .channelOption(.autoRead, value: false)
+                    .connect(host: host, port: port).get())
+        }
         let writer = try await connect()
         var quorumOK = 0
         var quorumFailed = 0
@@ -167,7 +175,7 @@ public struct MemoryBenchmark: Sendable {
                         message: .get(key: key, consistency: .one, timeoutMillis: 60_000),
                         into: &chunk)
                 }
-                channel.writeAndFlush(chunk, promise: nil)
+                for channel in channels { channel.writeAndFlush(chunk, promise: nil) }
             }
             var round = 0
             while ContinuousClock.now < deadline {
@@ -186,11 +194,11 @@ public struct MemoryBenchmark: Sendable {
                 if round % 10 == 0 {
                     progress("non-reading client: RSS \(mib(Self.residentBytes(of: pid))) MiB, \(quorumOK) QUORUM writes ok, \(quorumFailed) failed")
                 }
-                try await Task.sleep(for: .milliseconds(100))
+                try await Task.sleep(for: .milliseconds(configuration.writeIntervalMillis))
             }
         }
-        sample.nodeClosedConnection = !channel.isActive
-        try? await channel.close()
+        sample.nodeClosedConnection = channels.allSatisfy { !$0.isActive }
+        for channel in channels { try? await channel.close() }
         writer.close()
         try await settle()
         sample.after = Self.residentBytes(of: pid)

@@ -1,6 +1,8 @@
 public import TesseraCore
 
 /// The knobs of a node's coordinator role (`NodeCoordinator`).
+/// The bound on requests in flight is not here: admission control (`AdmissionControl`, `AdmissionLimits`) is
+/// the node's one in-flight bound, applied before a request reaches the coordinator.
 public struct CoordinatorSettings: Sendable, Equatable {
     /// N: home replicas per key.
     public var replicationFactor: Int
@@ -10,8 +12,6 @@ public struct CoordinatorSettings: Sendable, Equatable {
     public var maxTimeoutMillis: UInt32
     /// How reads fan out (spares after 30 ms by default).
     public var readFanOut: ReadFanOut
-    /// Client requests coordinated at once; more are refused with `overloaded`.
-    public var maxInFlight: Int
     /// Order each read's replicas with `ReplicaLoadRanking` (outstanding requests, recent latency) instead of
     /// this node first, then ring order.
     public var loadAwareReads: Bool
@@ -24,7 +24,6 @@ public struct CoordinatorSettings: Sendable, Equatable {
         defaultTimeoutMillis: UInt32 = 2000,
         maxTimeoutMillis: UInt32 = 60_000,
         readFanOut: ReadFanOut = .nodeDefault,
-        maxInFlight: Int = 65_536,
         loadAwareReads: Bool = false,
         maxClockOffsetMillis: UInt64 = HybridLogicalClock.defaultMaxOffsetMillis
     ) {
@@ -32,7 +31,6 @@ public struct CoordinatorSettings: Sendable, Equatable {
         self.defaultTimeoutMillis = defaultTimeoutMillis
         self.maxTimeoutMillis = maxTimeoutMillis
         self.readFanOut = readFanOut
-        self.maxInFlight = maxInFlight
         self.loadAwareReads = loadAwareReads
         self.maxClockOffsetMillis = maxClockOffsetMillis
     }

@@ -66,12 +66,6 @@ public struct NodeCoordinator: Sendable {
     /// Checks a request before anything is sent and returns the replicas needed.
     private func admit(key: [UInt8], value: [UInt8]?, level: ConsistencyLevel) throws(TesseraError) -> Int {
         if draining { throw TesseraError(.overloaded, "node \(selfID) is shutting down; use another node") }
-        guard inFlight < settings.maxInFlight else {
-            throw TesseraError(
-                .overloaded,
-                "node \(selfID) is coordinating \(inFlight) requests (the limit); retry later or use another node"
-            )
-        }
         try Limits.checkKey(key.count)
         if let value { try Limits.checkValue(value.count) }
         return try level.required(replicationFactor: settings.replicationFactor)
@@ -211,7 +205,8 @@ public struct NodeCoordinator: Sendable {
             level: level,
             fanOut: settings.readFanOut,
             preferred: settings.loadAwareReads ? order.first : selfID,
-            deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis)
+            deadline: now &+ timeoutNanos(requestedMillis: timeoutMillis),
+            busy: ReadFanOut.busyForSpares(order) { readRanking.outstanding(at: $0) }
         )
     }
 }

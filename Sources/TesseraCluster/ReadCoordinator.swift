@@ -72,6 +72,8 @@ public struct ReadCoordinator: Sendable {
     private var pendingRepairCount = 0
     /// When the spares go out if the read has not completed (monotonic nanoseconds), while spares remain.
     private var sparesAt: UInt64? = nil
+    /// Replicas too busy for a timed spare (`ReadFanOut.busyForSpares`); a failure still sends them one.
+    private let busy: Set<NodeID>
 
     /// - Parameters:
     ///   - replicas: the N home replicas of `key` (distinct).
@@ -82,6 +84,7 @@ public struct ReadCoordinator: Sendable {
     ///   - fanOut: all live replicas at once (default), or `required` first and spares later.
     ///   - preferred: asked first when live (the coordinating node itself: no network hop).
     ///   - deadline: monotonic nanoseconds after which `onTick` fails the read with `timeout`.
+    ///   - busy: replicas that get no timed spare (too many reads outstanding there); failures still reach them.
     /// - Precondition: `required >= 1`.
     public init(
         key: [UInt8],
@@ -92,7 +95,8 @@ public struct ReadCoordinator: Sendable {
         level: ConsistencyLevel? = nil,
         fanOut: ReadFanOut = .all,
         preferred: NodeID? = nil,
-        deadline: UInt64? = nil
+        deadline: UInt64? = nil,
+        busy: Set<NodeID> = []
     ) {
         precondition(required >= 1, "a read needs at least one response, got required = \(required)")
         self.key = key
@@ -102,6 +106,7 @@ public struct ReadCoordinator: Sendable {
         self.level = level
         self.fanOut = fanOut
         self.deadline = deadline
+        self.busy = busy
         var targets: [NodeID] = []
         targets.reserveCapacity(replicas.count)
         if let preferred, replicas.contains(preferred), alive.contains(preferred) { targets.append(preferred) }
@@ -177,15 +182,17 @@ public struct ReadCoordinator: Sendable {
     /// Time passed: sends the spares once their delay is over, fails with `timeout` at the deadline.
     public mutating func onTick(now: UInt64) -> [ReadEffect] {
         if let deadline, now >= deadline { return onDeadline() }
-        if let sparesAt, now >= sparesAt, phase == .collecting || phase == .repairing { return releaseSpares() }
+        if let sparesAt, now >= sparesAt, phase == .collecting || phase == .repairing {
+            return releaseSpares(skippingBusy: true)
+        }
         return []
     }
 
-    /// Sends the read to every spare (a replica failed, or the read is slow).
-    private mutating func releaseSpares() -> [ReadEffect] {
+    /// Sends the read to every spare (a replica failed), or, for a slow read, to every spare not `busy`.
+    private mutating func releaseSpares(skippingBusy: Bool = false) -> [ReadEffect] {
         sparesAt = nil
         var effects: [ReadEffect] = []
-        for i in slots.indices where !slots[i].sent {
+        for i in slots.indices where !slots[i].sent && !(skippingBusy && busy.contains(targets[i])) {
             slots[i].sent = true
             effects.append(.send(to: targets[i]))
         }

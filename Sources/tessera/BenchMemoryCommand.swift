@@ -26,6 +26,7 @@ struct BenchMemory: AsyncParsableCommand {
     @Option(help: "GETs per burst.") var gets = 200
     @Option(help: ArgumentHelp("Timeout each GET asks for.", valueName: "ms")) var getTimeout: UInt32 = 30_000
     @Option(help: "GETs the non-reading client sends.") var stalledGets = 20_000
+    @Option(help: "Connections of the non-reading client (each sends --stalled-gets GETs).") var stalledConnections = 1
     @Option(help: "Seconds the non-reading client runs.") var seconds = 10.0
     @Option(help: "Seconds to wait before each 'after' sample.") var settle = 2.0
     @Option(help: ArgumentHelp("Workloads, comma-separated: gets, stalled.", valueName: "list"))
@@ -68,6 +69,7 @@ struct BenchMemory: AsyncParsableCommand {
             configuration.getsPerBurst = gets
             configuration.getTimeoutMillis = getTimeout
             configuration.nonReadingGets = stalledGets
+            configuration.nonReadingConnections = stalledConnections
             configuration.nonReadingSeconds = seconds
             configuration.settleSeconds = settle
             let address = launcher.nodes[0].address

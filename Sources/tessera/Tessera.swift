@@ -42,6 +42,7 @@ struct Bench: AsyncParsableCommand {
             BenchMerkle.self,
             BenchHints.self,
             BenchMemory.self,
+            BenchOverload.self,
         ]
     )
 }

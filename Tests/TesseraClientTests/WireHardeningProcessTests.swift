@@ -141,13 +141,24 @@ import Testing
         }
     }
 
-    /// The short run of `tessera fuzz` (the 1M-frame run: docs/wire-protocol.md, "Fuzzing").
+    /// The short run of `tessera fuzz` (the 1M-frame run: docs/benchmarks.md, "Wire fuzzing"): connections are
+    /// reused until the node closes them, and afterwards the node answers a key written before the run, holds
+    /// no more connections than before, and its peers still see it up.
     @Test func fuzzedFramesLeaveTheNodeUpWithItsData() async throws {
         try await LocalCluster.with(nodes: 3, replicationFactor: 3) { launcher in
             let n1 = launcher.nodes[0]
-            let report = try await WireFuzzer(host: n1.address.host, port: n1.address.port, seed: 8, frames: 2_000).run()
+            let known = try await Self.connect(n1)
+            let value = Array("known value before the fuzz".utf8)
+            let put = try await known.response(
+                to: .put(key: Array("fuzz-known".utf8), value: value, consistency: .all, timeoutMillis: 10_000),
+                timeout: .seconds(30))
+            guard case .writeResult = put else { Issue.record("put failed: \(put)"); return }
+            known.close()
+            var fuzzer = WireFuzzer(host: n1.address.host, port: n1.address.port, seed: 8, frames: 5_000)
+            fuzzer.pid = launcher.serverPID(of: n1.id.name)
+            let report = try await fuzzer.run()
             print(report)
-            #expect(report.framesSent >= 2_000)
+            #expect(report.framesSent >= 5_000)
             #expect(report.nodeUpAfterwards)
             #expect(report.sentinelsChecked == 50)
             #expect(report.sentinelsIntact == 50)
@@ -156,6 +167,24 @@ import Testing
             #expect((report.errorCodes["invalidRequest"] ?? 0) > 0)
             #expect((report.replies["writeResult"] ?? 0) > 0)
             #expect((report.replies["pong"] ?? 0) > 0)
+            // Connections are reused: far fewer than one per batch of 32, and each ended by the node.
+            #expect(report.connections < report.framesSent / 4)
+            #expect(report.connections - report.workers <= report.closedByNode)
+            // Nothing leaked: the node's descriptors are back to their count (a few of slack for peer links
+            // reconnecting), and its RSS did not run away.
+            #expect(report.nodeFDsBefore > 0)
+            #expect(report.nodeFDsAfter <= report.nodeFDsBefore + 4, "fds \(report.nodeFDsBefore) -> \(report.nodeFDsAfter)")
+            #expect(report.nodeRSSAfter < report.nodeRSSBefore + 200 << 20)
+            // The key written before the run reads back, at ONE from n1 and at ALL.
+            let after = try await Self.connect(n1)
+            for level in [ConsistencyLevel.one, .all] {
+                let reply = try await after.response(
+                    to: .get(key: Array("fuzz-known".utf8), consistency: level, timeoutMillis: 10_000),
+                    timeout: .seconds(30))
+                guard case .getResult(let cell?) = reply else { Issue.record("get at \(level): \(reply)"); continue }
+                #expect(cell.value == value)
+            }
+            after.close()
             // The other nodes are up and still see n1 up.
             let client = try LocalCluster.client(launcher)
             let status = try await client.status()

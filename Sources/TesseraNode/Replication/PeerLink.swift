@@ -3,84 +3,67 @@ import NIOCore
 import TesseraCore
 import TesseraWire
 
-/// The connection to one peer: connected lazily, reconnected with exponential backoff, pipelined.
+/// The connection to one peer, as two lanes (two TCP connections, each opened with the peer handshake):
 ///
-/// Requests made while a connection is being set up wait for it (bounded); requests made while the peer is in
-/// backoff after a failed connect fail at once with `unavailable`. Confined to `eventLoop`.
+/// - **control**: pings and small messages (replica writes of small values and their acks, hinted writes,
+///   healing and hot-key requests). Its connectivity is the link's (`isConnected`, `onConnectivity`), so the
+///   failure detector hears pongs that never wait behind a large payload;
+/// - **bulk**: REPLICA_READ (whose answers carry whole values, up to 16 MiB) and writes of large values.
+///
+/// TCP delivers a connection's bytes in order, so on a single connection a pong queued behind speculative
+/// reads of 1 MiB values arrives only after them; under a client that floods the node with large GETs that
+/// took seconds and got both peers marked down (docs/wire-protocol.md, "Peer connections"). Confined to
+/// `eventLoop`.
 final class PeerLink {
     let member: MemberAddress
-    /// This node's listen host: outbound peer connections leave from it (so rules by address pair match).
-    let localHost: String?
     let eventLoop: any EventLoop
-    let log: Logger
-    /// Called on the event loop when a connection is established (true) or fails or closes (false).
-    var onConnectivity: ((Bool) -> Void)?
+    /// Pings and small messages.
+    let control: PeerLane
+    /// Replica reads and large values.
+    let bulk: PeerLane
+
+    /// Called on the event loop when the control lane is established (true) or fails or closes (false).
+    var onConnectivity: ((Bool) -> Void)? {
+        get { control.onConnectivity }
+        set { control.onConnectivity = newValue }
+    }
     /// Called on the event loop for every reply the peer sends (pings and replica requests alike): the failure
     /// detector counts any reply as a sign of life.
     var onHeard: (() -> Void)?
 
-    private(set) var connection: WireConnection?
-    private var connecting = false
-    typealias Callback = (Result<WireMessage, TesseraError>) -> Void
-    private var waiting: [(message: WireMessage, timeout: TimeAmount, callback: Callback)] = []
-    private var backoff: TimeAmount = .milliseconds(50)
-    private var nextAttempt = NIODeadline.uptimeNanoseconds(0)
-    private var stopped = false
-
-    static let minBackoff: TimeAmount = .milliseconds(50)
-    static let maxBackoff: TimeAmount = .milliseconds(500)
-    static let maxWaiting = 65_536
-
-    /// What this node proves in the peer handshake that opens every connection.
-    let credentials: PeerHandshake.Credentials
-    private var lastFailure = ""
+    /// Replica writes with a value at least this large go on the bulk lane.
+    static let bulkValueBytes = 16 * 1024
 
     init(member: MemberAddress, localHost: String? = nil, eventLoop: any EventLoop, log: Logger, credentials: PeerHandshake.Credentials) {
-        self.credentials = credentials
         self.member = member
-        self.localHost = localHost
         self.eventLoop = eventLoop
-        self.log = log
+        var controlLog = log
+        controlLog[metadataKey: "lane"] = "control"
+        var bulkLog = log
+        bulkLog[metadataKey: "lane"] = "bulk"
+        self.control = PeerLane(member: member, localHost: localHost, eventLoop: eventLoop, log: controlLog, credentials: credentials)
+        self.bulk = PeerLane(member: member, localHost: localHost, eventLoop: eventLoop, log: bulkLog, credentials: credentials)
     }
 
-    var isConnected: Bool { connection?.isActive ?? false }
+    /// The control lane is connected (the peer is reachable).
+    var isConnected: Bool { control.isConnected }
 
     /// The peer answered a request.
     func noteHeard() { onHeard?() }
 
-    /// Sends `message` to the peer; `callback` runs on the event loop with the reply or a `TesseraError`.
-    func request(_ message: WireMessage, timeout: TimeAmount, callback: @escaping Callback) {
-        if let connection, connection.isActive {
-            connection.request(message, timeout: timeout, callback: callback)
-            return
+    /// True for messages whose request or reply may be large: they go on the bulk lane.
+    static func isBulk(_ message: WireMessage) -> Bool {
+        switch message {
+        case .replicaRead: return true
+        case .replicaWrite(_, let cell), .replicaHintedWrite(_, let cell, _): return (cell.value?.count ?? 0) >= bulkValueBytes
+        default: return false
         }
-        if stopped {
-            callback(
-                .failure(TesseraError(.unavailable, "node \(member.id) is not reachable: this node is shutting down"))
-            )
-            return
-        }
-        if !connecting {
-            guard NIODeadline.now() >= nextAttempt else {
-                callback(
-                    .failure(
-                        TesseraError(
-                            .unavailable,
-                            "node \(member.id) (\(member.host):\(member.port)) is unreachable; reconnecting"
-                        )
-                    )
-                )
-                return
-            }
-            connect()
-        }
-        guard waiting.count < Self.maxWaiting else {
-            callback(
-                .failure(TesseraError(.overloaded, "too many requests waiting for the connection to node \(member.id)"))
-            )
-            return
-        }
-        waiting.append((message, timeout, callback))
+    }
+
+    /// Sends `message` to the peer on its lane; `callback` runs on the event loop with the reply or a
+    /// `TesseraError`.
+    func request(_ message: WireMessage, timeout: TimeAmount, callback: @escaping PeerLane.Callback) {
+        (Self.isBulk(message) ? bulk : control).request(message, timeout: timeout, callback: callback)
     }
 
     /// Sends `message` to the peer and returns a future of the reply.
@@ -90,95 +73,18 @@ final class PeerLink {
         return promise.futureResult
     }
 
-    /// Starts a connection attempt unless one is running, the link is connected, or it is in backoff.
-    func connectIfIdle() {
-        guard !stopped, !connecting, !isConnected, NIODeadline.now() >= nextAttempt else { return }
-        connect()
-    }
+    /// Starts connecting the control lane unless it is connected, connecting or in backoff (the bulk lane
+    /// connects with its first request).
+    func connectIfIdle() { control.connectIfIdle() }
 
-    /// Tries to connect now, skipping any backoff: something suggests the peer may be back (for example a new
-    /// inbound connection to this node).
+    /// Tries to connect now, skipping any backoff: something suggests the peer may be back.
     func connectSoon() {
-        guard !stopped, !connecting, !isConnected else { return }
-        nextAttempt = .now()
-        backoff = Self.minBackoff
-        connect()
+        control.connectSoon()
+        if bulk.hasBeenUsed { bulk.connectSoon() }
     }
 
-    private func connect() {
-        connecting = true
-        WireConnection.connect(
-            host: member.host,
-            port: member.port,
-            group: eventLoop,
-            connectTimeout: .seconds(1),
-            localHost: localHost
-        )
-            .flatMap { [credentials, member] connection in  // REPLICA_* is refused until the handshake succeeded
-                connection.authenticateAsPeer(credentials: credentials, expectedNodeID: member.id.name, timeout: .seconds(2))
-                    .map { connection }
-                    .flatMapErrorThrowing { [self] error in
-                        connection.close()
-                        if "\(error)" != lastFailure {  // each distinct refusal once, not on every retry
-                            lastFailure = "\(error)"
-                            log.error("peer handshake failed", metadata: ["peer": "\(member.id)", "error": "\(error)"])
-                        }
-                        throw error
-                    }
-            }
-            .hop(to: eventLoop)
-            .assumeIsolated()
-            .whenComplete { [self] result in
-                connecting = false
-                switch result {
-                case .success(let connection):
-                    if stopped {
-                        connection.close()
-                        failWaiting(TesseraError(.unavailable, "this node is shutting down"))
-                        return
-                    }
-                    self.connection = connection
-                    backoff = Self.minBackoff
-                    log.debug("connected to peer", metadata: ["peer": "\(member.id)"])
-                    let queued = waiting
-                    waiting = []
-                    for item in queued {
-                        connection.request(item.message, timeout: item.timeout, callback: item.callback)
-                    }
-                    connection.closeFuture.assumeIsolated().whenComplete { [self] _ in
-                        if self.connection === connection { self.connection = nil }
-                        nextAttempt = .now() + Self.minBackoff
-                        log.debug("connection to peer closed", metadata: ["peer": "\(member.id)"])
-                        onConnectivity?(false)
-                    }
-                    onConnectivity?(true)
-                case .failure(let error):
-                    nextAttempt = .now() + backoff
-                    // Retry by itself after the backoff, so a peer that comes up is found before the next ping.
-                    eventLoop.assumeIsolated().scheduleTask(in: backoff) { [weak self] in self?.connectIfIdle() }
-                    backoff = min(backoff * 2, Self.maxBackoff)
-                    failWaiting(
-                        TesseraError(
-                            .unavailable,
-                            "cannot connect to node \(member.id) (\(member.host):\(member.port)): \(error)"
-                        )
-                    )
-                    onConnectivity?(false)
-                }
-            }
-    }
-
-    private func failWaiting(_ error: TesseraError) {
-        let queued = waiting
-        waiting = []
-        for item in queued { item.callback(.failure(error)) }
-    }
-
-    /// Closes the connection and stops reconnecting.
+    /// Closes both lanes and stops reconnecting.
     func stop() -> EventLoopFuture<Void> {
-        stopped = true
-        failWaiting(TesseraError(.unavailable, "this node is shutting down"))
-        guard let connection else { return eventLoop.makeSucceededVoidFuture() }
-        return connection.close()
+        control.stop().and(bulk.stop()).map { _ in }
     }
 }

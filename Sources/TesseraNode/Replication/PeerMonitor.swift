@@ -88,8 +88,15 @@ final class PeerMonitor {
         for link in links.values where !link.isConnected { link.connectSoon() }
     }
 
+    private var lastTick: UInt64 = 0
+
     private func tick() {
         guard !stopped else { return }
+        let now = Self.now()
+        if lastTick > 0, now - lastTick > 4 * UInt64(tickInterval.nanoseconds) + 500_000_000 {
+            log.notice("failure detector tick late: the event loop was busy", metadata: ["lateMillis": "\((now - lastTick) / 1_000_000)"])
+        }
+        lastTick = now
         ticker = eventLoop.assumeIsolated().scheduleTask(in: tickInterval) { [unowned self] in tick() }
         perform(detector.onTick(now: Self.now()))
     }

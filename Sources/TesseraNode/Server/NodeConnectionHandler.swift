@@ -87,8 +87,13 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
         // work, and a ping stuck behind a client's replica traffic would mark the peer down.
         if isPeer { return true }
         if inFlight >= limits.maxRequestsInFlight || connectionBytes >= limits.connectionBufferBytes { return false }
-        return !budget.isExhausted
+        // A full node budget stops the connections that hold memory, not one that holds almost none: clients
+        // that read their replies (a QUORUM writer) go on while a few that never read hold the budget.
+        return !budget.isExhausted || connectionBytes < Self.smallConnectionBytes
     }
+
+    /// A client connection holding fewer bytes than this is not held back by a full node budget.
+    static let smallConnectionBytes = 1 << 20
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
