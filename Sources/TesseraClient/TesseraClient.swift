@@ -353,6 +353,9 @@ public final class TesseraClient: Sendable {
             return response
         } catch {
             switch error {
+            case .refused(let error):
+                // Authentication or TLS: every node is configured alike, so fail-over would not help.
+                throw error
             case .notSent(let reason):
                 failures.append("\(target): \(reason)")
                 return nil
@@ -373,6 +376,7 @@ public final class TesseraClient: Sendable {
     }
 
     private enum AttemptFailure: Error {
+        case refused(TesseraError)
         case notSent(String)
         case lost(String)
         case deadline
@@ -401,6 +405,8 @@ public final class TesseraClient: Sendable {
                 throw .lost(reason)
             case .timedOut:
                 throw .deadline
+            case .refused(let error):
+                throw .refused(error)
             }
         }
     }
@@ -415,6 +421,8 @@ public final class TesseraClient: Sendable {
             return try await attempt(request, on: target, deadline: deadline)
         } catch {
             switch error {
+            case .refused(let error):
+                throw error
             case .notSent(let reason), .lost(let reason):
                 throw TesseraError(.unavailable, "\(target) is not reachable: \(reason)")
             case .deadline:

@@ -3,7 +3,7 @@
 /// Ranges: 0x01-0x3F client requests, 0x40-0x7F replies to clients (a reply's opcode is its request's
 /// opcode + 0x40, ERROR is 0x7F), 0x80-0xBF node-to-node requests, 0xC0-0xFF node-to-node replies
 /// (request + 0x40). Request slots per subsystem: 0x83-0x87 cluster core, 0x88-0x8F hinted handoff and
-/// anti-entropy, 0x90-0x93 the peer handshake (PEER_HELLO, PEER_AUTH).
+/// anti-entropy, 0x90-0x93 the peer handshake (PEER_HELLO, PEER_AUTH); client slot 0x14 is CLIENT_AUTH.
 public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case get = 0x01
     case put = 0x02
@@ -18,6 +18,9 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case digest = 0x0F
     /// The node's hot keys (slot 0x10-0x13 of branch ycsb).
     case hotKeys = 0x10
+    /// Client authentication by token (slots 0x14-0x17 of branch tls): the first request of a connection to a
+    /// node that requires a token (docs/security.md). Answered by CLIENT_WELCOME or ERROR (then closed).
+    case clientAuth = 0x14
 
     case getResult = 0x41
     /// The reply to PUT and DELETE.
@@ -30,6 +33,7 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case repairStatusResult = 0x4E
     case digestResult = 0x4F
     case hotKeysResult = 0x50
+    case clientWelcome = 0x54
     case error = 0x7F
 
     case replicaWrite = 0x81

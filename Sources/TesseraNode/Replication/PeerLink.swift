@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import TesseraCore
+import TesseraTLS
 import TesseraWire
 
 /// The connection to one peer: connected lazily, reconnected with exponential backoff, pipelined.
@@ -35,8 +36,15 @@ final class PeerLink {
     let credentials: PeerHandshake.Credentials
     private var lastFailure = ""
 
-    init(member: MemberAddress, localHost: String? = nil, eventLoop: any EventLoop, log: Logger, credentials: PeerHandshake.Credentials) {
+    /// TLS towards the peer (docs/security.md); nil: plain TCP.
+    let tls: TLSContext?
+
+    init(
+        member: MemberAddress, localHost: String? = nil, eventLoop: any EventLoop, log: Logger,
+        credentials: PeerHandshake.Credentials, tls: TLSContext? = nil
+    ) {
         self.credentials = credentials
+        self.tls = tls
         self.member = member
         self.localHost = localHost
         self.eventLoop = eventLoop
@@ -112,7 +120,8 @@ final class PeerLink {
             port: member.port,
             group: eventLoop,
             connectTimeout: .seconds(1),
-            localHost: localHost
+            localHost: localHost,
+            tlsHandler: tls?.clientHandler(host: member.host)
         )
             .flatMap { [credentials, member] connection in  // REPLICA_* is refused until the handshake succeeded
                 connection.authenticateAsPeer(credentials: credentials, expectedNodeID: member.id.name, timeout: .seconds(2))
@@ -153,6 +162,10 @@ final class PeerLink {
                     }
                     onConnectivity?(true)
                 case .failure(let error):
+                    if let refusal = error as? TesseraError, refusal.code == .unauthenticated, "\(refusal)" != lastFailure {
+                        lastFailure = "\(refusal)"  // a TLS refusal, logged once (not on every retry)
+                        log.error("TLS connection to peer failed", metadata: ["peer": "\(member.id)", "error": "\(refusal.message)"])
+                    }
                     nextAttempt = .now() + backoff
                     // Retry by itself after the backoff, so a peer that comes up is found before the next ping.
                     eventLoop.assumeIsolated().scheduleTask(in: backoff) { [weak self] in self?.connectIfIdle() }
