@@ -40,7 +40,8 @@ public final class WireConnection: Sendable {
     ///     node binds its peer connections to its listen address, so firewall rules by address pair match them.
     ///   - tlsHandler: if set, makes the TLS client handler (NIOSSL's, from TesseraNode or TesseraClient, which
     ///     link swift-nio-ssl; this module does not) put in front of the framing; the future then completes only
-    ///     after the TLS handshake, and fails with `unauthenticated` if the handshake failed.
+    ///     after the TLS handshake; it fails with `unauthenticated` if TLS refused the other side (certificate,
+    ///     protocol), with `unavailable` if the connection closed or `connectTimeout` passed mid-handshake.
     public static func connect(
         host: String,
         port: Int,
@@ -77,8 +78,18 @@ public final class WireConnection: Sendable {
             }
             .flatMap { channel -> EventLoopFuture<any Channel> in
                 guard let handshake else { return channel.eventLoop.makeSucceededFuture(channel) }
+                // A peer that accepts TCP but never finishes the handshake must not hold the connect forever
+                // (a peer link would never retry): the handshake gets the connect timeout too.
+                let timer = channel.eventLoop.scheduleTask(in: connectTimeout) {
+                    handshake.fail(ChannelError.connectTimeout(connectTimeout))
+                }
+                handshake.futureResult.whenComplete { _ in timer.cancel() }
                 return handshake.futureResult.hop(to: channel.eventLoop).map { channel }.flatMapErrorThrowing { error in
                     channel.close(promise: nil)
+                    // Closed or timed out mid-handshake: not a refusal, the next node may be tried.
+                    if let channelError = error as? ChannelError {
+                        throw TesseraError(.unavailable, "TLS handshake with \(peer) did not finish: \(channelError)")
+                    }
                     throw TesseraError(.unauthenticated, "TLS handshake with \(peer) failed: \(error)")
                 }
             }
