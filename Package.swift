@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // tls (issue 11): TLS for client and peer traffic; only TesseraTLS links it (TesseraNode, TesseraClient use that).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
@@ -44,6 +46,18 @@ let package = Package(
                 "TesseraCore", .product(name: "NIOCore", package: "swift-nio"),
                 // WireConnection.connect (ClientBootstrap); the codec itself uses NIOCore only.
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // TLSUserEvent only (the handshake watcher); swift-nio-ssl stays out of this module.
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
+        ),
+        // TLS material and contexts (docs/security.md): the one module that links swift-nio-ssl (BoringSSL);
+        // used by TesseraNode and TesseraClient only.
+        .target(
+            name: "TesseraTLS",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The node process: listeners, peer transport, replica service, node metadata (SQLite).
@@ -59,6 +73,7 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                "TesseraTLS",
             ]
         ),
         // Test support: manual clock, seeded simulated network, cluster simulator on the real coordinators.
@@ -70,6 +85,7 @@ let package = Package(
                 "TesseraCore", "TesseraRing", "TesseraWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                "TesseraTLS",
             ]
         ),
         // Histories, models, the checker, parsers, reports. Depends on nothing of the database.
@@ -86,12 +102,12 @@ let package = Package(
             ]
         ),
         // Starting, stopping, killing and pausing local `tessera server` processes (demo, bench, harness, tests).
-        .target(name: "TesseraLocalCluster", dependencies: ["TesseraCore", "TesseraClient"]),
+        .target(name: "TesseraLocalCluster", dependencies: ["TesseraCore", "TesseraClient", "TesseraTLS"]),
         .executableTarget(
             name: "tessera",
             dependencies: [
                 "TesseraCore", "TesseraRing", "TesseraStorage", "TesseraNode", "TesseraClient",
-                "Linearizability", "TesseraBench", "TesseraLocalCluster", "TesseraWire", "TesseraCluster",
+                "Linearizability", "TesseraBench", "TesseraLocalCluster", "TesseraWire", "TesseraCluster", "TesseraTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // ops: SIGTERM/SIGINT graceful shutdown of `tessera server`.
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -137,7 +153,7 @@ let package = Package(
             name: "TesseraClientTests",
             dependencies: [
                 "TesseraClient", "TesseraBench", "TesseraLocalCluster", "TesseraCore", "TesseraRing", "TesseraWire",
-                "TesseraCluster", "TesseraNode",
+                "TesseraCluster", "TesseraNode", "TesseraTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

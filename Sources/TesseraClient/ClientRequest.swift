@@ -62,6 +62,9 @@ enum TransportFailure: Error, Hashable, Sendable {
     case connectionLost(String)
     /// No answer before the deadline: the node may have acted on it.
     case timedOut
+    /// The node refused the connection before serving anything (client token, TLS handshake): nothing was
+    /// sent, and another node would refuse it the same way.
+    case refused(TesseraError)
 }
 
 /// Opens connections to nodes. `WireTransport` is the real one; tests use an in-memory fake.

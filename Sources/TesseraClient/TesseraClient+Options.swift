@@ -1,4 +1,5 @@
 public import TesseraCore
+public import TesseraTLS
 
 extension TesseraClient {
     /// Settings of a client. Every field has a default; change what you need.
@@ -34,6 +35,12 @@ extension TesseraClient {
         /// `WriteToken`, reuses the first attempt's version. Needs nodes that know IDEMPOTENT_WRITE (opcode 0x1C);
         /// false sends plain PUT and DELETE. A call given a `WriteToken` always sends one.
         public var idempotentWrites: Bool = true
+        /// TLS towards the nodes (docs/security.md): `caFile` is the CA the nodes' certificates chain to (their
+        /// names or IP addresses are checked too); a certificate and key only if the nodes want one. nil: plain TCP.
+        public var tls: TLSSettings? = nil
+        /// The token sent with CLIENT_AUTH as the first request of every connection, for nodes started with
+        /// `--client-token-file`. nil: none sent.
+        public var authToken: [UInt8]? = nil
 
         public init(
             defaultConsistency: ConsistencyLevel = .quorum,

@@ -74,6 +74,10 @@ extension TesseraClient {
                 response = try await attempt(request, on: target, deadline: deadline)
             } catch {
                 switch error {
+                case .refused(let refusal):
+                    // TLS or the token refused the new connection; the first attempt may still have been applied.
+                    story.append("\(target) refused the resend's connection (\(refusal.message))")
+                    throw Self.indeterminate(request, story)
                 case .notSent(let reason):
                     story.append("\(target) cannot be reached to resend it with the same write id (\(reason))")
                     throw Self.indeterminate(request, story)

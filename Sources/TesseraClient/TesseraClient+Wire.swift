@@ -16,8 +16,13 @@ extension TesseraClient {
         )
     }
 
-    /// Creates a client for `seeds` with `options`, over TCP. Nothing connects until the first call.
+    /// Creates a client for `seeds` with `options`, over TCP (TLS with `options.tls`). Nothing connects until the
+    /// first call; TLS files are loaded here (`invalidRequest` naming a file that cannot be used).
     public convenience init(seeds: [HostAddress], options: Options = Options()) throws(TesseraError) {
-        try self.init(seeds: seeds, options: options, transport: WireTransport())
+        try self.init(
+            seeds: seeds,
+            options: options,
+            transport: WireTransport(tls: try options.tls?.makeClientContext(), authToken: options.authToken)
+        )
     }
 }

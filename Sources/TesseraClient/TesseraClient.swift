@@ -372,6 +372,9 @@ public final class TesseraClient: Sendable {
             return response
         } catch {
             switch error {
+            case .refused(let error):
+                // Authentication or TLS: every node is configured alike, so fail-over would not help.
+                throw error
             case .notSent(let reason):
                 failures.append("\(target): \(reason)")
                 return nil
@@ -398,6 +401,7 @@ public final class TesseraClient: Sendable {
     }
 
     enum AttemptFailure: Error {
+        case refused(TesseraError)
         case notSent(String)
         case lost(String)
         case deadline
@@ -426,6 +430,8 @@ public final class TesseraClient: Sendable {
                 throw .lost(reason)
             case .timedOut:
                 throw .deadline
+            case .refused(let error):
+                throw .refused(error)
             }
         }
     }
@@ -440,6 +446,8 @@ public final class TesseraClient: Sendable {
             return try await attempt(request, on: target, deadline: deadline)
         } catch {
             switch error {
+            case .refused(let error):
+                throw error
             case .notSent(let reason), .lost(let reason):
                 throw TesseraError(.unavailable, "\(target) is not reachable: \(reason)")
             case .deadline:

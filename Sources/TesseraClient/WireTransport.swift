@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TesseraCore
+import TesseraTLS
 import TesseraWire
 
 /// The real transport: `ClientRequest`s as TesseraWire frames over pipelined TCP connections (`WireConnection`).
@@ -12,24 +13,48 @@ struct WireTransport: ClientTransport {
     let group: any EventLoopGroup
 
     let taskExecutors: [EventLoopTaskExecutor]
+    /// TLS towards the nodes; nil: plain TCP.
+    let tls: TLSContext?
+    /// Sent with CLIENT_AUTH first on every connection; nil: none.
+    let authToken: [UInt8]?
 
-    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    init(
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        tls: TLSContext? = nil,
+        authToken: [UInt8]? = nil
+    ) {
         self.group = group
         self.taskExecutors = group.makeIterator().map { EventLoopTaskExecutor(loop: $0) }
+        self.tls = tls
+        self.authToken = authToken
     }
 
     func connect(to address: HostAddress, timeout: Duration) async throws(TransportFailure) -> any ClientConnection {
+        let connection: WireConnection
         do {
-            let connection = try await WireConnection.connect(
+            connection = try await WireConnection.connect(
                 host: address.host,
                 port: address.port,
                 group: group,
-                connectTimeout: Self.timeAmount(timeout)
-            )
-            return WireClientConnection(connection)
+                connectTimeout: Self.timeAmount(timeout),
+                tlsHandler: tls?.clientHandler(host: address.host)
+            ).get()
+        } catch let error as TesseraError where error.code == .unauthenticated {
+            throw .refused(error)  // the TLS handshake failed
         } catch {
             throw .connectFailed(Self.connectFailureReason(error))
         }
+        if let authToken {
+            do {
+                try await connection.authenticateAsClient(token: authToken, timeout: Self.timeAmount(timeout)).get()
+            } catch {
+                connection.close()
+                let refusal = error as? TesseraError
+                if let refusal, refusal.code == .unauthenticated { throw .refused(refusal) }
+                throw .connectFailed("client authentication with \(address) failed: \(refusal?.message ?? "\(error)")")
+            }
+        }
+        return WireClientConnection(connection)
     }
 
     static func timeAmount(_ duration: Duration) -> TimeAmount {
@@ -225,7 +250,7 @@ final class WireClientConnection: ClientConnection {
             return .error(error)
         case .hotKeys, .get, .put, .delete, .idempotentWrite, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult,
             .replicaHintedWrite, .replicaHintedAck, .healing,
-            .peerHello, .peerChallenge, .peerAuth, .peerWelcome:
+            .peerHello, .peerChallenge, .peerAuth, .peerWelcome, .clientAuth, .clientWelcome:
             return .error(TesseraError(.protocolError, "unexpected \(reply.opcode) reply to \(request.name)"))
         }
     }

@@ -21,6 +21,9 @@ public struct TesseraError: Error, Hashable, Sendable, CustomStringConvertible {
         case overloaded = 7
         /// Anything else; the message says what.
         case internalError = 8
+        /// The connection was refused before any request was served: no or a wrong client token, or a TLS
+        /// handshake that failed (docs/security.md). Nothing was applied; retrying the same way fails again.
+        case unauthenticated = 9
     }
 
     public let code: Code
@@ -35,7 +38,7 @@ public struct TesseraError: Error, Hashable, Sendable, CustomStringConvertible {
     public var isIndeterminate: Bool {
         switch code {
         case .timeout, .internalError, .overloaded: return true
-        case .unavailable, .invalidRequest, .notFound, .storage, .protocolError: return false
+        case .unavailable, .invalidRequest, .notFound, .storage, .protocolError, .unauthenticated: return false
         }
     }
 

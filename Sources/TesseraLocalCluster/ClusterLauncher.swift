@@ -43,6 +43,8 @@ public final class ClusterLauncher: Sendable {
     public let extraServerArguments: [String]
     /// The command that runs each server (`[wrapper, args...]` placed before the `tessera` path), or nil.
     public let wrapper: (@Sendable (Node) -> [String])?
+    /// TLS certificates and client token of the nodes (docs/security.md), or nil for plain TCP.
+    public let certificates: LocalCertificates?
 
     private let processes = Mutex<[String: ClusterNodeProcess]>([:])
     /// Set by `stopAll`: no node starts afterwards (a signal handler may stop the cluster while another thread
@@ -68,7 +70,8 @@ public final class ClusterLauncher: Sendable {
         virtualNodes: Int? = nil,
         extraServerArguments: [String] = [],
         hosts: [String]? = nil,
-        wrapper: (@Sendable (Node) -> [String])? = nil
+        wrapper: (@Sendable (Node) -> [String])? = nil,
+        certificates: LocalCertificates? = nil
     ) throws(ClusterLauncherError) {
         guard (1...32).contains(nodeCount) else {
             throw .badSetting("the node count is \(nodeCount); use 1 to 32")
@@ -111,6 +114,7 @@ public final class ClusterLauncher: Sendable {
         self.virtualNodes = virtualNodes
         self.extraServerArguments = extraServerArguments
         self.wrapper = wrapper
+        self.certificates = certificates
         self.nodes = ports.enumerated().map { index, port in
             let name = "n\(index + 1)"
             return Node(
@@ -146,6 +150,7 @@ public final class ClusterLauncher: Sendable {
         if let virtualNodes { arguments += ["--vnodes", String(virtualNodes)] }
         // A launcher killed with SIGKILL cannot stop its nodes; they notice and stop by themselves.
         arguments.append("--exit-with-parent")
+        if let certificates { arguments += certificates.serverArguments(for: node.id.name) }
         return arguments + extraServerArguments
     }
 
@@ -277,6 +282,7 @@ public final class ClusterLauncher: Sendable {
         }
         var options = TesseraClient.Options(defaultTimeout: .seconds(1))
         options.downNodeBackoff = .milliseconds(50)
+        try certificates?.apply(to: &options)
         let client = try TesseraClient(seeds: addresses, options: options)
         do {
             try await waitUntilReady(wanted, client: client, deadline: ContinuousClock.now + timeout)

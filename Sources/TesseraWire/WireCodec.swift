@@ -44,7 +44,8 @@ public enum WireCodec {
         case .replicaWrite(let key, let cell): return 40 + key.count + (cell.value?.count ?? 0)
         case .getResult(let cell), .replicaReadResult(let cell): return 36 + (cell?.value?.count ?? 0)
         case .error(let error): return 24 + error.message.utf8.count
-        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck, .writeResult, .peerWelcome: return 32
+        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck, .writeResult, .peerWelcome, .clientWelcome: return 32
+        case .clientAuth(let token): return 24 + token.count
         case .peerHello(let cluster, let node, let nonce): return 32 + cluster.utf8.count + node.utf8.count + nonce.count
         case .peerChallenge(let node, _, let nonce, let proof): return 32 + node.utf8.count + nonce.count + proof.count
         case .peerAuth(let proof): return 24 + proof.count
@@ -85,8 +86,10 @@ public enum WireCodec {
             buffer.writeBytes32(key)
             buffer.writeCell(cell)
             buffer.writeString16(home)
-        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck, .peerWelcome:
+        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck, .peerWelcome, .clientWelcome:
             break
+        case .clientAuth(let token):
+            buffer.writeBytes32(token)
         case .peerHello(let clusterName, let nodeID, let nonce):
             buffer.writeString16(clusterName)
             buffer.writeString16(nodeID)
@@ -357,6 +360,8 @@ public enum WireCodec {
             return .hotKeysResult(
                 WireHotKeys(nodeID: nodeID, halfLifeMillis: halfLife, reads: sections[0], writes: sections[1]))
         case .peerWelcome: return .peerWelcome
+        case .clientWelcome: return .clientWelcome
+        case .clientAuth: return .clientAuth(token: try r.bytes32())
         case .peerHello:
             let clusterName = try r.string16()
             let nodeID = try r.string16()

@@ -38,14 +38,21 @@ public final class WireConnection: Sendable {
     ///   - localHost: if set to an IP address other than a wildcard (0.0.0.0, ::), the connection leaves from
     ///     this address (port chosen by the kernel) instead of the source address the kernel's route picks: a
     ///     node binds its peer connections to its listen address, so firewall rules by address pair match them.
+    ///   - tlsHandler: if set, makes the TLS client handler (NIOSSL's, from TesseraNode or TesseraClient, which
+    ///     link swift-nio-ssl; this module does not) put in front of the framing; the future then completes only
+    ///     after the TLS handshake; it fails with `unauthenticated` if TLS refused the other side (certificate,
+    ///     protocol), with `unavailable` if the connection closed or `connectTimeout` passed mid-handshake.
     public static func connect(
         host: String,
         port: Int,
         group: any EventLoopGroup,
         connectTimeout: TimeAmount = .seconds(2),
-        localHost: String? = nil
+        localHost: String? = nil,
+        tlsHandler: (@Sendable () throws -> any ChannelHandler)? = nil
     ) -> EventLoopFuture<WireConnection> {
         let peer = "\(host):\(port)"
+        // Completed by TLSHandshakeWatcher; failed below when the TCP connect itself fails (never leaked).
+        let handshake = tlsHandler.map { _ in group.any().makePromise(of: Void.self) }
         var bootstrap = ClientBootstrap(group: group)
         if let localHost, localHost != "0.0.0.0", localHost != "::",
             let local = try? SocketAddress(ipAddress: localHost, port: 0)
@@ -57,10 +64,35 @@ public final class WireConnection: Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tlsHandler, let handshake {
+                        try channel.pipeline.syncOperations.addHandler(try tlsHandler())
+                        try channel.pipeline.syncOperations.addHandler(TLSHandshakeWatcher(promise: handshake))
+                    }
                     try channel.pipeline.syncOperations.addHandler(WireClientHandler(peerDescription: peer))
                 }
             }
             .connect(host: host, port: port)
+            .flatMapError { error in
+                handshake?.fail(error)
+                return group.any().makeFailedFuture(error)
+            }
+            .flatMap { channel -> EventLoopFuture<any Channel> in
+                guard let handshake else { return channel.eventLoop.makeSucceededFuture(channel) }
+                // A peer that accepts TCP but never finishes the handshake must not hold the connect forever
+                // (a peer link would never retry): the handshake gets the connect timeout too.
+                let timer = channel.eventLoop.scheduleTask(in: connectTimeout) {
+                    handshake.fail(ChannelError.connectTimeout(connectTimeout))
+                }
+                handshake.futureResult.whenComplete { _ in timer.cancel() }
+                return handshake.futureResult.hop(to: channel.eventLoop).map { channel }.flatMapErrorThrowing { error in
+                    channel.close(promise: nil)
+                    // Closed or timed out mid-handshake: not a refusal, the next node may be tried.
+                    if let channelError = error as? ChannelError {
+                        throw TesseraError(.unavailable, "TLS handshake with \(peer) did not finish: \(channelError)")
+                    }
+                    throw TesseraError(.unauthenticated, "TLS handshake with \(peer) failed: \(error)")
+                }
+            }
             .flatMap { channel in
                 channel.eventLoop.submit {
                     let handler = try channel.pipeline.syncOperations.handler(type: WireClientHandler.self)

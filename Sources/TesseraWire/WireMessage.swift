@@ -28,6 +28,9 @@ public enum WireMessage: Sendable, Equatable {
     case ping
     /// Ask for the node's `limit` most requested read and write keys, answered by `hotKeysResult`.
     case hotKeys(limit: UInt16)
+    /// Authenticate this connection with the client token (before any other request when the node requires
+    /// one), answered by `clientWelcome`, or by `error` (`unauthorized`... see docs/security.md) and a close.
+    case clientAuth(token: [UInt8])
 
     // node -> client
     /// The newest cell of the key among the replicas that answered: `nil` if none holds the key, a tombstone
@@ -39,6 +42,8 @@ public enum WireMessage: Sendable, Equatable {
     case statusResult(WireStatus)
     case pong
     case hotKeysResult(WireHotKeys)
+    /// The token was accepted: the connection may send any client request.
+    case clientWelcome
     /// The request failed; `code` is a stable `TesseraError.Code`.
     case error(TesseraError)
 
@@ -80,6 +85,8 @@ public enum WireMessage: Sendable, Equatable {
         case .ping: return .ping
         case .hotKeys: return .hotKeys
         case .hotKeysResult: return .hotKeysResult
+        case .clientAuth: return .clientAuth
+        case .clientWelcome: return .clientWelcome
         case .getResult: return .getResult
         case .writeResult: return .writeResult
         case .ringResult: return .ringResult

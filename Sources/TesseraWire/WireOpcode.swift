@@ -3,7 +3,8 @@
 /// Ranges: 0x01-0x3F client requests, 0x40-0x7F replies to clients (a reply's opcode is its request's
 /// opcode + 0x40, ERROR is 0x7F), 0x80-0xBF node-to-node requests, 0xC0-0xFF node-to-node replies
 /// (request + 0x40). Request slots per subsystem: 0x83-0x87 cluster core, 0x88-0x8F hinted handoff and
-/// anti-entropy, 0x90-0x93 the peer handshake (PEER_HELLO, PEER_AUTH). Client slots 0x1C-0x1F idempotent retries.
+/// anti-entropy, 0x90-0x93 the peer handshake (PEER_HELLO, PEER_AUTH); client slot 0x14 is CLIENT_AUTH, 0x1C-0x1F
+/// idempotent retries.
 public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case get = 0x01
     case put = 0x02
@@ -21,6 +22,9 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     /// A put or delete the client may send more than once, with its write id (slot 0x1C-0x1F of branch
     /// retries); answered by WRITE_RESULT or ERROR like PUT.
     case idempotentWrite = 0x1C
+    /// Client authentication by token (slots 0x14-0x17 of branch tls): the first request of a connection to a
+    /// node that requires a token (docs/security.md). Answered by CLIENT_WELCOME or ERROR (then closed).
+    case clientAuth = 0x14
 
     case getResult = 0x41
     /// The reply to PUT and DELETE.
@@ -33,6 +37,7 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     case repairStatusResult = 0x4E
     case digestResult = 0x4F
     case hotKeysResult = 0x50
+    case clientWelcome = 0x54
     case error = 0x7F
 
     case replicaWrite = 0x81

@@ -17,7 +17,9 @@ struct BenchCluster: AsyncParsableCommand {
             as JSON. Errors are counted and reported, never retried.
 
             --local N starts an N-node cluster of `tessera server` processes on free loopback ports first \
-            (in a temporary directory, removed afterwards) and stops it at the end; scripts/bench-cluster uses it.
+            (in a temporary directory, removed afterwards) and stops it at the end; scripts/bench-cluster uses it. \
+            --tls runs that cluster with TLS for clients and peers, peer mutual TLS and a client token \
+            (scripts/bench-tls runs both back to back and prints the ratio).
             Numbers depend on the machine and its load: see docs/benchmarks.md, "Cluster".
             """
     )
@@ -71,12 +73,13 @@ struct BenchCluster: AsyncParsableCommand {
         }
         try await BenchLocalCluster.with(
             options: localCluster, seeds: seeds, quiet: json
-        ) { seeds in try await run(benchmark, seeds: seeds) }
+        ) { seeds, certificates in try await run(benchmark, seeds: seeds, certificates: certificates) }
     }
 
-    private func run(_ benchmark: ClusterBenchmark, seeds: [HostAddress]) async throws {
+    private func run(_ benchmark: ClusterBenchmark, seeds: [HostAddress], certificates: LocalCertificates?) async throws {
         var options = TesseraClient.Options(defaultTimeout: .milliseconds(timeout), connectionsPerNode: connections)
         options.retryWritesAfterConnectionLoss = false
+        try certificates?.apply(to: &options)
         do {
             let client = try TesseraClient(seeds: seeds, options: options)
             // Learn the ring before timing anything.

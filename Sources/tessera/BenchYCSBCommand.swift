@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TesseraBench
 import TesseraClient
+import TesseraLocalCluster
 import TesseraCore
 
 /// `tessera bench ycsb`: YCSB core workloads with a choice of key distributions, per-node load and an SVG.
@@ -86,12 +87,18 @@ struct BenchYCSB: AsyncParsableCommand {
 
         try await BenchLocalCluster.with(
             options: localCluster, seeds: seeds, quiet: json
-        ) { contact in try await run(benchmark, distributions: distributions, contact: contact) }
+        ) { contact, certificates in
+            try await run(benchmark, distributions: distributions, contact: contact, certificates: certificates)
+        }
     }
 
-    private func run(_ benchmark: YCSBBenchmark, distributions: [KeyDistribution?], contact: [HostAddress]) async throws {
+    private func run(
+        _ benchmark: YCSBBenchmark, distributions: [KeyDistribution?], contact: [HostAddress],
+        certificates: LocalCertificates?
+    ) async throws {
         var options = TesseraClient.Options(defaultTimeout: .milliseconds(timeout), connectionsPerNode: connections)
         options.retryWritesAfterConnectionLoss = false
+        try certificates?.apply(to: &options)
         let progress: @Sendable (String) -> Void = { line in Console.error(line) }
         do {
             let client = try TesseraClient(seeds: contact, options: options)

@@ -32,6 +32,9 @@ struct ClientCommandOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Deadline of the whole request in milliseconds.", valueName: "ms"))
     var timeout = 2000
 
+    @OptionGroup(title: "Security (docs/security.md)")
+    var security: ClientSecurityOptions
+
     /// The parsed level; throws `invalidRequest` with the accepted forms.
     func level() throws(TesseraError) -> ConsistencyLevel { try ConsistencyLevel(parsing: consistency) }
 
@@ -49,6 +52,7 @@ struct ClientCommandOptions: ParsableArguments {
             connectionsPerNode: 1
         )
         options.defaultQuorum = try QuorumMode(parsing: quorum)
+        try security.apply(to: &options)
         return try TesseraClient(seeds: try HostAddress.parseList(hosts), options: options)
     }
 
@@ -69,7 +73,8 @@ struct ClientCommandOptions: ParsableArguments {
 }
 
 /// Exit codes of the client commands (docs/client.md): 0 success, 1 other errors, 2 unavailable, 3 timeout
-/// (for a write: its outcome is unknown), 4 not found (get), 5 invalid request. ArgumentParser's usage errors
+/// (for a write: its outcome is unknown), 4 not found (get), 5 invalid request, 6 refused (token or TLS).
+/// ArgumentParser's usage errors
 /// exit with 64.
 enum ClientExitCode {
     static let failure: Int32 = 1
@@ -77,12 +82,14 @@ enum ClientExitCode {
     static let timeout: Int32 = 3
     static let notFound: Int32 = 4
     static let invalidRequest: Int32 = 5
+    static let unauthenticated: Int32 = 6
 
     /// The help text that lists the codes.
     static let help = """
         Exit status: 0 success, 2 unavailable (too few replicas alive or no node reachable), 3 timeout (for \
         put and delete: the write may or may not have been applied), 4 not found (get), 5 invalid request \
-        (bad level, key or value too large, bad host), 1 any other error.
+        (bad level, key or value too large, bad host), 6 refused (no or wrong client token, TLS handshake \
+        failed), 1 any other error.
         """
 
     /// The exit code for `error`. A write that failed indeterminately exits like a timeout.
@@ -94,6 +101,7 @@ enum ClientExitCode {
         case .invalidRequest: return invalidRequest
         case .internalError, .overloaded: return isWrite ? timeout : failure
         case .storage, .protocolError: return failure
+        case .unauthenticated: return unauthenticated
         }
     }
 

@@ -46,6 +46,10 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Replicas per key, N (default: min(3, nodes)).") var replication: Int?
     @Option(help: "Virtual nodes (tokens) per node (default: the server's).") var vnodes: Int?
     @Flag(help: "Keep a temporary data directory at exit.") var keepData = false
+    @Flag(
+        help: "TLS for clients and peers, peer mutual TLS and a client token, with throwaway certificates made in DATA/tls (openssl; docs/security.md)."
+    )
+    var tls = false
 
     func validate() throws {
         guard (1...32).contains(nodes) else { throw ValidationError("--nodes is \(nodes); use 1 to 32") }
@@ -69,13 +73,17 @@ struct DemoCommand: AsyncParsableCommand {
         if port == nil, (7001..<(7001 + nodes)).allSatisfy(ClusterLauncher.isPortFree) { port = 7001 }
         let launcher: ClusterLauncher
         do {
+            let certificates = tls
+                ? try LocalCertificates.generate(in: dataDirectory + "/tls", nodes: (1...nodes).map { "n\($0)" })
+                : nil
             launcher = try ClusterLauncher(
                 executable: executable,
                 nodeCount: nodes,
                 basePort: port,
                 dataDirectory: dataDirectory,
                 replicationFactor: replication ?? min(3, nodes),
-                virtualNodes: vnodes
+                virtualNodes: vnodes,
+                certificates: certificates
             )
         } catch {
             if removeData { try? FileManager.default.removeItem(atPath: dataDirectory) }
@@ -99,10 +107,11 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             var options = TesseraClient.Options(defaultConsistency: .quorum, defaultTimeout: .seconds(2))
             options.downNodeBackoff = .milliseconds(500)
+            try launcher.certificates?.apply(to: &options)
             client = try TesseraClient(seeds: launcher.addresses, options: options)
         } catch {
             cleanup.run()
-            Console.error("error: \(error.message)")
+            Console.error("error: \(error)")
             throw ExitCode.failure
         }
         let shell = DemoShell(launcher: launcher, client: client)
@@ -123,7 +132,12 @@ struct DemoCommand: AsyncParsableCommand {
             lines.append("  \(node.id.name)  \(node.address)  \(pid)  log \(node.logPath)")
         }
         let hosts = launcher.addresses.map(\.description).joined(separator: ",")
-        lines.append("other terminals: \(launcher.executable) get KEY --hosts \(hosts)")
+        var clientFlags = ""
+        if let certificates = launcher.certificates {
+            lines.append("TLS on (CA \(certificates.caFile)), peer mutual TLS, client token in \(certificates.tokenFile)")
+            clientFlags = " " + certificates.clientArguments.joined(separator: " ")
+        }
+        lines.append("other terminals: \(launcher.executable) get KEY --hosts \(hosts)\(clientFlags)")
         lines.append("type help for commands; quit or Ctrl-D stops the cluster")
         Console.print(lines.joined(separator: "\n"))
     }

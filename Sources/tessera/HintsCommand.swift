@@ -25,13 +25,17 @@ struct HintsCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Nodes to ask for the ring, as HOST:PORT[,HOST:PORT...].", valueName: "hosts"))
     var hosts = "127.0.0.1:7001"
+
+    @OptionGroup(title: "Security (docs/security.md)")
+    var security: ClientSecurityOptions
     @Option(help: ArgumentHelp("Deadline per request in milliseconds.", valueName: "ms"))
     var timeout = 2000
     @Option(help: ArgumentHelp("Wait up to this many seconds until no hints are pending.", valueName: "seconds"))
     var wait: Double?
 
     func run() async throws {
-        let options = try ClientCommandOptions.parse(["--hosts", hosts, "--timeout", String(timeout)])
+        var options = try ClientCommandOptions.parse(["--hosts", hosts, "--timeout", String(timeout)])
+        options.security = security
         do throws(TesseraError) {
             let deadline = ContinuousClock.now + .milliseconds(Int64((wait ?? 0) * 1000))
             while true {

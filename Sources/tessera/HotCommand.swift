@@ -22,11 +22,15 @@ struct HotCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Nodes to ask for the ring, as HOST:PORT[,HOST:PORT...].", valueName: "hosts"))
     var hosts = "127.0.0.1:7001"
+
+    @OptionGroup(title: "Security (docs/security.md)")
+    var security: ClientSecurityOptions
     @Option(help: "Keys per node and kind (reads, writes).") var limit = 10
     @Option(help: ArgumentHelp("Deadline per request in milliseconds.", valueName: "ms")) var timeout = 2000
 
     func run() async throws {
-        let options = try ClientCommandOptions.parse(["--hosts", hosts, "--timeout", String(timeout)])
+        var options = try ClientCommandOptions.parse(["--hosts", hosts, "--timeout", String(timeout)])
+        options.security = security
         do throws(TesseraError) {
             let limit = self.limit
             let nodes = try await options.withClient { client throws(TesseraError) in

@@ -28,6 +28,9 @@ struct RepairCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Nodes to ask for the ring, as HOST:PORT[,HOST:PORT...].", valueName: "hosts"))
     var hosts = "127.0.0.1:7001"
+
+    @OptionGroup(title: "Security (docs/security.md)")
+    var security: ClientSecurityOptions
     @Option(help: ArgumentHelp("Repair only this node's ranges (repeatable); default: every member.", valueName: "node"))
     var node: [String] = []
     @Option(
@@ -62,7 +65,8 @@ struct RepairCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = try ClientCommandOptions.parse(["--hosts", hosts, "--timeout", String(timeout)])
+        var options = try ClientCommandOptions.parse(["--hosts", hosts, "--timeout", String(timeout)])
+        options.security = security
         let request = WireRepairRequest(ranges: try parseRanges(), force: force, depth: UInt8(depth ?? 0))
         let perRequest = Duration.milliseconds(timeout)
         var incomplete: [String] = []

@@ -18,11 +18,15 @@ struct RingCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Nodes to ask, as HOST:PORT[,HOST:PORT...].", valueName: "hosts"))
     var hosts = "127.0.0.1:7001"
+
+    @OptionGroup(title: "Security (docs/security.md)")
+    var security: ClientSecurityOptions
     @Option(help: ArgumentHelp("Deadline in milliseconds.", valueName: "ms"))
     var timeout = 2000
 
     func run() async throws {
-        let options = try ClientCommandOptions.parse(["--hosts", hosts, "--timeout", String(timeout)])
+        var options = try ClientCommandOptions.parse(["--hosts", hosts, "--timeout", String(timeout)])
+        options.security = security
         do throws(TesseraError) {
             let topology = try await options.withClient { client throws(TesseraError) in try await client.topology() }
             Console.print(Self.render(topology))

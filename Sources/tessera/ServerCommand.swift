@@ -20,7 +20,7 @@ struct Server: AsyncParsableCommand {
               tessera server --node-id n1 --listen 127.0.0.1:7001 --data /var/lib/tessera/n1 \\
                 --members n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003 --replication 3
             Every flag is also a key of the TOML file given with --config (docs/tessera.example.toml); a flag
-            overrides the file's key. An unknown key or a bad value stops the server naming the key and file.
+            overrides the file's key. TLS, mutual TLS for peers and client tokens: docs/security.md. An unknown key or a bad value stops the server naming the key and file.
             The data directory remembers its node id and cluster; starting another node on it is refused.
             SIGTERM or SIGINT: stop accepting, finish in-flight requests, flush, exit 0.
             """
@@ -98,8 +98,6 @@ struct Server: AsyncParsableCommand {
     @Option(name: .customLong("client-burst"), help: "Token bucket size for --client-rate (default: one second's worth).")
     var clientBurst: Int?
 
-    // Flags below have no config-file key yet (docs/operations.md says which); they apply over the file.
-
     @Option(
         name: .customLong("wal-recovery"),
         help: ArgumentHelp(
@@ -109,19 +107,19 @@ struct Server: AsyncParsableCommand {
                 + "See docs/storage.md."
         )
     )
-    var walRecovery: String = "strict"
+    var walRecovery: String?
 
     @Option(
         name: .customLong("phi-threshold"),
-        help: "Phi-accrual suspicion at which a peer counts as down (higher: slower to suspect, fewer false alarms)."
+        help: "Phi-accrual suspicion at which a peer counts as down (higher: slower to suspect, fewer false alarms). Default 8."
     )
-    var phiThreshold: Double = 8
+    var phiThreshold: Double?
 
     @Option(
         name: .customLong("read-replicas"),
-        help: "How a coordinated read picks its first R replicas: load-aware (by outstanding requests and recent latency) or fixed (this node first, then ring order)."
+        help: "How a coordinated read picks its first R replicas: load-aware (by outstanding requests and recent latency; default) or fixed (this node first, then ring order)."
     )
-    var readReplicas: String = "load-aware"
+    var readReplicas: String?
 
     @OptionGroup(title: "Hinted handoff and repair")
     var healing: HealingServerOptions
@@ -140,42 +138,45 @@ struct Server: AsyncParsableCommand {
 
     @Option(
         name: .customLong("max-clock-offset-ms"),
-        help: "Refuse replica versions more than this far ahead of the node's clock."
+        help: "Refuse replica versions more than this far ahead of the node's clock. Default 500."
     )
-    var maxClockOffsetMillis: UInt64 = 500
+    var maxClockOffsetMillis: Int?
 
-    @Option(name: .customLong("idle-timeout-ms"), help: "Close client connections idle this long (0: never).")
-    var idleTimeoutMillis: Int = 300_000
+    @Option(name: .customLong("idle-timeout-ms"), help: "Close client connections idle this long (0: never). Default 300000.")
+    var idleTimeoutMillis: Int?
 
     @Option(
         name: .customLong("partial-frame-timeout-ms"),
-        help: "Close a connection whose frame is incomplete this long after its first byte (0: never)."
+        help: "Close a connection whose frame is incomplete this long after its first byte (0: never). Default 15000."
     )
-    var partialFrameTimeoutMillis: Int = 15_000
+    var partialFrameTimeoutMillis: Int?
 
     @Option(
         name: .customLong("write-stall-timeout-ms"),
-        help: "Close a connection that takes none of its pending replies for this long (0: never)."
+        help: "Close a connection that takes none of its pending replies for this long (0: never). Default 30000."
     )
-    var writeStallTimeoutMillis: Int = 30_000
+    var writeStallTimeoutMillis: Int?
 
     @Option(
         name: .customLong("connection-buffer-mib"),
-        help: "Per connection: MiB of requests being served plus unsent replies before its reads stop."
+        help: "Per connection: MiB of requests being served plus unsent replies before its reads stop. Default 32."
     )
-    var connectionBufferMiB: Int = 32
+    var connectionBufferMiB: Int?
 
     @Option(
         name: .customLong("node-buffer-mib"),
-        help: "Per node: the same over all client connections before every client's reads stop (peers exempt)."
+        help: "Per node: the same over all client connections before every client's reads stop (peers exempt). Default 256."
     )
-    var nodeBufferMiB: Int = 256
+    var nodeBufferMiB: Int?
 
     @Option(
         name: .customLong("max-requests-per-connection"),
-        help: "Requests served at once per connection; further frames wait in the socket."
+        help: "Requests served at once per connection; further frames wait in the socket. Default 32."
     )
-    var maxRequestsPerConnection: Int = 32
+    var maxRequestsPerConnection: Int?
+
+    @OptionGroup(title: "Security (docs/security.md)")
+    var security: SecurityServerOptions
 
     /// Checks every flag and the config file before anything starts, so errors come with this command's usage.
     func validate() throws {
@@ -204,6 +205,20 @@ struct Server: AsyncParsableCommand {
         settings.maxReplicaInFlight = maxReplicaInFlight
         settings.clientRate = clientRate
         settings.clientBurst = clientBurst
+        settings.walRecovery = walRecovery
+        settings.phiThreshold = phiThreshold
+        settings.readReplicas = readReplicas
+        healing.fill(&settings)
+        settings.clusterSecretFile = clusterSecretFile
+        settings.clusterSecret = clusterSecret
+        settings.maxClockOffsetMillis = maxClockOffsetMillis
+        settings.idleTimeoutMillis = idleTimeoutMillis
+        settings.partialFrameTimeoutMillis = partialFrameTimeoutMillis
+        settings.writeStallTimeoutMillis = writeStallTimeoutMillis
+        settings.connectionBufferMiB = connectionBufferMiB
+        settings.nodeBufferMiB = nodeBufferMiB
+        settings.maxRequestsPerConnection = maxRequestsPerConnection
+        security.fill(&settings)
         return settings
     }
 
@@ -212,41 +227,11 @@ struct Server: AsyncParsableCommand {
         do {
             var settings = flagSettings
             if let config { settings = settings.overriding(try ConfigFile.load(path: config)) }
-            var resolved = try settings.resolve()
-            try applyFlagsWithoutFileKeys(to: &resolved.node)
-            try resolved.node.validate()
-            return resolved
+            return try settings.resolve()
         } catch {
             throw ValidationError(error.message)
         }
     }
-
-    /// The flags that have no config-file key yet: WAL recovery, failure detection, read replica choice, healing.
-    func applyFlagsWithoutFileKeys(to config: inout NodeConfiguration) throws(TesseraError) {
-        guard let mode = WALRecoveryMode(rawValue: walRecovery.lowercased()) else {
-            throw TesseraError(
-                .invalidRequest,
-                "unknown --wal-recovery '\(walRecovery)': use strict, point-in-time or skip-corrupted"
-            )
-        }
-        config.storageOptions.walRecoveryMode = mode
-        config.phiThreshold = phiThreshold
-        switch readReplicas {
-        case "load-aware": config.loadAwareReads = true
-        case "fixed": config.loadAwareReads = false
-        default: throw TesseraError(.invalidRequest, "unknown --read-replicas '\(readReplicas)': use load-aware or fixed")
-        }
-        try healing.apply(to: &config)
-        config.maxClockOffsetMillis = maxClockOffsetMillis
-        config.connectionLimits.idleTimeoutMillis = idleTimeoutMillis
-        config.connectionLimits.partialFrameTimeoutMillis = partialFrameTimeoutMillis
-        config.connectionLimits.writeStallTimeoutMillis = writeStallTimeoutMillis
-        config.connectionLimits.connectionBufferBytes = connectionBufferMiB << 20
-        config.connectionLimits.nodeBufferBytes = nodeBufferMiB << 20
-        config.connectionLimits.maxRequestsInFlight = maxRequestsPerConnection
-        config.clusterSecret = try readClusterSecret()
-    }
-
 
     /// `mallopt(M_MMAP_THRESHOLD, bytes)`, looked up at run time (malloc.h is not in the Glibc module).
     static func fixMmapThreshold(_ bytes: Int32) {
@@ -256,30 +241,6 @@ struct Server: AsyncParsableCommand {
             let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in malloc.h
             _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThreshold, bytes)
         #endif
-    }
-
-    /// The secret from --cluster-secret-file or --cluster-secret (not both); nil when neither is given.
-    func readClusterSecret() throws(TesseraError) -> [UInt8]? {
-        if clusterSecretFile != nil && clusterSecret != nil {
-            throw TesseraError(.invalidRequest, "give --cluster-secret-file or --cluster-secret, not both")
-        }
-        if let clusterSecret { return Array(clusterSecret.utf8) }
-        guard let path = clusterSecretFile else { return nil }
-        guard let file = fopen(path, "rb") else {
-            throw TesseraError(.invalidRequest, "cannot read the cluster secret file \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&chunk, 1, chunk.count, file)
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
-            if bytes.count > 1 << 20 { throw TesseraError(.invalidRequest, "the cluster secret file \(path) is over 1 MiB") }
-        }
-        if bytes.last == 0x0A { bytes.removeLast() }
-        if bytes.last == 0x0D { bytes.removeLast() }
-        return bytes
     }
 
     func run() async throws {

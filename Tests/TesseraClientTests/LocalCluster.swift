@@ -38,6 +38,7 @@ enum LocalCluster {
         nodes: Int,
         replicationFactor: Int,
         arguments: [String] = [],
+        certificates: LocalCertificates? = nil,
         _ body: (ClusterLauncher) async throws -> T
     ) async throws -> T {
         let directory = try ClusterLauncher.makeTemporaryDirectory(prefix: "tessera-test")
@@ -52,7 +53,8 @@ enum LocalCluster {
                 nodeCount: nodes,
                 dataDirectory: directory + "/\(attempt)",
                 replicationFactor: replicationFactor,
-                extraServerArguments: arguments
+                extraServerArguments: arguments,
+                certificates: certificates
             )
             defer { launcher.stopAll(grace: .seconds(3)) }
             do {
@@ -74,6 +76,7 @@ enum LocalCluster {
     ) throws -> TesseraClient {
         var options = TesseraClient.Options(defaultTimeout: timeout)
         options.downNodeBackoff = .milliseconds(200)
+        try launcher.certificates?.apply(to: &options)
         return try TesseraClient(seeds: seeds ?? launcher.addresses, options: options)
     }
 

@@ -14,8 +14,9 @@ import Testing
     @Test func theDocumentedExampleParsesAndSetsEveryKey() throws {
         let settings = try ConfigFile.load(path: Self.examplePath)
         let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
+        // Keys whose values are files or secrets of a real deployment are shown commented out (`# key = `).
         for key in ServerSettings.keys {
-            #expect(text.contains("\n\(key) = "), "the example does not show key \(key)")
+            #expect(text.contains("\n\(key) = ") || text.contains("\n# \(key) = "), "the example does not show key \(key)")
         }
         let resolved = try settings.resolve()
         #expect(resolved.node.nodeID == NodeID("n1"))
@@ -61,6 +62,17 @@ import Testing
         ("metrics = \"yes\"", "`metrics`", "true or false"),
         ("log_level = \"loud\"", "`log_level`", "unknown log level"),
         ("node_id = \"bad id\"", "`node_id`", "[A-Za-z0-9._-]"),
+        ("wal_recovery = \"sometimes\"", "`wal_recovery`", "strict, point-in-time or skip-corrupted"),
+        ("phi_threshold = -1", "`phi_threshold`", "above 0"),
+        ("phi_threshold = \"high\"", "`phi_threshold`", "must be a number"),
+        ("read_replicas = \"random\"", "`read_replicas`", "load-aware or fixed"),
+        ("hint_window = \"3 hours\"", "`hint_window`", "ms, s, m, h or d"),
+        ("hint_throttle = \"fast\"", "`hint_throttle`", "KiB, MiB or GiB"),
+        ("repair_depth = 17", "`repair_depth`", "out of range"),
+        ("cluster_secret = \"short\"", "`cluster_secret`", "at least 16"),
+        ("idle_timeout_ms = -5", "`idle_timeout_ms`", "out of range"),
+        ("peer_mtls = \"yes\"", "`peer_mtls`", "true or false"),
+        ("tls_cert = \"\"", "`tls_cert`", "must not be empty"),
     ])
     func aBadValueIsAnErrorNamingTheKeyAndTheFile(line: String, key: String, reason: String) {
         let error = #expect(throws: TesseraError.self) { try ConfigFile.parse(line + "\n", file: "node.toml") }
@@ -89,6 +101,71 @@ import Testing
         #expect(resolved.node.dataDirectory == "/tmp/from-file")
         #expect(resolved.node.metricsEnabled == false)
         #expect(resolved.node.replicationFactor == 3)
+    }
+
+    @Test func theFormerFlagOnlySettingsHaveFileKeysThatFlagsOverride() throws {
+        let text = """
+            node_id = "n1"
+            listen = "127.0.0.1:7001"
+            data = "/tmp/x"
+            members = "n1=127.0.0.1:7001,n2=127.0.0.1:7002"
+            replication = 2
+            wal_recovery = "point-in-time"
+            phi_threshold = 12.5
+            read_replicas = "fixed"
+            hint_window = "90m"
+            hint_throttle = "2MiB"
+            repair_interval = "0"
+            repair_depth = 8
+            max_clock_offset_ms = 250
+            idle_timeout_ms = 1000
+            connection_buffer_mib = 4
+            max_requests_per_connection = 7
+            cluster_secret = "file-secret-0123456789"
+            """
+        let file = try ConfigFile.parse(text, file: "keys.toml")
+        let fromFile = try file.resolve().node
+        #expect(fromFile.storageOptions.walRecoveryMode == .pointInTime)
+        #expect(fromFile.phiThreshold == 12.5)
+        #expect(fromFile.loadAwareReads == false)
+        #expect(fromFile.hintWindowMillis == 90 * 60_000)
+        #expect(fromFile.hintThrottleBytesPerSecond == 2 << 20)
+        #expect(fromFile.repair.intervalSeconds == 0 && fromFile.repair.depth == 8)
+        #expect(fromFile.maxClockOffsetMillis == 250)
+        #expect(fromFile.connectionLimits.idleTimeoutMillis == 1000)
+        #expect(fromFile.connectionLimits.connectionBufferBytes == 4 << 20)
+        #expect(fromFile.connectionLimits.maxRequestsInFlight == 7)
+        #expect(fromFile.clusterSecret == Array("file-secret-0123456789".utf8))
+        var flags = ServerSettings()
+        flags.phiThreshold = 9
+        flags.walRecovery = "strict"
+        flags.clusterSecret = "flag-secret-0123456789"
+        let merged = try flags.overriding(file).resolve().node
+        #expect(merged.phiThreshold == 9)
+        #expect(merged.storageOptions.walRecoveryMode == .strict)
+        #expect(merged.clusterSecret == Array("flag-secret-0123456789".utf8))
+        #expect(merged.connectionLimits.maxRequestsInFlight == 7)
+    }
+
+    @Test func aTLSFileThatCannotBeLoadedIsNamedAtResolve() throws {
+        var settings = try ConfigFile.parse(
+            "tls_cert = \"/nonexistent/n1.pem\"\ntls_key = \"/nonexistent/n1.key\"\n", file: "tls.toml")
+        settings.nodeID = "n1"
+        settings.listen = "127.0.0.1:7001"
+        settings.data = "/tmp/x"
+        settings.members = "n1=127.0.0.1:7001"
+        settings.replication = 1
+        let error = #expect(throws: TesseraError.self) { try settings.resolve() }
+        #expect(error?.message.contains("/nonexistent/n1.pem") == true, "\(String(describing: error))")
+        settings.tlsCert = nil
+        settings.tlsKey = nil
+        settings.peerMTLS = true
+        let mtls = #expect(throws: TesseraError.self) { try settings.resolve() }
+        #expect(mtls?.message.contains("--tls-cert") == true, "\(String(describing: mtls))")
+        settings.peerMTLS = nil
+        settings.clientTokenFile = "/nonexistent/token"
+        let token = #expect(throws: TesseraError.self) { try settings.resolve() }
+        #expect(token?.message.contains("/nonexistent/token") == true, "\(String(describing: token))")
     }
 
     @Test func aMissingRequiredSettingNamesFlagAndKey() {

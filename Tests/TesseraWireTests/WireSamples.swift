@@ -26,7 +26,8 @@ enum WireSamples {
         .idempotentWrite(
             key: [9], value: [], consistency: .one, timeoutMillis: 0, quorum: .strict, writeID: 1, resend: true, version: nil
         ),
-        .ring, .status, .ping, .pong, .replicaAck, .peerWelcome,
+        .ring, .status, .ping, .pong, .replicaAck, .peerWelcome, .clientWelcome,
+        .clientAuth(token: Array("a-client-token-0123456789".utf8)), .clientAuth(token: []),
         .peerHello(clusterName: "prod-eu", nodeID: "n2", nonce: Array(repeating: 7, count: 32)),
         .peerChallenge(nodeID: "n1", mode: .hmacSHA256, nonce: Array(0..<32), proof: Array(repeating: 0xEE, count: 32)),
         .peerChallenge(nodeID: "n1", mode: .memberID, nonce: Array(0..<32), proof: []),

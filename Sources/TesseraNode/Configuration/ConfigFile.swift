@@ -69,6 +69,51 @@ public enum ConfigFile {
         settings.maxReplicaInFlight = try reader.int("max_replica_in_flight", 0...100_000_000)
         settings.clientRate = try reader.int("client_rate", 0...100_000_000)
         settings.clientBurst = try reader.int("client_burst", 0...100_000_000)
+        settings.walRecovery = try reader.string("wal_recovery") { value throws(TesseraError) in
+            _ = try SettingValue.walRecovery(value)
+        }
+        settings.phiThreshold = try reader.double("phi_threshold", above: 0)
+        settings.readReplicas = try reader.string("read_replicas") { value throws(TesseraError) in
+            _ = try SettingValue.loadAwareReads(value)
+        }
+        for (key, path) in [
+            ("hint_window", \ServerSettings.hintWindow), ("repair_interval", \.repairInterval),
+            ("tombstone_grace", \.tombstoneGrace),
+        ] {
+            settings[keyPath: path] = try reader.string(key) { value throws(TesseraError) in
+                _ = try SettingValue.millis(value, flag: "duration")
+            }
+        }
+        for (key, path) in [("hint_throttle", \ServerSettings.hintThrottle), ("hint_max_per_target", \.hintMaxPerTarget)] {
+            settings[keyPath: path] = try reader.string(key) { value throws(TesseraError) in
+                _ = try SettingValue.bytes(value, flag: "size")
+            }
+        }
+        settings.repairDepth = try reader.int("repair_depth", 0...16)
+        let nonEmpty = { (value: String) throws(TesseraError) in
+            guard !value.isEmpty else { throw TesseraError(.invalidRequest, "must not be empty") }
+        }
+        settings.clusterSecretFile = try reader.string("cluster_secret_file", check: nonEmpty)
+        settings.clusterSecret = try reader.string("cluster_secret") { value throws(TesseraError) in
+            guard value.utf8.count >= 16 else {
+                throw TesseraError(.invalidRequest, "the cluster secret has \(value.utf8.count) bytes; use at least 16")
+            }
+        }
+        if settings.clusterSecretFile != nil && settings.clusterSecret != nil {
+            throw reader.fail("cluster_secret", "give cluster_secret_file or cluster_secret, not both")
+        }
+        settings.maxClockOffsetMillis = try reader.int("max_clock_offset_ms", 1...86_400_000)
+        settings.idleTimeoutMillis = try reader.int("idle_timeout_ms", 0...86_400_000)
+        settings.partialFrameTimeoutMillis = try reader.int("partial_frame_timeout_ms", 0...86_400_000)
+        settings.writeStallTimeoutMillis = try reader.int("write_stall_timeout_ms", 0...86_400_000)
+        settings.connectionBufferMiB = try reader.int("connection_buffer_mib", 1...1_000_000)
+        settings.nodeBufferMiB = try reader.int("node_buffer_mib", 1...1_000_000)
+        settings.maxRequestsPerConnection = try reader.int("max_requests_per_connection", 1...1_000_000)
+        settings.tlsCert = try reader.string("tls_cert", check: nonEmpty)
+        settings.tlsKey = try reader.string("tls_key", check: nonEmpty)
+        settings.tlsCA = try reader.string("tls_ca", check: nonEmpty)
+        settings.peerMTLS = try reader.bool("peer_mtls")
+        settings.clientTokenFile = try reader.string("client_token_file", check: nonEmpty)
         return settings
     }
 
@@ -96,6 +141,16 @@ public enum ConfigFile {
             guard range.contains(number) else {
                 throw fail(key, "\(number) is out of range (\(range.lowerBound) to \(range.upperBound))")
             }
+            return number
+        }
+
+        /// A TOML float or integer, finite and above `above`.
+        func double(_ key: String, above: Double) throws(TesseraError) -> Double? {
+            guard let value = table[key] else { return nil }
+            guard let number = value.double ?? value.int.map(Double.init) else {
+                throw fail(key, "must be a number, not \(typeName(value))")
+            }
+            guard number.isFinite, number > above else { throw fail(key, "\(number) must be a number above \(above)") }
             return number
         }
 

@@ -58,6 +58,10 @@ public struct NodeConfiguration: Sendable {
     public var connectionLimits = ConnectionLimits()
     /// The secret peers prove in the handshake (HMAC-SHA256); nil: peers only name a member (local demos).
     public var clusterSecret: [UInt8]?
+    /// TLS for client and peer connections (docs/security.md); nil: plain TCP.
+    public var tls: NodeTLS?
+    /// The token clients must present with CLIENT_AUTH before any other request; nil: none required.
+    public var clientToken: ClientToken?
     /// Replica versions more than this far ahead of the node's clock are refused (CockroachDB's max-offset).
     public var maxClockOffsetMillis: UInt64 = HybridLogicalClock.defaultMaxOffsetMillis
 

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import TesseraCore
+import TesseraTLS
 import TesseraWire
 
 /// One connection to a peer (one of `PeerLink`'s two lanes): connected lazily, reconnected with exponential
@@ -35,7 +36,14 @@ final class PeerLane {
     let credentials: PeerHandshake.Credentials
     private var lastFailure = ""
 
-    init(member: MemberAddress, localHost: String? = nil, eventLoop: any EventLoop, log: Logger, credentials: PeerHandshake.Credentials) {
+    /// TLS towards the peer (docs/security.md); nil: plain TCP.
+    let tls: TLSContext?
+
+    init(
+        member: MemberAddress, localHost: String? = nil, eventLoop: any EventLoop, log: Logger,
+        credentials: PeerHandshake.Credentials, tls: TLSContext? = nil
+    ) {
+        self.tls = tls
         self.credentials = credentials
         self.member = member
         self.localHost = localHost
@@ -103,7 +111,8 @@ final class PeerLane {
             port: member.port,
             group: eventLoop,
             connectTimeout: .seconds(1),
-            localHost: localHost
+            localHost: localHost,
+            tlsHandler: tls?.clientHandler(host: member.host)
         )
             .flatMap { [credentials, member] connection in  // REPLICA_* is refused until the handshake succeeded
                 connection.authenticateAsPeer(credentials: credentials, expectedNodeID: member.id.name, timeout: .seconds(2))
@@ -144,6 +153,10 @@ final class PeerLane {
                     }
                     onConnectivity?(true)
                 case .failure(let error):
+                    if let refusal = error as? TesseraError, refusal.code == .unauthenticated, "\(refusal)" != lastFailure {
+                        lastFailure = "\(refusal)"  // a TLS refusal, logged once (not on every retry)
+                        log.error("TLS connection to peer failed", metadata: ["peer": "\(member.id)", "error": "\(refusal.message)"])
+                    }
                     nextAttempt = .now() + backoff
                     // Retry by itself after the backoff, so a peer that comes up is found before the next ping.
                     eventLoop.assumeIsolated().scheduleTask(in: backoff) { [weak self] in self?.connectIfIdle() }

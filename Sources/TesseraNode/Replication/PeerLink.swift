@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import TesseraCore
+import TesseraTLS
 import TesseraWire
 
 /// The connection to one peer, as two lanes (two TCP connections, each opened with the peer handshake):
@@ -34,15 +35,18 @@ final class PeerLink {
     /// Replica writes with a value at least this large go on the bulk lane.
     static let bulkValueBytes = 16 * 1024
 
-    init(member: MemberAddress, localHost: String? = nil, eventLoop: any EventLoop, log: Logger, credentials: PeerHandshake.Credentials) {
+    init(
+        member: MemberAddress, localHost: String? = nil, eventLoop: any EventLoop, log: Logger,
+        credentials: PeerHandshake.Credentials, tls: TLSContext? = nil
+    ) {
         self.member = member
         self.eventLoop = eventLoop
         var controlLog = log
         controlLog[metadataKey: "lane"] = "control"
         var bulkLog = log
         bulkLog[metadataKey: "lane"] = "bulk"
-        self.control = PeerLane(member: member, localHost: localHost, eventLoop: eventLoop, log: controlLog, credentials: credentials)
-        self.bulk = PeerLane(member: member, localHost: localHost, eventLoop: eventLoop, log: bulkLog, credentials: credentials)
+        self.control = PeerLane(member: member, localHost: localHost, eventLoop: eventLoop, log: controlLog, credentials: credentials, tls: tls)
+        self.bulk = PeerLane(member: member, localHost: localHost, eventLoop: eventLoop, log: bulkLog, credentials: credentials, tls: tls)
     }
 
     /// The control lane is connected (the peer is reachable).

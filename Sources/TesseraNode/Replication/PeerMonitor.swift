@@ -50,7 +50,8 @@ final class PeerMonitor {
                 localHost: configuration.listenHost,
                 eventLoop: eventLoop,
                 log: peerLog,
-                credentials: credentials
+                credentials: credentials,
+                tls: configuration.tls?.peerContext
             )
             let id = member.id
             link.onConnectivity = { [unowned self] connected in

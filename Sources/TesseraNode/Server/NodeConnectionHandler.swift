@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import TesseraCluster
 import TesseraCore
+import TesseraTLS
 import TesseraWire
 
 /// One accepted connection (client or peer): frames in, requests to `NodeCore`, replies out.
@@ -47,6 +48,8 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     /// The member id once the peer handshake succeeded.
     private(set) var peerID: String?
     private var refusedPeerOpcodeLogged = false
+    /// Client token (docs/security.md): whether client requests may be served yet.
+    private var clientAuth: ClientAuthentication
 
     // Accounting.
     /// Requests handed to the core and not answered yet.
@@ -74,6 +77,7 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
         self.budget = budget
         self.limits = core.configuration.connectionLimits
         self.acceptor = PeerHandshake.Acceptor(credentials: core.peerCredentials)
+        self.clientAuth = ClientAuthentication(token: core.configuration.clientToken)
     }
 
     var isPeer: Bool { peerID != nil }
@@ -158,6 +162,17 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
         switch frame.message {
         case .peerHello(let clusterName, let nodeID, let nonce):
             handshakeStarted = true
+            if core.configuration.tls?.peerMutualTLS == true, !(context.map { TLSPeer.presentedVerifiedCertificate($0.channel) } ?? false) {
+                refuseHandshake(
+                    frame.requestID,
+                    TesseraError(
+                        .unauthenticated,
+                        "this node accepts peers only with a certificate signed by the cluster CA (--peer-mtls); "
+                            + "this connection presented none"
+                    )
+                )
+                return
+            }
             switch acceptor.onHello(clusterName: clusterName, nodeID: nodeID, nonce: nonce) {
             case .success(let challenge): reply(frame.requestID, challenge)
             case .failure(let error): refuseHandshake(frame.requestID, error)
@@ -176,8 +191,15 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
             case .failure(let error):
                 refuseHandshake(frame.requestID, error)
             }
+        case .clientAuth(let token):
+            switch clientAuth.onClientAuth(token) {
+            case .success: reply(frame.requestID, .clientWelcome)
+            case .failure(let error): refuseClient(frame.requestID, error)
+            }
         default:
-            if frame.message.opcode.isPeerOnlyRequest && !isPeer {
+            if !isPeer, let refusal = clientAuth.refusal(for: frame.message.opcode) {
+                refuseClient(frame.requestID, refusal)
+            } else if frame.message.opcode.isPeerOnlyRequest && !isPeer {
                 refusePeerOnly(frame)
             } else if let refusal = admit(frame) {
                 reply(frame.requestID, .error(refusal))
@@ -217,6 +239,13 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
                 )
             )
         )
+    }
+
+    /// A client that did not authenticate (or sent a wrong token): one ERROR, logged, then the close.
+    private func refuseClient(_ requestID: UInt64, _ error: TesseraError) {
+        core.log.warning("refused a client connection", metadata: ["remote": "\(remote)", "error": "\(error.message)"])
+        reply(requestID, .error(error))
+        closeAfterFlush()
     }
 
     private func refuseHandshake(_ requestID: UInt64, _ error: TesseraError) {

@@ -234,10 +234,10 @@ final class NodeCore {
             healing.handle(message, nodeID: selfID) { sink.reply(id, $0) }
         case .hotKeys(let limit):
             sink.reply(frame.requestID, .hotKeysResult(replica.hotKeysReport(nodeID: selfID.name, limit: Int(limit))))
-        case .peerHello, .peerAuth:  // answered by NodeConnectionHandler; never reach here
+        case .peerHello, .peerAuth, .clientAuth:  // answered by NodeConnectionHandler; never reach here
             sink.reply(frame.requestID, .error(TesseraError(.invalidRequest, "\(frame.message.opcode) out of place")))
         case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult,
-            .replicaHintedAck, .hotKeysResult, .peerChallenge, .peerWelcome:
+            .replicaHintedAck, .hotKeysResult, .peerChallenge, .peerWelcome, .clientWelcome:
             sink.reply(
                 frame.requestID,
                 .error(TesseraError(.invalidRequest, "\(frame.message.opcode) is a reply, not a request"))

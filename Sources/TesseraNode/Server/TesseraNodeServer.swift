@@ -138,6 +138,8 @@ public final class TesseraNodeServer: Sendable {
                 NIOLoopBound(NodeConnectionBudget(limit: budgetLimit), eventLoop: loop)
             }.get()
             let serverChannel: any Channel
+            let tls = configuration.tls
+            let tlsLog = log
             do {
                 serverChannel = try await ServerBootstrap(group: loop)
                     .serverChannelOption(.backlog, value: 256)
@@ -151,6 +153,10 @@ public final class TesseraNodeServer: Sendable {
                     )
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
+                            if let tls {  // docs/security.md: TLS first, then the same framing as plain TCP
+                                try channel.pipeline.syncOperations.addHandler(tls.serverContext.serverHandler())
+                                try channel.pipeline.syncOperations.addHandler(TLSRefusalLog(log: tlsLog))
+                            }
                             try channel.pipeline.syncOperations.addHandler(NodeConnectionHandler(core: core.value, budget: budget.value))
                         }
                     }
@@ -187,6 +193,8 @@ public final class TesseraNodeServer: Sendable {
                     "sync": "\(configuration.syncPolicy)",
                     "admin": "\(admin.map { "\(configuration.adminHost ?? ""):\($0.port)" } ?? "none")",
                     "metrics": "\(metrics == nil ? "off" : "on")",
+                    "tls": "\(configuration.tls.map { $0.peerMutualTLS ? "on, peer mTLS" : "on" } ?? "off")",
+                    "clientToken": "\(configuration.clientToken == nil ? "off" : "required")",
                 ]
             )
             return TesseraNodeServer(
