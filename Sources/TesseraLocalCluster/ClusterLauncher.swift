@@ -373,18 +373,32 @@ public final class ClusterLauncher: Sendable {
         var descriptors: [Int32] = []
         defer { for fd in descriptors { close(fd) } }
         var ports: [Int] = []
-        for _ in 0..<count {
-            let fd = try bindLoopback(port: 0)
+        // Below the kernel's ephemeral range: a port the kernel picked (bind to 0) is also what it hands out
+        // to outgoing connections, and between this call and the node's bind another test's peer connection
+        // took one ("Address already in use", seen with two peer lanes per link). Random ones below it
+        // are never given to an outgoing connection.
+        let ceiling = ephemeralRangeStart() - 1
+        let floor = max(1024, ceiling - 12_000)
+        var generator = SystemRandomNumberGenerator()
+        var tries = 0
+        while ports.count < count {
+            tries += 1
+            guard tries <= 1000 else { throw .noFreePort(reason: "no free port in \(floor)-\(ceiling) after 1000 tries") }
+            let port = Int.random(in: floor...ceiling, using: &generator)
+            guard !ports.contains(port), let fd = try? bindLoopback(port: port) else { continue }
             descriptors.append(fd)
-            var address = sockaddr_in()
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let rc = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            guard rc == 0 else { throw .noFreePort(reason: String(cString: strerror(errno))) }
-            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+            ports.append(port)
         }
         return ports
+    }
+
+    /// The first port of the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range; 32768 if unknown).
+    private static func ephemeralRangeStart() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
+            let first = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap({ Int($0) }),
+            first > 2048
+        else { return 32768 }
+        return first
     }
 
     /// One port free on every address of `hosts` (tries a few the kernel picks on the first).

@@ -71,10 +71,11 @@ private final class BlackHoleHandler: ChannelInboundHandler {
             }
             let connection = try await WireConnection.connect(
                 host: "127.0.0.1", port: ports[0], group: MultiThreadedEventLoopGroup.singleton)
-            // Wait until n1 sees n2 (connected and answering).
+            // Wait until n1 sees n2 (connected and answering) and n3 (connected: its handshake done, under load
+            // that can come after n2 is up, and before it an ALL write is refused with "2 alive").
             let ready = await eventually {
                 if case .statusResult(let s)? = try? await connection.response(to: .status, timeout: .seconds(2)) {
-                    return s.peersUp.contains("n2")
+                    return s.peersUp.contains("n2") && s.peersUp.contains("n3")
                 }
                 return false
             }
