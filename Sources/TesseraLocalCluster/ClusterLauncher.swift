@@ -379,18 +379,27 @@ public final class ClusterLauncher: Sendable {
         // are never given to an outgoing connection.
         let ceiling = ephemeralRangeStart() - 1
         let floor = max(1024, ceiling - 12_000)
-        var generator = SystemRandomNumberGenerator()
+        // Handed out in turn from a random start, so one process (the test run) never gets a port twice
+        // before wrapping: a node stopped for a while keeps its port free, and a random pick by another test
+        // once took it (a TLS node answered on a restarted node's port).
         var tries = 0
         while ports.count < count {
             tries += 1
             guard tries <= 1000 else { throw .noFreePort(reason: "no free port in \(floor)-\(ceiling) after 1000 tries") }
-            let port = Int.random(in: floor...ceiling, using: &generator)
+            let port = nextPort.withLock { next in
+                if next < floor || next > ceiling { next = Int.random(in: floor...ceiling) }
+                defer { next = next >= ceiling ? floor : next + 1 }
+                return next
+            }
             guard !ports.contains(port), let fd = try? bindLoopback(port: port) else { continue }
             descriptors.append(fd)
             ports.append(port)
         }
         return ports
     }
+
+    /// The next port `freePorts` tries (0: not started yet).
+    private static let nextPort = Mutex<Int>(0)
 
     /// The first port of the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range; 32768 if unknown).
     private static func ephemeralRangeStart() -> Int {
