@@ -160,8 +160,9 @@ public final class ClusterLauncher: Sendable {
         return node
     }
 
-    /// Starts `name`'s process (on its same port and data directory if it ran before).
-    public func start(_ name: String) throws(ClusterLauncherError) {
+    /// Starts `name`'s process (on its same port and data directory if it ran before); `extraArguments` come
+    /// after the cluster's own server arguments, so a flag given there overrides the cluster's for this start only.
+    public func start(_ name: String, extraArguments: [String] = []) throws(ClusterLauncherError) {
         let node = try node(named: name)
         try processes.withLock { processes throws(ClusterLauncherError) in
             guard !stopped.load(ordering: .acquiring) else { throw .badSetting("the cluster is stopping") }
@@ -174,14 +175,14 @@ public final class ClusterLauncher: Sendable {
                 guard let first = prefix.first else { throw .badSetting("the wrapper command is empty") }
                 processes[name] = try ClusterNodeProcess.spawn(
                     executable: first,
-                    arguments: Array(prefix.dropFirst()) + [executable] + serverArguments(for: node),
+                    arguments: Array(prefix.dropFirst()) + [executable] + serverArguments(for: node) + extraArguments,
                     logPath: node.logPath,
                     wrapped: true
                 )
             } else {
                 processes[name] = try ClusterNodeProcess.spawn(
                     executable: executable,
-                    arguments: serverArguments(for: node),
+                    arguments: serverArguments(for: node) + extraArguments,
                     logPath: node.logPath
                 )
             }
