@@ -45,6 +45,46 @@ import Testing
         }
     }
 
+    /// Replica reads that storage holds in memory are answered on the event loop (`storageMemoryReads`); a
+    /// key whose block is only on disk goes to a storage read batch on the pool (`storageReadBatches`), and once
+    /// that read cached its block the next read is a memory read again.
+    @Test func replicaReadsComeFromMemoryWhenTheyCanAndFromDiskOtherwise() async throws {
+        try await TestCluster.with { cluster in
+            let writer = try await cluster.connect(1)
+            for i in 0..<20 {
+                guard case .writeResult = try await writer.put("disk-\(i)", "v\(i)", .all) else {
+                    Issue.record("write \(i) failed")
+                    return
+                }
+            }
+            writer.close()
+            // The restart replays node 0's log into a table: its blocks are on disk, none cached.
+            try await cluster.stopNode(0)
+            try await cluster.startNode(0)
+            try await cluster.waitUntilAllUp()
+            func counter(_ name: String) async throws -> UInt64 {
+                try await cluster.status(0).counters.first { $0.name == name }?.value ?? 0
+            }
+            let peer = try await cluster.connectAsPeer(0)
+            defer { peer.close() }
+            func replicaRead(_ key: String) async throws -> String? {
+                guard case .replicaReadResult(let cell) = try await peer.response(to: .replicaRead(key: Array(key.utf8)), timeout: .seconds(10))
+                else { throw TesseraError(.protocolError, "no replica read result") }
+                return cell?.value.map { String(decoding: $0, as: UTF8.self) }
+            }
+            let batchesBefore = try await counter("storageReadBatches")
+            #expect(try await replicaRead("disk-7") == "v7")
+            let batchesAfterDisk = try await counter("storageReadBatches")
+            #expect(batchesAfterDisk == batchesBefore + 1, "the first read of a table key needs the disk")
+
+            let memoryBefore = try await counter("storageMemoryReads")
+            #expect(try await replicaRead("disk-7") == "v7")  // its block is cached now
+            #expect(try await replicaRead("never-written") == nil)  // ruled out by the bloom filter
+            #expect(try await counter("storageMemoryReads") == memoryBefore + 2)
+            #expect(try await counter("storageReadBatches") == batchesAfterDisk)
+        }
+    }
+
     @Test func manyPipelinedRequestsOnOneConnection() async throws {
         try await TestCluster.with { cluster in
             let connection = try await cluster.connect(0)

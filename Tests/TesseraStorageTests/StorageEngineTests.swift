@@ -40,6 +40,38 @@ import TesseraCore
         #expect(try db.get(k)?.value == [9])
     }
 
+    @Test func getWithoutIOAnswersFromMemoryAndSaysWhenItWouldReadTheDisk() throws {
+        let db = try openMemory { $0.blockCacheBytes = 1 << 20 }
+        defer { try? db.close() }
+        let onDisk = Array("on-disk".utf8)
+        let inMemtable = Array("in-memtable".utf8)
+        try db.put(onDisk, [1], version: T.v(1))
+        try db.flush()
+        try db.put(inMemtable, [2], version: T.v(2))
+        #expect(try db.getWithoutIO(inMemtable) == .found(Cell(version: T.v(2), value: [2])))
+        // The flushed key's data block was never read: not in the cache yet.
+        #expect(try db.getWithoutIO(onDisk) == .notCached)
+        // A key the table's bloom filter rules out needs no block at all.
+        #expect(try db.getWithoutIO(Array("never-written".utf8)) == .found(nil))
+        // After `get` reads the block, it is cached and the memory-only lookup finds the same cell.
+        #expect(try db.get(onDisk) == Cell(version: T.v(1), value: [1]))
+        #expect(try db.getWithoutIO(onDisk) == .found(Cell(version: T.v(1), value: [1])))
+        // A newer version in the memtable wins over the table, as with `get`.
+        try db.put(onDisk, [3], version: T.v(3))
+        #expect(try db.getWithoutIO(onDisk) == .found(Cell(version: T.v(3), value: [3])))
+    }
+
+    @Test func getWithoutIOWithNoBlockCacheSendsTableReadsToGet() throws {
+        let db = try openMemory { $0.blockCacheBytes = 0 }
+        defer { try? db.close() }
+        let k = Array("key".utf8)
+        try db.put(k, [1], version: T.v(1))
+        try db.flush()
+        #expect(try db.getWithoutIO(k) == .notCached)
+        #expect(try db.get(k)?.value == [1])
+        #expect(try db.getWithoutIO(k) == .notCached)
+    }
+
     @Test func limitsGiveClearErrors() throws {
         let db = try openMemory()
         defer { try? db.close() }

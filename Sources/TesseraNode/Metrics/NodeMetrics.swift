@@ -165,7 +165,10 @@ public final class NodeMetrics: Sendable {
         counter("tessera_protocol_errors_total", "Frames that could not be decoded.", s.protocolErrors)
         counter("tessera_connections_accepted_total", "TCP connections accepted (clients and peers).", s.connectionsAccepted)
         counter("tessera_storage_write_batches_total", "Storage write batches (one WAL append each).", s.storageWriteBatches)
-        counter("tessera_storage_read_batches_total", "Storage read batches.", s.storageReadBatches)
+        counter("tessera_storage_read_batches_total", "Storage read batches (reads that needed the disk).", s.storageReadBatches)
+        counter(
+            "tessera_storage_memory_reads_total", "Reads answered from memory on the event loop, without a storage batch.",
+            s.storageMemoryReads)
         for (reason, count) in s.rejected.sorted(by: { $0.key < $1.key }) {
             counter(
                 "tessera_requests_rejected_total", "Requests refused with overloaded by admission control, by reason.",

@@ -19,6 +19,8 @@ public struct NodeSnapshot: Sendable {
     public var inFlight: Int = 0
     public var storageWriteBatches: Int = 0
     public var storageReadBatches: Int = 0
+    /// Reads answered from memtables and the block cache on the event loop.
+    public var storageMemoryReads: Int = 0
     public var peersUp: Int = 0
     public var peersDown: Int = 0
     public var uptimeMillis: Int64 = 0
@@ -59,6 +61,7 @@ extension NodeCore {
         let local = replica.local
         snapshot.storageWriteBatches = local.writeBatches
         snapshot.storageReadBatches = local.readBatches
+        snapshot.storageMemoryReads = local.memoryReads
         let views = peers.peerViews()
         let down = views.filter { !$0.isUp }
         snapshot.peersUp = views.count - down.count

@@ -278,6 +278,7 @@ final class NodeCore {
                         WireCounter(name: "inFlight", value: UInt64(coordinator.inFlight)),
                         WireCounter(name: "storageWriteBatches", value: UInt64(local.writeBatches)),
                         WireCounter(name: "storageReadBatches", value: UInt64(local.readBatches)),
+                        WireCounter(name: "storageMemoryReads", value: UInt64(local.memoryReads)),
                         WireCounter(name: "walSyncs", value: UInt64(max(0, storage.walSyncs))),
                         WireCounter(name: "hintsHandedOff", value: stats.hintsHandedOff),
                         WireCounter(name: "hintsNotKept", value: stats.hintsNotKept),

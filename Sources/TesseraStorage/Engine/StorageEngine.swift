@@ -355,6 +355,18 @@ public final class StorageEngine: @unchecked Sendable {
     /// The newest cell of `key` (a value or a tombstone, with its version); nil if the key was never written
     /// (or its tombstone was purged after the grace period).
     public func get(_ key: [UInt8]) throws(StorageError) -> Cell? {
+        guard case .found(let cell) = try lookup(key, cachedOnly: false) else { return nil }  // never .notCached
+        return cell
+    }
+
+    /// `get` from memory only (memtables, filters, indexes and the block cache): `.notCached` when answering
+    /// would read a data block from disk. Never blocks on I/O, so an event loop may call it (the node answers
+    /// most reads this way and sends only the rest to its storage threads).
+    public func getWithoutIO(_ key: [UInt8]) throws(StorageError) -> StorageLookup {
+        try lookup(key, cachedOnly: true)
+    }
+
+    private func lookup(_ key: [UInt8], cachedOnly: Bool) throws(StorageError) -> StorageLookup {
         if key.isEmpty || key.count > Limits.maxKeySize {
             throw .invalidArgument("key is \(key.count) bytes; keys must be 1 to \(Limits.maxKeySize) bytes (64 KiB)")
         }
@@ -368,16 +380,21 @@ public final class StorageEngine: @unchecked Sendable {
         let tables = s.tables
         lock.unlock()
         if let imm, let c = imm.get(key), best == nil || c.version > best!.version { best = c }
+        var notCached = false
         do {
             try tables.forEachCandidate(for: key) { t throws(StorageError) in
+                if notCached { return }
                 if let b = best, t.reader.properties.maxVersion <= b.version { return }
-                if let c = try t.reader.get(key), best == nil || c.version > best!.version { best = c }
+                switch try t.reader.lookup(key, cachedOnly: cachedOnly) {
+                case .found(let c): if let c, best == nil || c.version > best!.version { best = c }
+                case .notCached: notCached = true
+                }
             }
         } catch {
             lock.withLock { noteReadCorruption(error) }
             throw error
         }
-        return best
+        return notCached ? .notCached : .found(best)
     }
 
     /// The keys in `[start, end)` (end nil: to the last key) in order, each with its newest cell, at most

@@ -78,24 +78,37 @@ public final class TableReader: Sendable {
 
     /// The cell stored for `key`, or nil. Checks the bloom filter first.
     public func get(_ key: [UInt8]) throws(StorageError) -> Cell? {
-        if let filter, !filter.mayContain(key) { return nil }
+        guard case .found(let cell) = try lookup(key, cachedOnly: false) else { return nil }  // never .notCached
+        return cell
+    }
+
+    /// `get`, or with `cachedOnly` `.notCached` instead of reading a data block that is not in the block cache
+    /// (the filter and index are in memory), so that it never blocks on the disk.
+    public func lookup(_ key: [UInt8], cachedOnly: Bool) throws(StorageError) -> StorageLookup {
+        if let filter, !filter.mayContain(key) { return .found(nil) }
         let indexHit: BlockSearchResult?
         do { indexHit = try index.search(key) } catch { throw indexCorruption(error) }
-        guard let indexHit else { return nil }
+        guard let indexHit else { return .found(nil) }
         let handle = try handle(atValueOffset: indexHit.valueOffset, length: indexHit.valueLength)
-        let block = try dataBlock(handle)
+        let block: Block
+        if cachedOnly {
+            guard let cached = cache?.lookup(fileNumber: fileNumber, offset: handle.offset) else { return .notCached }
+            block = cached
+        } else {
+            block = try dataBlock(handle)
+        }
         let hit: BlockSearchResult?
         do { hit = try block.search(key) } catch {
             throw StorageError.corruption(file: path, offset: handle.offset, reason: "data block: \(error.reason) at \(error.offset)")
         }
-        guard let hit, hit.exact else { return nil }
+        guard let hit, hit.exact else { return .found(nil) }
         let cell = block.data.withUnsafeBytes { raw in
             CellEncoding.decode(raw.baseAddress! + hit.valueOffset, count: hit.valueLength)
         }
         guard let cell else {
             throw StorageError.corruption(file: path, offset: handle.offset, reason: "malformed cell for a key in a data block")
         }
-        return cell
+        return .found(cell)
     }
 
     /// An iterator over the whole table in key order (unpositioned: call `seekToFirst` or `seek`).
