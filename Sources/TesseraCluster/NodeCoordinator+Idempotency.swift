@@ -1,4 +1,5 @@
 public import TesseraCore
+import TesseraRing
 
 /// Idempotent writes: a resent write gets the version of its first attempt (docs/consistency.md, "Idempotent
 /// retries").
@@ -21,6 +22,15 @@ extension NodeCoordinator {
         key: [UInt8],
         wallMillis: UInt64
     ) throws(TesseraError) -> Version? {
+        try resolveVersion(write, keyToken: Murmur3.token(for: key), wallMillis: wallMillis)
+    }
+
+    /// `resolveVersion(_:key:wallMillis:)` for a key whose ring token the caller computed already.
+    public mutating func resolveVersion(
+        _ write: IdempotentWrite,
+        keyToken: Int64,
+        wallMillis: UInt64
+    ) throws(TesseraError) -> Version? {
         guard write.id != 0 else {
             throw TesseraError(.invalidRequest, "an idempotent write needs a non-zero write id")
         }
@@ -32,7 +42,7 @@ extension NodeCoordinator {
             }
             return version
         }
-        switch writeVersions.lookup(write.id, key: key) {
+        switch writeVersions.lookup(write.id, keyToken: keyToken) {
         case .known(let version):
             return version
         case .otherKey:

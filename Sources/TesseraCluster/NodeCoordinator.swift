@@ -93,11 +93,13 @@ public struct NodeCoordinator: Sendable {
             throw TesseraError(.internalError, "a LINEARIZABLE write must be begun with beginLinearizableWrite")
         }
         let required = try admit(key: key, value: value, level: level)
+        // Hashed once for the ring and the write-id memory.
+        let token = Murmur3.token(for: key)
         let version: Version
         if let idempotency {
-            version = try resolveVersion(idempotency, key: key, wallMillis: wallMillis)
+            version = try resolveVersion(idempotency, keyToken: token, wallMillis: wallMillis)
                 ?? Version(timestamp: clock.now(physicalMillis: wallMillis), node: selfID.tag)
-            writeVersions.remember(idempotency.id, key: key, version: version)
+            writeVersions.remember(idempotency.id, keyToken: token, version: version)
         } else {
             version = Version(timestamp: clock.now(physicalMillis: wallMillis), node: selfID.tag)
         }
@@ -105,11 +107,11 @@ public struct NodeCoordinator: Sendable {
         let replicas: [NodeID]
         var fallbacks: [NodeID] = []
         if quorum == .sloppy {
-            let all = ring.preferenceList(for: key, replicationFactor: ring.members.count)
+            let all = ring.preferenceList(forToken: token, replicationFactor: ring.members.count)
             replicas = Array(all.prefix(settings.replicationFactor))
             fallbacks = Array(all.dropFirst(settings.replicationFactor))
         } else {
-            replicas = self.replicas(for: key)
+            replicas = ring.preferenceList(forToken: token, replicationFactor: settings.replicationFactor)
         }
         return WriteCoordinator(
             key: key,

@@ -54,6 +54,12 @@ public struct PhiAccrualDetector: Sendable {
 
         /// Gaps shorter than this are not recorded as heartbeat intervals.
         public var minSampleNanos: UInt64 { pingIntervalNanos / 2 }
+
+        /// Replies that follow the last reported one within this time need not be reported (`onHeard`): they
+        /// record no interval (below `minSampleNanos`) and move the last-heard time by less than phi can tell
+        /// apart (phi uses a standard deviation of at least `minStdDeviationNanos`). Saves the detector call on
+        /// most replies of a busy link.
+        public var heardResolutionNanos: UInt64 { min(1_000_000, minSampleNanos) }
     }
 
     /// What this node knows about one peer.

@@ -49,6 +49,44 @@ import Testing
         #expect(detector.phi(of: n2, now: clock.nanos + 150 * ms) > detector.phi(of: n2, now: clock.nanos + 120 * ms))
     }
 
+    /// The node reports a busy link's replies at most once per `heardResolutionNanos`: a detector told only
+    /// those sees the same phi (within 0.05) and the same down and up moments as one told every reply.
+    @Test func reportingRepliesOncePerResolutionChangesNeitherPhiNorVerdicts() {
+        var clock = ManualClock(nanos: 1_000 * ms)
+        var everyReply = PhiAccrualDetector(local: n1, peers: [n2], settings: settings, now: clock.nanos)
+        var sampled = everyReply
+        let resolution = settings.heardResolutionNanos
+        #expect(resolution > 0 && resolution <= settings.minSampleNanos)
+        var lastReported: UInt64 = 0
+        var rng = SplitMix64(seed: 9)
+        var everyEffects: [FailureDetectorEffect] = []
+        var sampledEffects: [FailureDetectorEffect] = []
+        // 2 s of replies every 20-220 µs, then 1.5 s of silence, then replies again.
+        for phase in 0..<3 {
+            let end = clock.nanos + (phase == 1 ? 1_500 : 2_000) * ms
+            while clock.nanos < end {
+                clock.advance(to: clock.nanos + 20_000 + rng.uniform(200_000))
+                if phase != 1 {
+                    everyEffects += everyReply.onHeard(from: n2, now: clock.nanos)
+                    if lastReported == 0 || clock.nanos - lastReported >= resolution {
+                        lastReported = clock.nanos
+                        sampledEffects += sampled.onHeard(from: n2, now: clock.nanos)
+                    }
+                }
+                everyEffects += everyReply.onTick(now: clock.nanos).filter { $0 != .ping(n2) }
+                sampledEffects += sampled.onTick(now: clock.nanos).filter { $0 != .ping(n2) }
+                let a = everyReply.phi(of: n2, now: clock.nanos)
+                let b = sampled.phi(of: n2, now: clock.nanos)
+                if abs(a - b) > 0.05 {
+                    Issue.record("phi \(a) with every reply, \(b) sampled, at \(clock.nanos / ms) ms")
+                    return
+                }
+            }
+        }
+        #expect(everyEffects == [.down(n2), .up(n2)])
+        #expect(sampledEffects == everyEffects)
+    }
+
     @Test func aPauseMakesThePeerDownOnceAndHearingItBringsItUp() {
         var clock = ManualClock(nanos: 1_000 * ms)
         var detector = PhiAccrualDetector(local: n1, peers: [n2, n3], settings: settings, now: clock.nanos)

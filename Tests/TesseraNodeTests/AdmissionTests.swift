@@ -9,7 +9,9 @@ import Testing
 /// Admission control on a real node over real TCP: past the per-connection bound, requests are answered
 /// `overloaded` at once (not queued), the admitted ones succeed, and the node takes requests again after.
 @Suite struct AdmissionTests {
-    @Test func pastTheConnectionBoundRequestsAreRefusedAtOnceAndTheNodeRecovers() async throws {
+    /// Plain PUTs and IDEMPOTENT_WRITEs (the client library's default puts) alike.
+    @Test(arguments: [false, true])
+    func pastTheConnectionBoundRequestsAreRefusedAtOnceAndTheNodeRecovers(idempotent: Bool) async throws {
         let port = try await freePorts(1)[0]
         let directory = makeTemporaryDirectory("tessera-admission")
         defer { removeTree(directory) }
@@ -26,9 +28,15 @@ import Testing
                 host: "127.0.0.1", port: port, group: MultiThreadedEventLoopGroup.singleton)
             // 300 pipelined puts in one burst: with fsync per batch, far more than 8 are outstanding at once.
             let replies = (0..<300).map { i in
-                connection.request(
-                    .put(key: Array("k\(i)".utf8), value: Array("v\(i)".utf8), consistency: .one, timeoutMillis: 5000),
-                    timeout: .seconds(20))
+                let key = Array("k\(i)".utf8)
+                let value = Array("v\(i)".utf8)
+                let message: WireMessage =
+                    idempotent
+                    ? .idempotentWrite(
+                        key: key, value: value, consistency: .one, timeoutMillis: 5000, quorum: .strict,
+                        writeID: UInt64(i + 1), resend: false, version: nil)
+                    : .put(key: key, value: value, consistency: .one, timeoutMillis: 5000)
+                return connection.request(message, timeout: .seconds(20))
             }
             var written: [Int] = []
             var refused = 0

@@ -58,9 +58,19 @@ public struct TokenBucket: Sendable, Equatable {
 /// The admission decision of a node: whether to take a request on or answer `overloaded` at once.
 ///
 /// A pure state machine (no I/O, no clock: time comes in as milliseconds). The node shell asks it before
-/// handing a request to the coordinator and tells it when the request was answered; connections are named by
-/// an opaque id.
+/// handing a request to the coordinator and tells it when the request was answered. Each connection's own
+/// state (`Connection`: its requests in flight, its token bucket) is a value the connection keeps and passes
+/// in, so admitting a request costs no lookup.
 public struct AdmissionControl: Sendable {
+    /// One connection's admission state, kept by the connection.
+    public struct Connection: Sendable, Equatable {
+        /// Client requests of this connection admitted and not answered yet.
+        public fileprivate(set) var inFlight = 0
+        fileprivate var bucket: TokenBucket?
+
+        public init() {}
+    }
+
     public enum Kind: Sendable { case client, replica }
 
     /// Why a request was refused (the `reason` label of `tessera_requests_rejected_total`).
@@ -77,16 +87,6 @@ public struct AdmissionControl: Sendable {
     /// Requests refused so far, by reason (indexed like `Rejection.allCases`).
     public private(set) var rejected: [Int] = Array(repeating: 0, count: Rejection.allCases.count)
 
-    private struct Connection: Sendable {
-        var inFlight = 0
-        var bucket: TokenBucket?
-        var closed = false
-    }
-    private var connections: [UInt64: Connection] = [:]
-
-    /// Connections with state (tests: nothing is kept for closed, idle connections).
-    public var trackedConnections: Int { connections.count }
-
     public init(limits: AdmissionLimits) {
         self.limits = limits
     }
@@ -97,8 +97,8 @@ public struct AdmissionControl: Sendable {
     }
 
     /// Takes the request on (returns nil; call `completed` when it is answered) or says why not.
-    public mutating func admit(_ kind: Kind, connection: UInt64, nowMillis: UInt64) -> Rejection? {
-        let refusal = decide(kind, connection: connection, nowMillis: nowMillis)
+    public mutating func admit(_ kind: Kind, connection: inout Connection, nowMillis: UInt64) -> Rejection? {
+        let refusal = decide(kind, connection: &connection, nowMillis: nowMillis)
         if let refusal {
             rejected[Rejection.allCases.firstIndex(of: refusal)!] += 1
             return refusal
@@ -106,35 +106,33 @@ public struct AdmissionControl: Sendable {
         switch kind {
         case .client:
             clientInFlight += 1
-            connections[connection, default: Connection()].inFlight += 1
+            connection.inFlight += 1
         case .replica:
             replicaInFlight += 1
         }
         return nil
     }
 
-    private mutating func decide(_ kind: Kind, connection: UInt64, nowMillis: UInt64) -> Rejection? {
+    private mutating func decide(_ kind: Kind, connection: inout Connection, nowMillis: UInt64) -> Rejection? {
         switch kind {
         case .replica:
             if limits.maxReplicaInFlight > 0 && replicaInFlight >= limits.maxReplicaInFlight { return .replicaQueue }
             return nil
         case .client:
             if limits.maxInFlight > 0 && clientInFlight >= limits.maxInFlight { return .nodeInFlight }
-            var state = connections[connection] ?? Connection()
-            if limits.maxInFlightPerConnection > 0 && state.inFlight >= limits.maxInFlightPerConnection {
+            if limits.maxInFlightPerConnection > 0 && connection.inFlight >= limits.maxInFlightPerConnection {
                 return .connectionInFlight
             }
             if limits.ratePerSecond > 0 {
                 var bucket =
-                    state.bucket
+                    connection.bucket
                     ?? TokenBucket(
                         ratePerSecond: limits.ratePerSecond,
                         capacity: limits.burst > 0 ? limits.burst : limits.ratePerSecond,
                         nowMillis: nowMillis
                     )
                 let allowed = bucket.take(nowMillis: nowMillis)
-                state.bucket = bucket
-                connections[connection] = state
+                connection.bucket = bucket
                 if !allowed { return .rate }
             }
             return nil
@@ -142,25 +140,16 @@ public struct AdmissionControl: Sendable {
     }
 
     /// An admitted request was answered (or dropped because its connection closed).
-    public mutating func completed(_ kind: Kind, connection: UInt64) {
+    /// An admitted request was answered (or dropped because its connection closed; a closed connection's
+    /// requests still in flight are released this way as they finish, and its state then goes with it).
+    public mutating func completed(_ kind: Kind, connection: inout Connection) {
         switch kind {
         case .replica:
             replicaInFlight = max(0, replicaInFlight - 1)
         case .client:
             clientInFlight = max(0, clientInFlight - 1)
-            if var state = connections[connection] {
-                state.inFlight = max(0, state.inFlight - 1)
-                connections[connection] = state.closed && state.inFlight == 0 ? nil : state
-            }
+            connection.inFlight = max(0, connection.inFlight - 1)
         }
-    }
-
-    /// The connection closed: forget its rate bucket. Requests still in flight on it are released by
-    /// `completed` as they finish.
-    public mutating func closed(connection: UInt64) {
-        guard var state = connections[connection] else { return }
-        state.closed = true
-        connections[connection] = state.inFlight == 0 ? nil : state
     }
 
     /// The error a refused request gets: `overloaded`, said before any work was done.

@@ -29,9 +29,9 @@ public struct SpaceSavingSketch: Sendable {
     public let capacity: Int
     public let halfLifeMillis: UInt64
 
-    /// Monitored keys by their `KeyHash`; a slot's key is compared on every hit, so a collision (two keys with
-    /// one 64-bit hash) is counted as a miss, never as the other key.
-    private var index: [KeyHash: Int] = [:]
+    /// Monitored keys' slots by their `KeyHash`; a slot's key is compared on every hit, so a collision (two keys
+    /// with one 64-bit hash) is counted as a miss, never as the other key.
+    private var index: KeyHashIndex
     private var keys: [[UInt8]] = []
     private var hashes: [KeyHash] = []
     /// `weight(at:)` of the last request: requests within one millisecond share it (no exp2 per request).
@@ -54,6 +54,7 @@ public struct SpaceSavingSketch: Sendable {
         self.capacity = capacity
         self.halfLifeMillis = halfLifeMillis
         self.landmarkMillis = nowMillis
+        self.index = KeyHashIndex(capacity: capacity)
         keys.reserveCapacity(capacity)
         hashes.reserveCapacity(capacity)
         counts.reserveCapacity(capacity)
@@ -78,7 +79,7 @@ public struct SpaceSavingSketch: Sendable {
         }
         scaledTotal += weight
         let hash = KeyHash(key)
-        if let slot = index[hash] {
+        if let slot = index.find(hash, hashes: hashes) {
             if keys[slot] == key {
                 counts[slot] += weight
                 return
@@ -88,19 +89,19 @@ public struct SpaceSavingSketch: Sendable {
             return
         }
         if keys.count < capacity {
-            index[hash] = keys.count
-            keys.append(key)
             hashes.append(hash)
+            index.insert(hash, slot: keys.count)
+            keys.append(key)
             counts.append(weight)
             errors.append(0)
             return
         }
         var smallest = 0
         for slot in 1..<counts.count where counts[slot] < counts[smallest] { smallest = slot }
-        index[hashes[smallest]] = nil
-        index[hash] = smallest
-        keys[smallest] = key
+        index.remove(hashes[smallest], hashes: hashes)
         hashes[smallest] = hash
+        index.insert(hash, slot: smallest)
+        keys[smallest] = key
         errors[smallest] = counts[smallest]
         counts[smallest] += weight
     }
@@ -139,6 +140,8 @@ public struct SpaceSavingSketch: Sendable {
 /// byte at a time, which cost more than the rest of a replica read (profiled, issue 7).
 struct KeyHash: Hashable, Sendable {
     let value: UInt64
+
+    init(value: UInt64) { self.value = value }
 
     init(_ key: [UInt8]) {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325

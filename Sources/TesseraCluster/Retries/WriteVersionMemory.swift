@@ -47,9 +47,20 @@ public struct WriteVersionMemory: Sendable {
         return entry.keyToken == Murmur3.token(for: key) ? .known(entry.version) : .otherKey
     }
 
+    /// `lookup(_:key:)` for a key whose ring token (`Murmur3.token(for:)`) the caller computed already.
+    public func lookup(_ id: UInt64, keyToken: Int64) -> Lookup {
+        guard let entry = entries[id] else { return .unknown }
+        return entry.keyToken == keyToken ? .known(entry.version) : .otherKey
+    }
+
     /// Remembers that `id` (for `key`) has `version`; forgets the oldest id when full. Remembering a known id
     /// again keeps its first version.
     public mutating func remember(_ id: UInt64, key: [UInt8], version: Version) {
+        remember(id, keyToken: Murmur3.token(for: key), version: version)
+    }
+
+    /// `remember(_:key:version:)` for a key whose ring token the caller computed already.
+    public mutating func remember(_ id: UInt64, keyToken: Int64, version: Version) {
         guard entries[id] == nil else { return }
         if order.count < capacity {
             order.append(id)
@@ -58,6 +69,6 @@ public struct WriteVersionMemory: Sendable {
             order[next] = id
             next = (next + 1) % capacity
         }
-        entries[id] = Entry(keyToken: Murmur3.token(for: key), version: version)
+        entries[id] = Entry(keyToken: keyToken, version: version)
     }
 }

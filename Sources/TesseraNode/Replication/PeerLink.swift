@@ -28,9 +28,12 @@ final class PeerLink {
         get { control.onConnectivity }
         set { control.onConnectivity = newValue }
     }
-    /// Called on the event loop for every reply the peer sends (pings and replica requests alike): the failure
-    /// detector counts any reply as a sign of life.
-    var onHeard: (() -> Void)?
+    /// Called on the event loop with the monotonic time (nanoseconds) of a reply the peer sent (pings and replica
+    /// requests alike): the failure detector counts any reply as a sign of life. Replies within
+    /// `heardResolutionNanos` of the last one reported are not reported again (the detector's resolution).
+    var onHeard: ((UInt64) -> Void)?
+    var heardResolutionNanos: UInt64 = 0
+    private var lastReportedHeard: UInt64 = 0
 
     /// Replica writes with a value at least this large go on the bulk lane.
     static let bulkValueBytes = 16 * 1024
@@ -53,7 +56,12 @@ final class PeerLink {
     var isConnected: Bool { control.isConnected }
 
     /// The peer answered a request.
-    func noteHeard() { onHeard?() }
+    func noteHeard() {
+        let now = NIODeadline.now().uptimeNanoseconds
+        guard lastReportedHeard == 0 || now &- lastReportedHeard >= heardResolutionNanos else { return }
+        lastReportedHeard = now
+        onHeard?(now)
+    }
 
     /// True for messages whose request or reply may be large: they go on the bulk lane.
     static func isBulk(_ message: WireMessage) -> Bool {

@@ -61,7 +61,8 @@ final class PeerMonitor {
                     perform(detector.onConnectionFailed(to: id, now: Self.now()))
                 }
             }
-            link.onHeard = { [unowned self] in perform(detector.onHeard(from: id, now: Self.now())) }
+            link.heardResolutionNanos = detector.settings.heardResolutionNanos
+            link.onHeard = { [unowned self] now in perform(detector.onHeard(from: id, now: now)) }
             links[id] = link
         }
     }

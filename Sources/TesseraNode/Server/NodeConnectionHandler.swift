@@ -40,7 +40,8 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     private var readHeld = false
     /// Requests admitted by `core.admission` and not answered yet, by request id (admission control).
     private var admitted: [UInt64: AdmissionControl.Kind] = [:]
-    private var connectionID: UInt64 { UInt64(UInt(bitPattern: ObjectIdentifier(self).hashValue)) }
+    /// This connection's own admission state (its in-flight count and rate bucket).
+    private var admission = AdmissionControl.Connection()
 
     // Role.
     private var acceptor: PeerHandshake.Acceptor
@@ -114,7 +115,6 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
         charged = 0
         self.context = nil
         core.unregister(self)
-        core.admission.closed(connection: connectionID)
     }
 
     // MARK: reading
@@ -212,7 +212,7 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     /// Admission control for data requests (`core.admission`): the error to answer with when refused.
     private func admit(_ frame: WireFrame) -> TesseraError? {
         guard let kind = Self.admissionKind(frame.message), admitted[frame.requestID] == nil else { return nil }
-        if let refusal = core.admission.admit(kind, connection: connectionID, nowMillis: Self.nowMillis()) {
+        if let refusal = core.admission.admit(kind, connection: &admission, nowMillis: Self.nowMillis()) {
             return core.admission.error(for: refusal, node: core.selfID)
         }
         admitted[frame.requestID] = kind
@@ -307,9 +307,9 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
 
     /// Answers request `requestID`. Dropped if the connection has closed.
     func reply(_ requestID: UInt64, _ message: WireMessage) {
-        if let kind = admitted.removeValue(forKey: requestID) { core.admission.completed(kind, connection: connectionID) }
+        if let kind = admitted.removeValue(forKey: requestID) { core.admission.completed(kind, connection: &admission) }
         inFlight -= 1
-        if let size = largeRequests.removeValue(forKey: requestID) { chargeRequest(-size) }
+        if !largeRequests.isEmpty, let size = largeRequests.removeValue(forKey: requestID) { chargeRequest(-size) }
         guard let context, !broken, context.channel.isActive else { return }
         let before = outbound.readableBytes
         WireCodec.encode(requestID: requestID, message: message, into: &outbound)
@@ -330,7 +330,7 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     /// Data requests pass admission control; PING, RING, STATUS and replies never wait and are never refused.
     private static func admissionKind(_ message: WireMessage) -> AdmissionControl.Kind? {
         switch message {
-        case .get, .put, .delete: return .client
+        case .get, .put, .delete, .idempotentWrite: return .client
         case .replicaWrite, .replicaRead: return .replica
         default: return nil
         }
