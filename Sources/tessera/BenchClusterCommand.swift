@@ -47,6 +47,13 @@ struct BenchCluster: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Phases to run, comma-separated: put, get.", valueName: "phases"))
     var phases = "put,get"
     @Flag(help: "Print the report as JSON.") var json = false
+    @Flag(
+        help: """
+            Send puts as plain PUT, without a write id (the client's idempotent writes off): the put path of \
+            builds from before idempotent writes, for a before/after comparison (scripts/bench-compare).
+            """
+    )
+    var plainWrites = false
     @OptionGroup var localCluster: BenchLocalCluster.Options
 
     func run() async throws {
@@ -79,6 +86,7 @@ struct BenchCluster: AsyncParsableCommand {
     private func run(_ benchmark: ClusterBenchmark, seeds: [HostAddress], certificates: LocalCertificates?) async throws {
         var options = TesseraClient.Options(defaultTimeout: .milliseconds(timeout), connectionsPerNode: connections)
         options.retryWritesAfterConnectionLoss = false
+        if plainWrites { options.idempotentWrites = false }
         try certificates?.apply(to: &options)
         do {
             let client = try TesseraClient(seeds: seeds, options: options)

@@ -25,6 +25,22 @@ import Testing
         }
     }
 
+    /// Fresh tokens come from a process-wide sequence (no system call each): never 0, never repeated, also
+    /// when many tasks take them at once, and not consecutive numbers.
+    @Test func freshTokenIdsAreNonZeroAndUniqueAcrossConcurrentTasks() async {
+        let ids = await withTaskGroup(of: [UInt64].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<5_000).map { _ in WriteToken().id } } }
+            var all: [UInt64] = []
+            for await part in group { all += part }
+            return all
+        }
+        #expect(ids.count == 40_000)
+        #expect(Set(ids).count == ids.count)
+        #expect(!ids.contains(0))
+        let consecutive = zip(ids, ids.dropFirst()).filter { $1 == $0 &+ 1 }.count
+        #expect(consecutive < 10, "\(consecutive) consecutive ids")
+    }
+
     @Test func aWriteAppliedBeforeItsConnectionDroppedIsResentToTheSameNodeAndKeepsOneVersion() async throws {
         let fake = FakeTransport(nodes: 3, replicationFactor: 3)
         let client = try client(fake)
