@@ -161,6 +161,18 @@ final class NodeCore {
 
     // MARK: dispatch
 
+    /// A client PUT, DELETE (`value` nil) or IDEMPOTENT_WRITE: counted, then handed to the coordinator shell.
+    private func write(
+        _ requestID: UInt64, _ key: [UInt8], _ value: [UInt8]?, _ consistency: ConsistencyLevel, _ timeoutMillis: UInt32,
+        _ quorum: QuorumMode, _ idempotency: IdempotentWrite?, _ sink: NodeConnectionHandler
+    ) {
+        if value == nil { stats.deletes += 1 } else { stats.puts += 1 }
+        coordinator.write(
+            requestID: requestID, key: key, value: value, consistency: consistency, timeoutMillis: timeoutMillis,
+            quorum: quorum, idempotency: idempotency, sink: sink
+        )
+    }
+
     /// Handles one request frame from a connection.
     func handle(_ frame: WireFrame, from sink: NodeConnectionHandler) {
         switch frame.message {
@@ -175,39 +187,12 @@ final class NodeCore {
                 sink: sink
             )
         case .put(let key, let value, let consistency, let timeout, let quorum):
-            stats.puts += 1
-            coordinator.write(
-                requestID: frame.requestID,
-                key: key,
-                value: value,
-                consistency: consistency,
-                timeoutMillis: timeout,
-                quorum: quorum,
-                sink: sink
-            )
+            write(frame.requestID, key, value, consistency, timeout, quorum, nil, sink)
         case .delete(let key, let consistency, let timeout, let quorum):
-            stats.deletes += 1
-            coordinator.write(
-                requestID: frame.requestID,
-                key: key,
-                value: nil,
-                consistency: consistency,
-                timeoutMillis: timeout,
-                quorum: quorum,
-                sink: sink
-            )
+            write(frame.requestID, key, nil, consistency, timeout, quorum, nil, sink)
         case .idempotentWrite(let key, let value, let consistency, let timeout, let quorum, let writeID, let resend, let version):
-            if value == nil { stats.deletes += 1 } else { stats.puts += 1 }
-            coordinator.write(
-                requestID: frame.requestID,
-                key: key,
-                value: value,
-                consistency: consistency,
-                timeoutMillis: timeout,
-                quorum: quorum,
-                idempotency: IdempotentWrite(id: writeID, isResend: resend, version: version),
-                sink: sink
-            )
+            let idempotency = IdempotentWrite(id: writeID, isResend: resend, version: version)
+            write(frame.requestID, key, value, consistency, timeout, quorum, idempotency, sink)
         case .replicaHintedWrite(let key, let cell, let home):
             if let error = coordinator.observeChecked(cell.version, from: "REPLICA_HINTED_WRITE") {
                 sink.reply(frame.requestID, .error(error))
