@@ -36,7 +36,9 @@ public struct WriteCoordinator: Sendable {
     /// The nodes the write is sent to: live home replicas in preference order, then sloppy stand-ins.
     public let targets: [NodeID]
     /// For each of `targets`: nil for a home replica, the home replica it stands in for otherwise.
-    public let standsInFor: [NodeID?]
+    public var standsInFor: [NodeID?] { standIns.isEmpty ? Array(repeating: nil, count: targets.count) : standIns }
+    /// `standsInFor` when there are stand-ins; empty otherwise (a strict write allocates no array for it).
+    private let standIns: [NodeID?]
     /// Home replicas that were down at `start()` (not sent to).
     public let unreached: [NodeID]
     /// Strict or sloppy.
@@ -93,17 +95,18 @@ public struct WriteCoordinator: Sendable {
         for replica in replicas {
             if alive.contains(replica) { targets.append(replica) } else { unreached.append(replica) }
         }
-        var standsInFor = [NodeID?](repeating: nil, count: targets.count)
+        var standIns: [NodeID?] = []
         if mode == .sloppy && !unreached.isEmpty {
             var candidates = fallbacks.filter { alive.contains($0) && !replicas.contains($0) }[...]
             for home in unreached {
                 guard let standIn = candidates.popFirst() else { break }
+                if standIns.isEmpty { standIns = [NodeID?](repeating: nil, count: targets.count) }
                 targets.append(standIn)
-                standsInFor.append(home)
+                standIns.append(home)
             }
         }
         self.targets = targets
-        self.standsInFor = standsInFor
+        self.standIns = standIns
         self.unreached = unreached
         self.answers = Array(repeating: .pending, count: targets.count)
     }
@@ -138,10 +141,10 @@ public struct WriteCoordinator: Sendable {
         var effects: [WriteEffect] = []
         effects.reserveCapacity(targets.count)
         for (i, target) in targets.enumerated() {
-            if let home = standsInFor[i] { effects.append(.sendHinted(to: target, home: home)) } else { effects.append(.send(to: target)) }
+            if let home = standIn(i) { effects.append(.sendHinted(to: target, home: home)) } else { effects.append(.send(to: target)) }
         }
         // Home replicas down and not covered by a stand-in: the coordinator keeps their hint.
-        for home in unreached where !standsInFor.contains(home) { effects.append(.storeHint(hint(for: home))) }
+        for home in unreached where !standIns.contains(home) { effects.append(.storeHint(hint(for: home))) }
         return effects
     }
 
@@ -159,10 +162,13 @@ public struct WriteCoordinator: Sendable {
         var effects: [WriteEffect] = []
         for i in targets.indices {
             if case .acked = answers[i] { continue }
-            effects.append(.storeHint(hint(for: standsInFor[i] ?? targets[i])))
+            effects.append(.storeHint(hint(for: standIn(i) ?? targets[i])))
         }
         return effects
     }
+
+    /// The home replica `targets[i]` stands in for; nil for a home replica.
+    private func standIn(_ i: Int) -> NodeID? { standIns.isEmpty ? nil : standIns[i] }
 
     /// The index of `node` in `targets` if it has not answered yet.
     private func pendingIndex(_ node: NodeID) -> Int? {
@@ -177,7 +183,9 @@ public struct WriteCoordinator: Sendable {
         ackCount += 1
         guard phase == .waiting, ackCount >= required else { return settleHints(atDeadline: false) }
         phase = .done
-        return [.succeed(acks: ackCount)] + settleHints(atDeadline: false)
+        var effects = settleHints(atDeadline: false)
+        effects.insert(.succeed(acks: ackCount), at: 0)
+        return effects
     }
 
     /// A replica reported an error (or the shell could not reach it).

@@ -20,6 +20,15 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.name < rhs.name }
 
+    /// Equal names have equal tags, so the tag is compared first: distinct members differ in their tags
+    /// (`checkDistinctTags`), and the name comparison only runs for equal ones.
+    public static func == (lhs: NodeID, rhs: NodeID) -> Bool { lhs.tag == rhs.tag && lhs.name == rhs.name }
+
+    /// Hashes the tag only (a function of the name, so equal ids hash alike): the coordinator looks node ids up
+    /// in sets and dictionaries several times per request, and hashing the name's bytes cost more than the
+    /// lookups (a cluster refuses members with equal tags, so its ids never collide here).
+    public func hash(into hasher: inout Hasher) { hasher.combine(tag) }
+
     public var description: String { name }
 
     /// Throws `TesseraError.invalidRequest` if two distinct names share a tag or a name is not valid.

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import TesseraCore
 import Testing
 
@@ -63,5 +68,50 @@ import Testing
         #expect(reads.keys.map(\.key) == [Self.key(1)])
         #expect(writes.keys.map(\.key) == [Self.key(2)])
         #expect(reads.recorded == 10 && writes.recorded == 3)
+    }
+
+    /// The textbook algorithm, as the oracle: a scan for the smallest counter (the first one on a tie).
+    struct ScanModel {
+        let capacity: Int
+        var keys: [[UInt8]] = []
+        var counts: [Double] = []
+        var errors: [Double] = []
+
+        mutating func record(_ key: [UInt8], weight: Double) {
+            if let i = keys.firstIndex(of: key) {
+                counts[i] += weight
+            } else if keys.count < capacity {
+                keys.append(key)
+                counts.append(weight)
+                errors.append(0)
+            } else {
+                var smallest = 0
+                for i in 1..<counts.count where counts[i] < counts[smallest] { smallest = i }
+                keys[smallest] = key
+                errors[smallest] = counts[smallest]
+                counts[smallest] += weight
+            }
+        }
+    }
+
+    /// The heap that picks the counter to replace evicts exactly what a scan would: same keys, counts and
+    /// errors after 20,000 requests, with equal counts (every weight 1, many ties) and with decayed weights.
+    @Test(arguments: [false, true]) func evictsExactlyAsAScanOfEveryCounterWould(decay: Bool) {
+        var sketch = SpaceSavingSketch(capacity: 16, halfLifeMillis: 1000)
+        var model = ScanModel(capacity: 16)
+        var random = SplitMix64(seed: decay ? 7 : 8)
+        for i in 0..<20_000 {
+            // A skewed stream: a few hot keys among many cold ones.
+            let k = random.next() % 4 == 0 ? Int(random.next() % 5) : Int(random.next() % 300)
+            let now = decay ? UInt64(i / 10) : 0
+            sketch.record(Self.key(k), nowMillis: now)
+            model.record(Self.key(k), weight: exp2(Double(now) / 1000))
+        }
+        let now: UInt64 = decay ? 1999 : 0
+        let scale = 1 / exp2(Double(now) / 1000)
+        let expected = model.keys.indices
+            .map { SpaceSavingSketch.Entry(key: model.keys[$0], count: model.counts[$0] * scale, error: model.errors[$0] * scale) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.key.lexicographicallyPrecedes($1.key) }
+        #expect(sketch.top(16, nowMillis: now) == expected)
     }
 }

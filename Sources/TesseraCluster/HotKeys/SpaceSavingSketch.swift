@@ -40,6 +40,11 @@ public struct SpaceSavingSketch: Sendable {
     /// Scaled by the landmark's weight.
     private var counts: [Double] = []
     private var errors: [Double] = []
+    /// Slots as a binary min-heap ordered by (count, slot): the root is the slot an unmonitored key replaces,
+    /// found in O(log capacity) instead of a scan of every counter per miss (every request of uniform traffic
+    /// is a miss). `heapPosition[slot]` is the slot's place in `heap`.
+    private var heap: [Int32] = []
+    private var heapPosition: [Int32] = []
     private var scaledTotal = 0.0
     private var landmarkMillis: UInt64
     /// Requests ever recorded (undecayed).
@@ -58,6 +63,8 @@ public struct SpaceSavingSketch: Sendable {
         keys.reserveCapacity(capacity)
         hashes.reserveCapacity(capacity)
         counts.reserveCapacity(capacity)
+        heap.reserveCapacity(capacity)
+        heapPosition.reserveCapacity(capacity)
         errors.reserveCapacity(capacity)
     }
 
@@ -82,6 +89,7 @@ public struct SpaceSavingSketch: Sendable {
         if let slot = index.find(hash, hashes: hashes) {
             if keys[slot] == key {
                 counts[slot] += weight
+                siftDown(Int(heapPosition[slot]))
                 return
             }
             // A 64-bit collision: leave the monitored key alone and drop this request from the key counts
@@ -94,16 +102,55 @@ public struct SpaceSavingSketch: Sendable {
             keys.append(key)
             counts.append(weight)
             errors.append(0)
+            heapPosition.append(Int32(heap.count))
+            heap.append(Int32(keys.count - 1))
+            siftUp(heap.count - 1)
             return
         }
-        var smallest = 0
-        for slot in 1..<counts.count where counts[slot] < counts[smallest] { smallest = slot }
+        let smallest = Int(heap[0])
         index.remove(hashes[smallest], hashes: hashes)
         hashes[smallest] = hash
         index.insert(hash, slot: smallest)
         keys[smallest] = key
         errors[smallest] = counts[smallest]
         counts[smallest] += weight
+        siftDown(0)
+    }
+
+    /// Heap order: the smaller count first, the lower slot on a tie (the slot a scan would pick first).
+    private func precedes(_ a: Int32, _ b: Int32) -> Bool {
+        let (ca, cb) = (counts[Int(a)], counts[Int(b)])
+        return ca < cb || (ca == cb && a < b)
+    }
+
+    private mutating func swapHeap(_ i: Int, _ j: Int) {
+        heap.swapAt(i, j)
+        heapPosition[Int(heap[i])] = Int32(i)
+        heapPosition[Int(heap[j])] = Int32(j)
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var i = start
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard precedes(heap[i], heap[parent]) else { return }
+            swapHeap(i, parent)
+            i = parent
+        }
+    }
+
+    /// Restores the heap below `start` after its slot's count grew.
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let left = 2 * i + 1
+            guard left < heap.count else { return }
+            var child = left
+            if left + 1 < heap.count && precedes(heap[left + 1], heap[left]) { child = left + 1 }
+            guard precedes(heap[child], heap[i]) else { return }
+            swapHeap(i, child)
+            i = child
+        }
     }
 
     /// The decayed weight of every request recorded, as of `nowMillis`.
@@ -131,6 +178,8 @@ public struct SpaceSavingSketch: Sendable {
             errors[slot] *= factor
         }
         scaledTotal *= factor
+        // Scaling keeps the order, but rounding can make two counts equal: rebuild the heap to be exact.
+        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
         landmarkMillis = nowMillis
         cachedWeightMillis = .max
     }

@@ -62,7 +62,7 @@ final class LocalReplica {
     func write(_ key: [UInt8], _ cell: Cell, _ done: @escaping WriteCallback) {
         queuedWrites.append((key, cell))
         queuedWriteCallbacks.append(done)
-        queuedWriteBytes += key.count + (cell.value?.count ?? 0) + 32
+        queuedWriteBytes += WriteBatch.encodedSize(keyCount: key.count, valueCount: cell.value?.count)
         if queuedWrites.count >= maxBatchEntries || queuedWriteBytes >= maxBatchBytes {
             if canStartWriteBatch { submitWrites() }
         } else if !writeSubmitScheduled && canStartWriteBatch {
@@ -91,7 +91,7 @@ final class LocalReplica {
     private func submitWrites() {
         guard !queuedWrites.isEmpty else { return }
         let count = min(queuedWrites.count, maxBatchEntries)
-        var building = WriteBatch()
+        var building = WriteBatch(reservingCapacity: count == queuedWrites.count ? queuedWriteBytes : 0)
         for entry in queuedWrites.prefix(count) { building.apply(entry.key, entry.cell) }
         let batch = building
         let callbacks = Array(queuedWriteCallbacks.prefix(count))
@@ -102,7 +102,9 @@ final class LocalReplica {
         } else {
             queuedWrites.removeFirst(count)
             queuedWriteCallbacks.removeFirst(count)
-            queuedWriteBytes = queuedWrites.reduce(0) { $0 + $1.key.count + ($1.cell.value?.count ?? 0) + 32 }
+            queuedWriteBytes = queuedWrites.reduce(0) {
+                $0 + WriteBatch.encodedSize(keyCount: $1.key.count, valueCount: $1.cell.value?.count)
+            }
         }
         writeBatchesInFlight += 1
         writeBatches += 1

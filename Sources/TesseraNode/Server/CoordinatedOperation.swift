@@ -24,28 +24,22 @@ final class TimerSlot<Op: AnyObject> {
     init(_ op: Op) { self.op = op }
 }
 
-/// An operation's timer slots, emptied together.
-struct TimerSlots<Op: AnyObject> {
-    private var slots: [TimerSlot<Op>] = []
-
-    mutating func make(_ op: Op) -> TimerSlot<Op> {
-        let slot = TimerSlot(op)
-        slots.append(slot)
-        return slot
-    }
-
-    mutating func release() {
-        for slot in slots { slot.op = nil }
-        slots = []
-    }
-}
-
 /// One client request in flight on its coordinator: the pure coordinator (`WriteCoordinator`,
 /// `LinearizableWriteCoordinator`, `ReadCoordinator`) plus where to answer.
 final class CoordinatedOperation<Coordinator>: InFlightRequest {
-    private var timerSlots = TimerSlots<CoordinatedOperation<Coordinator>>()
-    func timerSlot() -> TimerSlot<CoordinatedOperation<Coordinator>> { timerSlots.make(self) }
-    func releaseTimerSlots() { timerSlots.release() }
+    /// The one slot the deadline wheel holds this operation by (the shell reschedules the same slot), made on
+    /// first use: one allocation per request, no array of slots.
+    private var slot: TimerSlot<CoordinatedOperation<Coordinator>>?
+    func timerSlot() -> TimerSlot<CoordinatedOperation<Coordinator>> {
+        if let slot { return slot }
+        let made = TimerSlot(self)
+        slot = made
+        return made
+    }
+    func releaseTimerSlots() {
+        slot?.op = nil
+        slot = nil
+    }
 
     var coordinator: Coordinator
     let requestID: UInt64

@@ -25,6 +25,18 @@ public struct WriteBatch: Sendable {
         rep = [0, 0, 0, 0]
     }
 
+    /// An empty batch with room for about `bytes` of encoded entries (`encodedSize` of each), so that building
+    /// a large batch does not reallocate and copy it as it grows.
+    public init(reservingCapacity bytes: Int) {
+        rep = [0, 0, 0, 0]
+        rep.reserveCapacity(4 + max(0, bytes))
+    }
+
+    /// Bytes an entry of `keyCount` and `valueCount` (nil: a tombstone) adds to the encoding.
+    public static func encodedSize(keyCount: Int, valueCount: Int?) -> Int {
+        1 + 4 + keyCount + 12 + (valueCount.map { 4 + $0 } ?? 0)
+    }
+
     /// Adds a put of `value` under `key` at `version`.
     public mutating func put(_ key: [UInt8], _ value: [UInt8], version: Version) {
         add(key, value, version)
