@@ -144,6 +144,31 @@ import Testing
         #expect(memory.count == 2)
     }
 
+    /// The open-addressing table against a dictionary and a first-in-first-out list, over 20,000 ids that
+    /// repeat and that differ only in their high bits (they would share a probe run without the mix): the
+    /// same answer for every lookup, the same count.
+    @Test(arguments: [UInt64(0), 0xDEAD_BEEF]) func theMemoryAgreesWithADictionaryModel(seed: UInt64) {
+        var memory = WriteVersionMemory(capacity: 64, seed: seed)
+        var model: [UInt64: (token: Int64, version: Version)] = [:]
+        var order: [UInt64] = []
+        var random = SplitMix64(seed: seed &+ 3)
+        for step in 0..<20_000 {
+            let id = (random.next() % 200 + 1) << 40
+            let token = Int64(random.next() % 3)
+            let expected: WriteVersionMemory.Lookup = model[id].map { $0.token == token ? .known($0.version) : .otherKey } ?? .unknown
+            #expect(memory.lookup(id, keyToken: token) == expected, "step \(step)")
+            if random.next() % 2 == 0 {
+                memory.remember(id, keyToken: token, version: version(UInt64(step)))
+                if model[id] == nil {
+                    if order.count == 64 { model[order.removeFirst()] = nil }
+                    order.append(id)
+                    model[id] = (token, version(UInt64(step)))
+                }
+            }
+            #expect(memory.count == model.count)
+        }
+    }
+
     // MARK: LINEARIZABLE
 
     func linearizableSends(_ effects: [LinearizableWriteEffect]) -> [NodeID] {

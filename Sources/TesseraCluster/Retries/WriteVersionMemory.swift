@@ -12,25 +12,30 @@ public struct WriteVersionMemory: Sendable {
     /// The most ids remembered.
     public let capacity: Int
 
-    private struct Entry: Sendable {
-        var keyToken: Int64
-        var version: Version
-    }
-
-    private var entries: [UInt64: Entry] = [:]
-    /// Ids in insertion order, as a ring buffer of `capacity` slots (0: empty slot).
-    private var order: [UInt64]
+    /// Remembered ids in insertion order, as a ring of `capacity` slots (`next` is the oldest once full); each
+    /// slot's id is kept as its `KeyHash` (a bijective mix of the id, so equal hashes mean equal ids).
+    private var hashes: [KeyHash] = []
+    private var keyTokens: [Int64] = []
+    private var versions: [Version] = []
     private var next = 0
+    /// Slot by hash: an open-addressing table (`KeyHashIndex`) instead of a `Dictionary`, whose SipHash and
+    /// separate lookups (known? evict the oldest, insert) cost 1.5% of a node's put path (issue 7).
+    private var index: KeyHashIndex
+    /// Mixed into every id: ids come from clients, and a table with a known hash could be fed ids that all
+    /// land in one probe run. It only spreads ids; what is remembered does not depend on it.
+    private let seed: UInt64
 
+    /// - Parameter seed: mixed into the hash of every id (default: random).
     /// - Precondition: `capacity >= 1`.
-    public init(capacity: Int) {
+    public init(capacity: Int, seed: UInt64 = .random(in: .min ... .max)) {
         precondition(capacity >= 1, "a write-version memory needs room for at least one id")
         self.capacity = capacity
-        self.order = []
+        self.seed = seed
+        self.index = KeyHashIndex(capacity: capacity)
     }
 
     /// Ids remembered now.
-    public var count: Int { entries.count }
+    public var count: Int { hashes.count }
 
     /// What the memory knows about `id` for `key`.
     public enum Lookup: Sendable, Equatable {
@@ -42,15 +47,23 @@ public struct WriteVersionMemory: Sendable {
         case otherKey
     }
 
+    /// A bijection of the id (xor, then multiplication by an odd constant), so that ids that differ only in
+    /// high bits still land apart.
+    @inline(__always)
+    private func hash(_ id: UInt64) -> KeyHash {
+        var x = (id ^ seed) &* 0x9E37_79B9_7F4A_7C15
+        x ^= x >> 32
+        return KeyHash(value: x)
+    }
+
     public func lookup(_ id: UInt64, key: [UInt8]) -> Lookup {
-        guard let entry = entries[id] else { return .unknown }
-        return entry.keyToken == Murmur3.token(for: key) ? .known(entry.version) : .otherKey
+        lookup(id, keyToken: Murmur3.token(for: key))
     }
 
     /// `lookup(_:key:)` for a key whose ring token (`Murmur3.token(for:)`) the caller computed already.
     public func lookup(_ id: UInt64, keyToken: Int64) -> Lookup {
-        guard let entry = entries[id] else { return .unknown }
-        return entry.keyToken == keyToken ? .known(entry.version) : .otherKey
+        guard let slot = index.find(hash(id), hashes: hashes) else { return .unknown }
+        return keyTokens[slot] == keyToken ? .known(versions[slot]) : .otherKey
     }
 
     /// Remembers that `id` (for `key`) has `version`; forgets the oldest id when full. Remembering a known id
@@ -61,14 +74,21 @@ public struct WriteVersionMemory: Sendable {
 
     /// `remember(_:key:version:)` for a key whose ring token the caller computed already.
     public mutating func remember(_ id: UInt64, keyToken: Int64, version: Version) {
-        guard entries[id] == nil else { return }
-        if order.count < capacity {
-            order.append(id)
+        let h = hash(id)
+        guard index.find(h, hashes: hashes) == nil else { return }
+        if hashes.count < capacity {
+            index.insert(h, slot: hashes.count)
+            hashes.append(h)
+            keyTokens.append(keyToken)
+            versions.append(version)
         } else {
-            entries.removeValue(forKey: order[next])
-            order[next] = id
+            let slot = next
+            index.remove(hashes[slot], hashes: hashes)
+            hashes[slot] = h
+            keyTokens[slot] = keyToken
+            versions[slot] = version
+            index.insert(h, slot: slot)
             next = (next + 1) % capacity
         }
-        entries[id] = Entry(keyToken: keyToken, version: version)
     }
 }
