@@ -423,6 +423,8 @@ public struct WireFuzzer: Sendable {
         case .replicaRead: return .replicaRead(key: key)
         case .replicaAck: return .replicaAck
         case .replicaReadResult: return .replicaReadResult(randomCell(&random))
+        case .replicaReadVersion: return .replicaReadVersion(key: key)
+        case .replicaVersionResult: return .replicaVersionResult(below(&random, 2) == 0 ? nil : randomCell(&random).version)
         case .peerHello:
             return .peerHello(clusterName: below(&random, 10) == 0 ? "other" : "tessera", nodeID: "n\(1 + below(&random, 4))", nonce: randomBytes(&random, count: below(&random, 2) == 0 ? 32 : 7))
         case .peerAuth: return .peerAuth(proof: randomBytes(&random, count: 32))

@@ -248,7 +248,7 @@ final class WireClientConnection: ClientConnection {
             return .hotKeys(hot)
         case .error(let error):
             return .error(error)
-        case .hotKeys, .get, .put, .delete, .idempotentWrite, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult,
+        case .hotKeys, .get, .put, .delete, .idempotentWrite, .ring, .status, .ping, .replicaWrite, .replicaAck, .replicaRead, .replicaReadResult, .replicaReadVersion, .replicaVersionResult,
             .replicaHintedWrite, .replicaHintedAck, .healing,
             .peerHello, .peerChallenge, .peerAuth, .peerWelcome, .clientAuth, .clientWelcome:
             return .error(TesseraError(.protocolError, "unexpected \(reply.opcode) reply to \(request.name)"))

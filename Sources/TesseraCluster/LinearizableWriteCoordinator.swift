@@ -104,16 +104,28 @@ public struct LinearizableWriteCoordinator: Sendable {
         return map(versionPhase.start(now: now), issueVersion: Self.noVersionSource)
     }
 
-    /// A replica's answer to the version-phase read. `issueVersion` is called once, when the majority is in,
-    /// with the highest version seen (nil: no replica has the key); pass
+    /// A replica's answer to the version-phase read: the version of its newest cell of the key (nil: none; the
+    /// shell asks with REPLICA_READ_VERSION, which returns no value). `issueVersion` is called once, when the
+    /// majority is in, with the highest version seen (nil: no replica has the key); pass
     /// `{ nodeCoordinator.issueVersion(above: $0, wallMillis: wall) }`.
+    public mutating func onVersionResponse(
+        from node: NodeID,
+        version: Version?,
+        issueVersion: (Version?) -> Version
+    ) -> [LinearizableWriteEffect] {
+        guard writePhase == nil else { return [] }
+        // The version phase compares versions only: each answer enters the majority read as a cell of that
+        // version (a tombstone, since no value came), and the highest version is what it hands back.
+        return map(versionPhase.onResponse(from: node, cell: version.map { Cell.tombstone($0) }), issueVersion: issueVersion)
+    }
+
+    /// `onVersionResponse` with the replica's whole cell (its version is what counts).
     public mutating func onReadResponse(
         from node: NodeID,
         cell: Cell?,
         issueVersion: (Version?) -> Version
     ) -> [LinearizableWriteEffect] {
-        guard writePhase == nil else { return [] }
-        return map(versionPhase.onResponse(from: node, cell: cell), issueVersion: issueVersion)
+        onVersionResponse(from: node, version: cell?.version, issueVersion: issueVersion)
     }
 
     /// A version-phase read failed (or the shell could not reach the replica).

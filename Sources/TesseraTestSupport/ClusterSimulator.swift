@@ -516,7 +516,7 @@ public struct ClusterSimulator {
             if var flight = nodes[n].operations[op], case .linearizableWrite(var w) = flight.coordination {
                 let wall = wallMillis(n)
                 var coordinator = nodes[n].coordinator
-                let effects = w.onReadResponse(from: envelope.from, cell: cell) { seen in
+                let effects = w.onVersionResponse(from: envelope.from, version: cell?.version) { seen in
                     coordinator.issueVersion(above: seen, wallMillis: wall)
                 }
                 nodes[n].coordinator = coordinator

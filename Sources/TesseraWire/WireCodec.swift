@@ -37,14 +37,17 @@ public enum WireCodec {
     /// The encoded size of `message` in bytes, length prefix included (an upper bound for `error` messages).
     public static func encodedSizeHint(_ message: WireMessage) -> Int {
         switch message {
-        case .get(let key, _, _, _), .delete(let key, _, _, _), .replicaRead(let key): return 30 + key.count
+        case .get(let key, _, _, _), .delete(let key, _, _, _), .replicaRead(let key), .replicaReadVersion(let key):
+            return 30 + key.count
         case .put(let key, let value, _, _, _): return 34 + key.count + value.count
         case .idempotentWrite(let key, let value, _, _, _, _, _, _): return 60 + key.count + (value?.count ?? 0)
         case .replicaHintedWrite(let key, let cell, let home): return 48 + key.count + (cell.value?.count ?? 0) + home.utf8.count
         case .replicaWrite(let key, let cell): return 40 + key.count + (cell.value?.count ?? 0)
         case .getResult(let cell), .replicaReadResult(let cell): return 36 + (cell?.value?.count ?? 0)
         case .error(let error): return 24 + error.message.utf8.count
-        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck, .writeResult, .peerWelcome, .clientWelcome: return 32
+        case .ring, .status, .ping, .pong, .replicaAck, .replicaHintedAck, .writeResult, .peerWelcome, .clientWelcome,
+            .replicaVersionResult:
+            return 32
         case .clientAuth(let token): return 24 + token.count
         case .peerHello(let cluster, let node, let nonce): return 32 + cluster.utf8.count + node.utf8.count + nonce.count
         case .peerChallenge(let node, _, let nonce, let proof): return 32 + node.utf8.count + nonce.count + proof.count
@@ -148,8 +151,11 @@ public enum WireCodec {
         case .replicaWrite(let key, let cell):
             buffer.writeBytes32(key)
             buffer.writeCell(cell)
-        case .replicaRead(let key):
+        case .replicaRead(let key), .replicaReadVersion(let key):
             buffer.writeBytes32(key)
+        case .replicaVersionResult(let version):
+            buffer.writeInteger(UInt8(version == nil ? 0 : 1))
+            if let version { buffer.writeVersion(version) }
         case .healing(let message):
             encodeHealing(message, into: &buffer)
         case .hotKeys(let limit):
@@ -334,6 +340,14 @@ public enum WireCodec {
             return .replicaWrite(key: key, cell: try r.cell())
         case .replicaRead:
             return .replicaRead(key: try r.bytes32())
+        case .replicaReadVersion:
+            return .replicaReadVersion(key: try r.bytes32())
+        case .replicaVersionResult:
+            switch try r.u8() {
+            case 0: return .replicaVersionResult(nil)
+            case 1: return .replicaVersionResult(try r.version())
+            case let flag: throw r.malformed("invalid version-present flag \(flag) (0 or 1)")
+            }
         case .hintStats, .hintStatsResult, .repair, .repairResult, .repairStatus, .repairStatusResult, .digest,
             .digestResult, .merkleTrees, .merkleTreesResult, .rangeCells, .rangeCellsResult, .applyCells,
             .applyCellsResult:

@@ -54,6 +54,11 @@ public enum WireMessage: Sendable, Equatable {
     /// Return the replica's newest cell for `key`; answered by `replicaReadResult`.
     case replicaRead(key: [UInt8])
     case replicaReadResult(Cell?)
+    /// Return the version of the replica's newest cell for `key` (nil: none), not its value; answered by
+    /// `replicaVersionResult`. The LINEARIZABLE version phase needs nothing more, and the small reply travels on
+    /// the peer link's control lane with the writes instead of the bulk lane of REPLICA_READ.
+    case replicaReadVersion(key: [UInt8])
+    case replicaVersionResult(Version?)
     /// Sloppy quorum: keep `cell` of `key` as a hint for home replica `home` (this node stands in for it);
     /// answered by `replicaHintedAck` once the hint is durable, or `error` if this node keeps no hints.
     case replicaHintedWrite(key: [UInt8], cell: Cell, home: String)
@@ -97,6 +102,8 @@ public enum WireMessage: Sendable, Equatable {
         case .replicaAck: return .replicaAck
         case .replicaRead: return .replicaRead
         case .replicaReadResult: return .replicaReadResult
+        case .replicaReadVersion: return .replicaReadVersion
+        case .replicaVersionResult: return .replicaVersionResult
         case .replicaHintedWrite: return .replicaHintedWrite
         case .replicaHintedAck: return .replicaHintedAck
         case .healing(let message): return message.opcode

@@ -42,6 +42,8 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
 
     case replicaWrite = 0x81
     case replicaRead = 0x82
+    /// The version only of the replica's newest cell (the LINEARIZABLE version phase).
+    case replicaReadVersion = 0x84
     case merkleTrees = 0x88
     case rangeCells = 0x89
     case applyCells = 0x8A
@@ -56,6 +58,7 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     /// Sloppy quorum: a write kept as a hint by a stand-in (cluster-core's peer slots 0x83-0x87).
     case replicaHintedWrite = 0x83
     case replicaHintedAck = 0xC3
+    case replicaVersionResult = 0xC4
     case merkleTreesResult = 0xC8
     case rangeCellsResult = 0xC9
     case applyCellsResult = 0xCA
@@ -66,7 +69,7 @@ public enum WireOpcode: UInt8, Sendable, CaseIterable {
     /// handshake itself).
     public var isPeerOnlyRequest: Bool {
         switch self {
-        case .replicaWrite, .replicaRead: return true
+        case .replicaWrite, .replicaRead, .replicaReadVersion: return true
         default: return rawValue >= 0x80 && rawValue < 0xC0 && self != .peerHello && self != .peerAuth
         }
     }

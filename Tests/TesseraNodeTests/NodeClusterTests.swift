@@ -280,6 +280,11 @@ extension WireMessage {
             #expect(try await good2.get() == .replicaAck)
             let read = try await connection.response(to: .replicaRead(key: Array("g2".utf8)), timeout: .seconds(5))
             #expect(read == .replicaReadResult(Cell(version: version, value: [3])))
+            // The LINEARIZABLE version phase's read: the version only, nil for a key never written, and the key
+            // checked like any replica request.
+            #expect(try await connection.response(to: .replicaReadVersion(key: Array("g2".utf8)), timeout: .seconds(5)) == .replicaVersionResult(version))
+            #expect(try await connection.response(to: .replicaReadVersion(key: Array("none".utf8)), timeout: .seconds(5)) == .replicaVersionResult(nil))
+            #expect(try await connection.response(to: .replicaReadVersion(key: []), timeout: .seconds(5)).errorCode == .invalidRequest)
             connection.close()
         }
     }

@@ -101,6 +101,7 @@ import Testing
         _ = second.onHello(clusterName: "c", nodeID: "n2", nonce: nonce)
         #expect(throws: TesseraError.self) { try second.onAuth(proof: proof).get() }
         #expect(WireOpcode.replicaWrite.isPeerOnlyRequest && WireOpcode.replicaRead.isPeerOnlyRequest)
+        #expect(WireOpcode.replicaReadVersion.isPeerOnlyRequest && !WireOpcode.replicaVersionResult.isPeerOnlyRequest)
         #expect(!WireOpcode.peerHello.isPeerOnlyRequest && !WireOpcode.get.isPeerOnlyRequest)
     }
 }

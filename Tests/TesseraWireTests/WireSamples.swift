@@ -75,6 +75,9 @@ enum WireSamples {
         .replicaRead(key: Array("k2".utf8)),
         .replicaReadResult(nil),
         .replicaReadResult(Cell(version: version, value: [9])),
+        .replicaReadVersion(key: Array("k3".utf8)),
+        .replicaVersionResult(nil),
+        .replicaVersionResult(version),
     ] + healing
 
     /// Hinted handoff and anti-entropy (branch hints-ae).

@@ -7,7 +7,7 @@ import TesseraWire
 /// The connection to one peer, as two lanes (two TCP connections, each opened with the peer handshake):
 ///
 /// - **control**: pings and small messages (replica writes of small values and their acks, hinted writes,
-///   healing and hot-key requests). Its connectivity is the link's (`isConnected`, `onConnectivity`), so the
+///   the LINEARIZABLE version phase's REPLICA_READ_VERSION, healing and hot-key requests). Its connectivity is the link's (`isConnected`, `onConnectivity`), so the
 ///   failure detector hears pongs that never wait behind a large payload;
 /// - **bulk**: REPLICA_READ (whose answers carry whole values, up to 16 MiB) and writes of large values.
 ///

@@ -13,6 +13,7 @@ enum ReplicaChannel {
 
     typealias WriteDone = (TesseraError?) -> Void
     typealias ReadDone = (Result<Cell?, TesseraError>) -> Void
+    typealias VersionDone = (Result<Version?, TesseraError>) -> Void
 
     /// Stores `cell` on the replica (if newer); `done` gets nil on its ack.
     func write(_ key: [UInt8], _ cell: Cell, timeout: TimeAmount, _ done: @escaping WriteDone) {
@@ -50,6 +51,29 @@ enum ReplicaChannel {
                 case .success(.replicaReadResult(let cell)):
                     link.noteHeard()
                     done(.success(cell))
+                case .success(let other):
+                    link.noteHeard()
+                    done(.failure(Self.replyError(other, link.member.id)))
+                case .failure(let error):
+                    done(.failure(error))
+                }
+            }
+        case .missing(let node):
+            done(.failure(Self.noLink(node)))
+        }
+    }
+
+    /// The version of the replica's newest cell of `key` (nil: none), without its value (REPLICA_READ_VERSION).
+    func readVersion(_ key: [UInt8], timeout: TimeAmount, _ done: @escaping VersionDone) {
+        switch self {
+        case .local(let service):
+            service.read(key) { result in done(result.map { $0?.version }) }
+        case .remote(let link):
+            link.request(.replicaReadVersion(key: key), timeout: timeout) { result in
+                switch result {
+                case .success(.replicaVersionResult(let version)):
+                    link.noteHeard()
+                    done(.success(version))
                 case .success(let other):
                     link.noteHeard()
                     done(.failure(Self.replyError(other, link.member.id)))

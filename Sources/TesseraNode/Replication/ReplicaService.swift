@@ -96,6 +96,21 @@ final class ReplicaService {
         write(key, cell) { error in sink.reply(requestID, error.map { .error($0) } ?? .replicaAck) }
     }
 
+    /// A peer's REPLICA_READ_VERSION: the version of the newest cell only.
+    func serveReadVersion(requestID: UInt64, key: [UInt8], sink: NodeConnectionHandler) {
+        do throws(TesseraError) { try Limits.checkKey(key.count) } catch {
+            stats.replicaReads += 1
+            sink.reply(requestID, .error(error))
+            return
+        }
+        read(key) { result in
+            switch result {
+            case .success(let cell): sink.reply(requestID, .replicaVersionResult(cell?.version))
+            case .failure(let error): sink.reply(requestID, .error(error))
+            }
+        }
+    }
+
     /// A peer's REPLICA_READ.
     func serveRead(requestID: UInt64, key: [UInt8], sink: NodeConnectionHandler) {
         do throws(TesseraError) { try Limits.checkKey(key.count) } catch {

@@ -286,11 +286,11 @@ final class CoordinatorShell {
         for effect in effects {
             switch effect {
             case .read(let node):
-                channel(to: node).read(op.coordinator.key, timeout: op.timeout) { [unowned self] result in
+                channel(to: node).readVersion(op.coordinator.key, timeout: op.timeout) { [unowned self] result in
                     switch result {
-                    case .success(let cell):
+                    case .success(let version):
                         let (writeID, key) = (op.coordinator.writeID, op.coordinator.key)
-                        let effects = op.coordinator.onReadResponse(from: node, cell: cell) { [unowned self] seen in
+                        let effects = op.coordinator.onVersionResponse(from: node, version: version) { [unowned self] seen in
                             coordinator.issueVersion(
                                 above: seen, wallMillis: WallClock.nowMillis(), remembering: writeID, key: key
                             )

@@ -331,7 +331,7 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     private static func admissionKind(_ message: WireMessage) -> AdmissionControl.Kind? {
         switch message {
         case .get, .put, .delete, .idempotentWrite: return .client
-        case .replicaWrite, .replicaRead: return .replica
+        case .replicaWrite, .replicaRead, .replicaReadVersion: return .replica
         default: return nil
         }
     }

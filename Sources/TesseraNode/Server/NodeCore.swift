@@ -208,6 +208,8 @@ final class NodeCore {
             replica.serveWrite(requestID: frame.requestID, key: key, cell: cell, sink: sink)
         case .replicaRead(let key):
             replica.serveRead(requestID: frame.requestID, key: key, sink: sink)
+        case .replicaReadVersion(let key):
+            replica.serveReadVersion(requestID: frame.requestID, key: key, sink: sink)
         case .ping:
             sink.reply(frame.requestID, .pong)
         case .ring:
@@ -222,7 +224,7 @@ final class NodeCore {
         case .peerHello, .peerAuth, .clientAuth:  // answered by NodeConnectionHandler; never reach here
             sink.reply(frame.requestID, .error(TesseraError(.invalidRequest, "\(frame.message.opcode) out of place")))
         case .getResult, .writeResult, .ringResult, .statusResult, .pong, .error, .replicaAck, .replicaReadResult,
-            .replicaHintedAck, .hotKeysResult, .peerChallenge, .peerWelcome, .clientWelcome:
+            .replicaVersionResult, .replicaHintedAck, .hotKeysResult, .peerChallenge, .peerWelcome, .clientWelcome:
             sink.reply(
                 frame.requestID,
                 .error(TesseraError(.invalidRequest, "\(frame.message.opcode) is a reply, not a request"))
