@@ -46,17 +46,8 @@ enum ReplicaChannel {
         case .local(let service):
             service.read(key, done)
         case .remote(let link):
-            link.request(.replicaRead(key: key), timeout: timeout) { result in
-                switch result {
-                case .success(.replicaReadResult(let cell)):
-                    link.noteHeard()
-                    done(.success(cell))
-                case .success(let other):
-                    link.noteHeard()
-                    done(.failure(Self.replyError(other, link.member.id)))
-                case .failure(let error):
-                    done(.failure(error))
-                }
+            Self.request(link, .replicaRead(key: key), timeout: timeout, done) { reply -> Cell?? in
+                if case .replicaReadResult(let cell) = reply { return .some(cell) } else { return nil }
             }
         case .missing(let node):
             done(.failure(Self.noLink(node)))
@@ -69,20 +60,30 @@ enum ReplicaChannel {
         case .local(let service):
             service.read(key) { result in done(result.map { $0?.version }) }
         case .remote(let link):
-            link.request(.replicaReadVersion(key: key), timeout: timeout) { result in
-                switch result {
-                case .success(.replicaVersionResult(let version)):
-                    link.noteHeard()
-                    done(.success(version))
-                case .success(let other):
-                    link.noteHeard()
-                    done(.failure(Self.replyError(other, link.member.id)))
-                case .failure(let error):
-                    done(.failure(error))
-                }
+            Self.request(link, .replicaReadVersion(key: key), timeout: timeout, done) { reply -> Version?? in
+                if case .replicaVersionResult(let version) = reply { return .some(version) } else { return nil }
             }
         case .missing(let node):
             done(.failure(Self.noLink(node)))
+        }
+    }
+
+    /// Sends a request whose answer `expected` unpacks (nil: another reply, an error); any reply is a sign of life.
+    private static func request<Answer>(
+        _ link: PeerLink,
+        _ message: WireMessage,
+        timeout: TimeAmount,
+        _ done: @escaping (Result<Answer, TesseraError>) -> Void,
+        expected: @escaping (WireMessage) -> Answer?
+    ) {
+        link.request(message, timeout: timeout) { result in
+            switch result {
+            case .success(let reply):
+                link.noteHeard()
+                if let answer = expected(reply) { done(.success(answer)) } else { done(.failure(replyError(reply, link.member.id))) }
+            case .failure(let error):
+                done(.failure(error))
+            }
         }
     }
 

@@ -98,21 +98,14 @@ final class ReplicaService {
 
     /// A peer's REPLICA_READ_VERSION: the version of the newest cell only.
     func serveReadVersion(requestID: UInt64, key: [UInt8], sink: NodeConnectionHandler) {
-        do throws(TesseraError) { try Limits.checkKey(key.count) } catch {
-            stats.replicaReads += 1
-            sink.reply(requestID, .error(error))
-            return
-        }
-        read(key) { result in
-            switch result {
-            case .success(let cell): sink.reply(requestID, .replicaVersionResult(cell?.version))
-            case .failure(let error): sink.reply(requestID, .error(error))
-            }
-        }
+        serveRead(requestID: requestID, key: key, sink: sink) { .replicaVersionResult($0?.version) }
     }
 
-    /// A peer's REPLICA_READ.
-    func serveRead(requestID: UInt64, key: [UInt8], sink: NodeConnectionHandler) {
+    /// A peer's REPLICA_READ (`answer`: the reply made of the cell read).
+    func serveRead(
+        requestID: UInt64, key: [UInt8], sink: NodeConnectionHandler,
+        answer: @escaping (Cell?) -> WireMessage = { .replicaReadResult($0) }
+    ) {
         do throws(TesseraError) { try Limits.checkKey(key.count) } catch {
             stats.replicaReads += 1
             sink.reply(requestID, .error(error))
@@ -120,7 +113,7 @@ final class ReplicaService {
         }
         read(key) { result in
             switch result {
-            case .success(let cell): sink.reply(requestID, .replicaReadResult(cell))
+            case .success(let cell): sink.reply(requestID, answer(cell))
             case .failure(let error): sink.reply(requestID, .error(error))
             }
         }
