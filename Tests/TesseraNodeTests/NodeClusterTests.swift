@@ -51,12 +51,7 @@ import Testing
     @Test func replicaReadsComeFromMemoryWhenTheyCanAndFromDiskOtherwise() async throws {
         try await TestCluster.with { cluster in
             let writer = try await cluster.connect(1)
-            for i in 0..<20 {
-                guard case .writeResult = try await writer.put("disk-\(i)", "v\(i)", .all) else {
-                    Issue.record("write \(i) failed")
-                    return
-                }
-            }
+            guard try await writer.putNumbered("disk-", "v", count: 20, .all) else { return }
             writer.close()
             // The restart replays node 0's log into a table: its blocks are on disk, none cached.
             try await cluster.stopNode(0)
@@ -319,12 +314,7 @@ extension WireMessage {
     @Test func gracefulRestartKeepsAcknowledgedWrites() async throws {
         try await TestCluster.with(size: 1, replicationFactor: 1) { cluster in
             let connection = try await cluster.connect(0)
-            for i in 0..<200 {
-                guard case .writeResult = try await connection.put("durable-\(i)", "value-\(i)", .one) else {
-                    Issue.record("write \(i) failed")
-                    break
-                }
-            }
+            guard try await connection.putNumbered("durable-", "value-", count: 200, .one) else { return }
             connection.close()
             try await cluster.stopNode(0)
             try await cluster.startNode(0)

@@ -6,6 +6,7 @@ import TesseraCore
 import TesseraNode
 import TesseraStorage
 import TesseraWire
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -206,6 +207,18 @@ extension WireConnection {
             to: .put(key: Array(key.utf8), value: Array(value.utf8), consistency: level, timeoutMillis: 2000, quorum: quorum),
             timeout: .seconds(10)
         )
+    }
+
+    /// Puts `"\(keyPrefix)\(i)"` = `"\(valuePrefix)\(i)"` for i in 0..<count; records an issue and returns false at
+    /// the first write that is not acknowledged.
+    func putNumbered(_ keyPrefix: String, _ valuePrefix: String, count: Int, _ level: ConsistencyLevel) async throws -> Bool {
+        for i in 0..<count {
+            guard case .writeResult = try await put("\(keyPrefix)\(i)", "\(valuePrefix)\(i)", level) else {
+                Issue.record("write \(keyPrefix)\(i) failed")
+                return false
+            }
+        }
+        return true
     }
 
     func get(_ key: String, _ level: ConsistencyLevel = .quorum) async throws -> WireMessage {
