@@ -7,8 +7,8 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --product tessera --static-swift-stdlib \
-    && cp "$(swift build -c release --show-bin-path)/tessera" /tessera
+RUN swift build -c release --product tessera --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked \
+    && cp "$(swift build -c release --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked --show-bin-path)/tessera" /tessera
 
 # Runtime stage: only the shared libraries the binary needs.
 FROM debian:bookworm-slim

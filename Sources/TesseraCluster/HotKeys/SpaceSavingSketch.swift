@@ -47,7 +47,7 @@ public struct SpaceSavingSketch: Sendable {
     private var heapPosition: [Int32] = []
     private var scaledTotal = 0.0
     private var landmarkMillis: UInt64
-    /// Requests ever recorded (undecayed).
+    /// Calls of `record` (undecayed; a sampled request counts once here, whatever its `times`).
     public private(set) var recorded: UInt64 = 0
 
     /// - Parameters:
@@ -68,9 +68,9 @@ public struct SpaceSavingSketch: Sendable {
         errors.reserveCapacity(capacity)
     }
 
-    /// Counts one request for `key` at `nowMillis` (time should not go backwards; if it does, the request
-    /// weighs as at the landmark).
-    public mutating func record(_ key: [UInt8], nowMillis: UInt64) {
+    /// Counts one request for `key` at `nowMillis`, as `times` requests (a sampled request stands for several,
+    /// `HotKeySampler`). Time should not go backwards; if it does, the request weighs as at the landmark.
+    public mutating func record(_ key: [UInt8], nowMillis: UInt64, times: Double = 1) {
         recorded &+= 1
         var weight: Double
         if nowMillis == cachedWeightMillis {
@@ -84,6 +84,7 @@ public struct SpaceSavingSketch: Sendable {
             cachedWeightMillis = nowMillis
             cachedWeight = weight
         }
+        weight *= times
         scaledTotal += weight
         let hash = KeyHash(key)
         if let slot = index.find(hash, hashes: hashes) {

@@ -3,8 +3,9 @@ import TesseraCluster
 import TesseraWire
 
 extension ReplicaService {
-    /// Milliseconds of the monotonic clock: the hot-key sketch's time (its decay needs no wall clock).
-    static func monotonicMillis() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1_000_000 }
+    /// Milliseconds of the monotonic clock, tick-granular: the hot-key sketch's time (its decay needs no wall
+    /// clock, and a tick's error is nothing beside its 30 s half-life).
+    static func monotonicMillis() -> UInt64 { CoarseClock.nowMillis() }
 
     /// HOT_KEYS_RESULT of node `nodeID`: the `limit` heaviest read and write keys of the sketch, now.
     func hotKeysReport(nodeID: String, limit: Int) -> WireHotKeys {

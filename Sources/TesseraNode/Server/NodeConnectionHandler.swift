@@ -17,7 +17,8 @@ import TesseraWire
 /// connection, and `nodeBufferBytes` over all client connections (`NodeConnectionBudget`). Above a bound the
 /// handler decodes no further frames and stops reading the socket; it resumes when replies drain. Timeouts:
 /// idle (nothing in flight, nothing received), partial frame (a frame not complete this long after its first
-/// byte), write stall (pending replies and none taken by the client).
+/// byte), write stall (pending replies and none taken by the client; for a peer, whose writes are not tracked
+/// one by one, the channel over its write high-water mark that long).
 ///
 /// Replies produced while reading are flushed once in `channelReadComplete`; replies that complete later are
 /// gathered and flushed once per event-loop tick. A frame that cannot be decoded gets one ERROR
@@ -121,7 +122,7 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !broken else { return }
-        lastReceived = .now()
+        lastReceived = CoarseClock.now()
         reader.append(unwrapInboundIn(data))
         processFrames(context: context)
     }
@@ -212,7 +213,9 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     /// Admission control for data requests (`core.admission`): the error to answer with when refused.
     private func admit(_ frame: WireFrame) -> TesseraError? {
         guard let kind = Self.admissionKind(frame.message), admitted[frame.requestID] == nil else { return nil }
-        if let refusal = core.admission.admit(kind, connection: &admission, nowMillis: Self.nowMillis()) {
+        // The clock is read only for a rate limit.
+        let now = core.admission.limits.ratePerSecond > 0 ? Self.nowMillis() : 0
+        if let refusal = core.admission.admit(kind, connection: &admission, nowMillis: now) {
             return core.admission.error(for: refusal, node: core.selfID)
         }
         admitted[frame.requestID] = kind
@@ -340,17 +343,24 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
 
     private func flushNow() {
         guard let context, outbound.readableBytes > 0 else { return }
-        let bytes = outbound.readableBytes
-        if pendingWriteBytes == 0 { lastWriteProgress = .now() }
-        pendingWriteBytes += bytes
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.assumeIsolated().whenComplete { [self] _ in
-            pendingWriteBytes -= bytes
-            chargeBudget(-bytes)
-            lastWriteProgress = .now()
-            resume()
+        if isPeer {
+            // A peer's replies are not charged to the budget and never hold its requests back, so nothing waits
+            // for their write to complete (no promise and callback per flush: issue 7). A peer that takes none of
+            // them leaves the channel unwritable; `checkTimeouts` closes it after the write-stall timeout.
+            context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
+        } else {
+            let bytes = outbound.readableBytes
+            if pendingWriteBytes == 0 { lastWriteProgress = .now() }
+            pendingWriteBytes += bytes
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.assumeIsolated().whenComplete { [self] _ in
+                pendingWriteBytes -= bytes
+                chargeBudget(-bytes)
+                lastWriteProgress = .now()
+                resume()
+            }
+            context.writeAndFlush(wrapOutboundOut(outbound), promise: promise)
         }
-        context.writeAndFlush(wrapOutboundOut(outbound), promise: promise)
         // Usually the socket took the bytes during the flush and released the buffer: then `clear()` reuses its
         // storage (no allocation per flush). A large buffer still held by a pending write is replaced instead
         // (clear() would allocate another of the same size).
@@ -438,11 +448,12 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
             )
             return
         }
-        if pendingWriteBytes > 0, over(lastWriteProgress, limits.writeStallTimeoutMillis) {
+        let stalled = isPeer ? !context.channel.isWritable : pendingWriteBytes > 0
+        if stalled, over(lastWriteProgress, limits.writeStallTimeoutMillis) {
             core.log.notice(
                 "closing a connection that took none of its replies",
                 metadata: [
-                    "remote": "\(remote)", "pendingBytes": "\(pendingWriteBytes)",
+                    "remote": "\(remote)", "peer": "\(peerID ?? "-")", "pendingBytes": "\(pendingWriteBytes)",
                     "timeoutMillis": "\(limits.writeStallTimeoutMillis)",
                 ]
             )
