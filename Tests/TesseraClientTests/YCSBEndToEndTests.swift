@@ -42,13 +42,15 @@ import Testing
                 #expect(node.readsRecorded >= 2000, "\(node.id) served every read at ALL")
                 let readKeys = node.reads.map { String(decoding: $0.key, as: UTF8.self) }
                 #expect(Array(readKeys.prefix(2)) == ["hot-a", "hot-b"], "\(node.id): \(readKeys)")
+                // 0.05: a busy node samples its requests (HotKeySampler), and about a thousand samples give a share
+                // within 0.015 (one standard deviation) of the truth.
                 for hot in node.reads.prefix(2) {
                     let name = String(decoding: hot.key, as: UTF8.self)
-                    #expect(abs(hot.share - expectedReads[name]!) < 0.04, "\(node.id) \(name): \(hot.share)")
+                    #expect(abs(hot.share - expectedReads[name]!) < 0.05, "\(node.id) \(name): \(hot.share)")
                 }
                 let write = try #require(node.writes.first, "\(node.id) has write keys")
                 #expect(String(decoding: write.key, as: UTF8.self) == "hot-w")
-                #expect(abs(write.share - expectedWrite) < 0.04, "\(node.id) hot-w: \(write.share)")
+                #expect(abs(write.share - expectedWrite) < 0.05, "\(node.id) hot-w: \(write.share)")
             }
             // The command prints the same per node.
             let hosts = cluster.addresses.map(\.description).joined(separator: ",")

@@ -7,7 +7,7 @@ import Testing
     static func key(_ i: Int) -> [UInt8] { Array("k\(i)".utf8) }
 
     @Test func lightTrafficIsCountedExactly() {
-        // fullPerWindow requests in each 10 ms window: every one recorded at weight 1 (time 0: no decay, exact).
+        // fullPerWindow requests in each window: every one recorded at weight 1 (time 0: no decay, exact).
         var sampler = HotKeySampler()
         for window in 0..<50 {
             for _ in 0..<HotKeySampler.fullPerWindow {
@@ -15,10 +15,11 @@ import Testing
             }
         }
         var tracker = HotKeyTracker(capacity: 8, halfLifeMillis: 1_000_000_000)
-        for i in 0..<30 { tracker.recordWrite(Self.key(i % 3), nowMillis: 0) }
+        let each = HotKeySampler.fullPerWindow / 3
+        for i in 0..<(3 * each) { tracker.recordWrite(Self.key(i % 3), nowMillis: 0) }
         let writes = tracker.top(3, nowMillis: 0).writes
-        #expect(writes.keys.map(\.count) == [10, 10, 10])
-        #expect(writes.total == 30 && writes.recorded == 30)
+        #expect(writes.keys.map(\.count) == Array(repeating: Double(each), count: 3))
+        #expect(writes.total == Double(3 * each) && writes.recorded == UInt64(3 * each))
     }
 
     @Test func busyTrafficIsSampledOneInEightAndStaysUnbiased() {
@@ -64,7 +65,9 @@ import Testing
         var skipped = 0
         for _ in 0..<1_000 where sampler.weight(nowMillis: 100) == nil { skipped += 1 }
         #expect(skipped > 700, "beyond the first \(HotKeySampler.fullPerWindow), most requests are left out")
-        #expect((0..<HotKeySampler.fullPerWindow).allSatisfy { _ in sampler.weight(nowMillis: 110) == 1 })
+        let next = 100 + HotKeySampler.windowMillis
+        #expect(sampler.weight(nowMillis: next - 1) != 1, "still the first window, whose full budget is spent")
+        #expect((0..<HotKeySampler.fullPerWindow).allSatisfy { _ in sampler.weight(nowMillis: next) == 1 })
         // Time that goes backwards starts a new window too (a wrapped difference is large).
         #expect(sampler.weight(nowMillis: 50) == 1)
     }

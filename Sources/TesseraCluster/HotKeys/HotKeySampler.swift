@@ -13,7 +13,7 @@ public import TesseraCore
 /// few keys from being sampled on one of them only. Pure: the time is passed in.
 public struct HotKeySampler: Sendable {
     /// Requests recorded one by one in each window before sampling starts.
-    public static let fullPerWindow = 32
+    public static let fullPerWindow = 16
     /// The window length in milliseconds.
     public static let windowMillis: UInt64 = 10
     /// Beyond `fullPerWindow` in a window, one request in this many is recorded (at this weight).
