@@ -543,7 +543,9 @@ public final class TesseraClient: Sendable {
 
     static func serverTimeout(remaining: Duration) -> Duration {
         guard remaining > .zero else { return .zero }
-        return remaining - min(remaining / 10, .milliseconds(50))
+        // From 500 ms on the margin is 50 ms: no 128-bit division per request for the usual timeouts.
+        if remaining >= .milliseconds(500) { return remaining - .milliseconds(50) }
+        return remaining - remaining / 10
     }
 
     static func timeoutError(_ request: ClientRequest, target: RoutingTable.Target, timeout: Duration) -> TesseraError {

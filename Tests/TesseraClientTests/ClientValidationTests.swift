@@ -53,6 +53,16 @@ import Testing
         await client.shutdown()
     }
 
+    @Test func theServerTimeoutLeavesTheClientAMargin() {
+        // A tenth of the remaining time, at most 50 ms: the node answers before the client gives up.
+        #expect(TesseraClient.serverTimeout(remaining: .seconds(5)) == .milliseconds(4950))
+        #expect(TesseraClient.serverTimeout(remaining: .milliseconds(500)) == .milliseconds(450))
+        #expect(TesseraClient.serverTimeout(remaining: .milliseconds(499)) == .microseconds(449_100))
+        #expect(TesseraClient.serverTimeout(remaining: .milliseconds(100)) == .milliseconds(90))
+        #expect(TesseraClient.serverTimeout(remaining: .zero) == .zero)
+        #expect(TesseraClient.serverTimeout(remaining: .milliseconds(-3)) == .zero)
+    }
+
     @Test func badSeedsAndOptionsAreRejected() {
         #expect(throws: TesseraError.self) { try TesseraClient(seeds: [], options: .init(), transport: fake) }
         var options = TesseraClient.Options()
