@@ -119,15 +119,6 @@ public struct LinearizableWriteCoordinator: Sendable {
         return map(versionPhase.onResponse(from: node, cell: version.map { Cell.tombstone($0) }), issueVersion: issueVersion)
     }
 
-    /// `onVersionResponse` with the replica's whole cell (its version is what counts).
-    public mutating func onReadResponse(
-        from node: NodeID,
-        cell: Cell?,
-        issueVersion: (Version?) -> Version
-    ) -> [LinearizableWriteEffect] {
-        onVersionResponse(from: node, version: cell?.version, issueVersion: issueVersion)
-    }
-
     /// A version-phase read failed (or the shell could not reach the replica).
     public mutating func onReadFailure(from node: NodeID, error: TesseraError) -> [LinearizableWriteEffect] {
         guard writePhase == nil else { return [] }

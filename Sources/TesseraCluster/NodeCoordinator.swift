@@ -145,7 +145,7 @@ public struct NodeCoordinator: Sendable {
     }
 
     /// Admits a LINEARIZABLE put (`value` non-nil) or delete and returns the two-phase coordinator to drive (call
-    /// its `start(now:)`, and pass `issueVersion(above:wallMillis:remembering:)` to its `onReadResponse`); a sloppy
+    /// its `start(now:)`, and pass `issueVersion(above:wallMillis:remembering:)` to its `onVersionResponse`); a sloppy
     /// request is refused with `invalidRequest`. A resend of an idempotent write whose version is known (from the
     /// client or `writeVersions`) skips the version phase and writes that version again.
     public mutating func beginLinearizableWrite(

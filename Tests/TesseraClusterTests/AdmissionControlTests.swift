@@ -4,6 +4,11 @@ import Testing
 
 /// The admission state machine: node and connection bounds, the replica queue bound, token buckets.
 @Suite struct AdmissionControlTests {
+    @Test func onlyARateLimitNeedsTheClock() {
+        #expect(!AdmissionControl(limits: AdmissionLimits()).usesTime)
+        #expect(AdmissionControl(limits: AdmissionLimits(ratePerSecond: 10, burst: 5)).usesTime)
+    }
+
     @Test func theNodeBoundRefusesPastItAndAdmitsAgainAfterACompletion() {
         var admission = AdmissionControl(limits: AdmissionLimits(maxInFlight: 3, maxInFlightPerConnection: 0))
         var connections = Array(repeating: AdmissionControl.Connection(), count: 5)

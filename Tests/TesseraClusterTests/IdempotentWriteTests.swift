@@ -189,8 +189,8 @@ import Testing
         let issue: (Version?) -> Version = {
             coordinator.issueVersion(above: $0, wallMillis: Self.wall, remembering: id, key: [7])
         }
-        _ = first.onReadResponse(from: asked[0], cell: nil, issueVersion: issue)
-        let phase2 = first.onReadResponse(from: asked[1], cell: nil, issueVersion: issue)
+        _ = first.onVersionResponse(from: asked[0], version: nil, issueVersion: issue)
+        let phase2 = first.onVersionResponse(from: asked[1], version: nil, issueVersion: issue)
         let firstCell = try #require(first.cell)
         // The write reached one replica only, then the coordinator's answer was lost.
         #expect(replicas.apply(firstCell, on: [linearizableSends(phase2)[0]]) == 1)

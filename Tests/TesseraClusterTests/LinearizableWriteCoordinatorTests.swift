@@ -25,8 +25,8 @@ import Testing
         let first = reads(w.start(now: 0))
         #expect(first.count == 2 && first.first == n1, "the coordinator itself and one more: \(first)")
         let ahead = cell(Self.wallNow + 50_000)
-        _ = w.onReadResponse(from: n1, cell: nil, issueVersion: issue)
-        let done = w.onReadResponse(from: first[1], cell: ahead, issueVersion: issue)
+        _ = w.onVersionResponse(from: n1, version: nil, issueVersion: issue)
+        let done = w.onVersionResponse(from: first[1], version: ahead.version, issueVersion: issue)
         #expect(Set(writes(done)) == [n1, n2, n3], "the write phase still goes to every live replica")
         #expect(try #require(w.cell).version > ahead.version)
 
@@ -37,8 +37,8 @@ import Testing
         let asked = reads(slow.start(now: 0))
         let spare = try #require(Set([n1, n2, n3]).subtracting(asked).first)
         #expect(reads(slow.onReadFailure(from: asked[1], error: connectionError)) == [spare])
-        _ = slow.onReadResponse(from: n1, cell: nil, issueVersion: issue)
-        #expect(!writes(slow.onReadResponse(from: spare, cell: nil, issueVersion: issue)).isEmpty)
+        _ = slow.onVersionResponse(from: n1, version: nil, issueVersion: issue)
+        #expect(!writes(slow.onVersionResponse(from: spare, version: nil, issueVersion: issue)).isEmpty)
     }
 
     func reads(_ effects: [LinearizableWriteEffect]) -> [NodeID] {
@@ -60,15 +60,15 @@ import Testing
         #expect(Set(reads(first)) == [n1, n2, n3])
         #expect(writes(first).isEmpty && w.cell == nil)
         let issue: (Version?) -> Version = { coordinator.issueVersion(above: $0, wallMillis: Self.wallNow) }
-        #expect(w.onReadResponse(from: n2, cell: Cell(version: ahead, value: [1]), issueVersion: issue) == [])
-        let second = w.onReadResponse(from: n3, cell: cell(5), issueVersion: issue)
+        #expect(w.onVersionResponse(from: n2, version: ahead, issueVersion: issue) == [])
+        let second = w.onVersionResponse(from: n3, version: cell(5).version, issueVersion: issue)
         #expect(Set(writes(second)) == [n1, n2, n3], "\(second)")
         let chosen = try #require(w.cell)
         #expect(chosen.version > ahead)
         #expect(chosen.version.node == n1.tag)
         #expect(chosen.value == Array("new".utf8))
         // A late version-phase answer changes nothing; the write phase succeeds on a majority of acks.
-        #expect(w.onReadResponse(from: n1, cell: nil, issueVersion: issue) == [])
+        #expect(w.onVersionResponse(from: n1, version: nil, issueVersion: issue) == [])
         #expect(w.onWriteAck(from: n1) == [])
         #expect(w.onWriteAck(from: n3) == [.write(.succeed(acks: 2))])
         #expect(w.isComplete)
@@ -86,8 +86,8 @@ import Testing
             )
             _ = w.start(now: 0)
             let issue: (Version?) -> Version = { coordinator.issueVersion(above: $0, wallMillis: Self.wallNow) }
-            _ = w.onReadResponse(from: n1, cell: seen, issueVersion: issue)
-            _ = w.onReadResponse(from: n2, cell: seen, issueVersion: issue)
+            _ = w.onVersionResponse(from: n1, version: seen.version, issueVersion: issue)
+            _ = w.onVersionResponse(from: n2, version: seen.version, issueVersion: issue)
             versions.append(try #require(w.cell).version)
         }
         #expect(versions[0] > seen.version && versions[1] > versions[0])
@@ -116,8 +116,8 @@ import Testing
         )
         _ = w.start(now: 0)
         let issue: (Version?) -> Version = { coordinator.issueVersion(above: $0, wallMillis: Self.wallNow) }
-        _ = w.onReadResponse(from: n1, cell: nil, issueVersion: issue)
-        _ = w.onReadResponse(from: n2, cell: nil, issueVersion: issue)
+        _ = w.onVersionResponse(from: n1, version: nil, issueVersion: issue)
+        _ = w.onVersionResponse(from: n2, version: nil, issueVersion: issue)
         #expect(w.onWriteFailure(from: n1, error: storageError) == [])
         let failed = w.onWriteFailure(from: n2, error: storageError)
         #expect(failed.contains { if case .write(.fail) = $0 { return true } else { return false } }, "\(failed)")
@@ -126,7 +126,7 @@ import Testing
             key: [1], value: [2], timeoutMillis: 100, alive: [n1, n2, n3], now: 0, wallMillis: Self.wallNow
         )
         _ = slow.start(now: 0)
-        _ = slow.onReadResponse(from: n1, cell: nil, issueVersion: issue)
+        _ = slow.onVersionResponse(from: n1, version: nil, issueVersion: issue)
         #expect(slow.nextWakeup == 100_000_000)
         #expect(slow.onTick(now: 99_000_000) == [])
         let timedOut = slow.onTick(now: 100_000_000)

@@ -96,6 +96,9 @@ public struct AdmissionControl: Sendable {
         rejected[Rejection.allCases.firstIndex(of: reason)!]
     }
 
+    /// Whether `admit` uses its `nowMillis` (only a rate limit does): the shell need not read the clock otherwise.
+    public var usesTime: Bool { limits.ratePerSecond > 0 }
+
     /// Takes the request on (returns nil; call `completed` when it is answered) or says why not.
     public mutating func admit(_ kind: Kind, connection: inout Connection, nowMillis: UInt64) -> Rejection? {
         let refusal = decide(kind, connection: &connection, nowMillis: nowMillis)

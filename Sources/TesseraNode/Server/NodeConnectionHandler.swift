@@ -213,8 +213,7 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     /// Admission control for data requests (`core.admission`): the error to answer with when refused.
     private func admit(_ frame: WireFrame) -> TesseraError? {
         guard let kind = Self.admissionKind(frame.message), admitted[frame.requestID] == nil else { return nil }
-        // The clock is read only for a rate limit.
-        let now = core.admission.limits.ratePerSecond > 0 ? Self.nowMillis() : 0
+        let now = core.admission.usesTime ? Self.nowMillis() : 0
         if let refusal = core.admission.admit(kind, connection: &admission, nowMillis: now) {
             return core.admission.error(for: refusal, node: core.selfID)
         }
