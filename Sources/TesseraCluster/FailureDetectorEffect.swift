@@ -8,4 +8,8 @@ public enum FailureDetectorEffect: Sendable, Equatable {
     case down(NodeID)
     /// The peer is up again (it was down and has been heard from).
     case up(NodeID)
+    /// This node itself did not run for a while (stopped, swapped out, starved of CPU): two ticks were this many
+    /// nanoseconds apart, more than twice the ping interval. The silence of that time was not counted against
+    /// any peer. Worth a log line.
+    case localPause(nanos: UInt64)
 }

@@ -22,6 +22,12 @@ public import TesseraCore
 /// window measures how often this node hears from a peer at ping-round granularity. The silence that ended
 /// with a peer coming back is an outage, not a heartbeat interval, and is not recorded.
 ///
+/// Time this node was not looking is not the peers' silence. Ticks must come at least every ping interval; when
+/// two ticks are further apart (the process was stopped, swapped out or starved of CPU, and replies may be
+/// waiting unread in its sockets), the excess over the ping interval is taken off every peer's silence, as
+/// Cassandra skips convictions after a local pause. Without it, a node resuming from a 3 s stop would declare
+/// every peer down at once. A peer that really is gone is still declared down, one detection window later.
+///
 /// Invariants: a transition is reported once (`.down` then, after hearing from the peer, `.up`); the local
 /// node is always alive; unknown peers are never alive.
 public struct PhiAccrualDetector: Sendable {
@@ -116,6 +122,7 @@ public struct PhiAccrualDetector: Sendable {
     public let local: NodeID
     public var settings: Settings
     private var peers: [NodeID: Peer] = [:]
+    private var lastTick: UInt64?
 
     /// - Parameters:
     ///   - peers: the other members (the local node is ignored if listed); they start up, as if heard at `now`.
@@ -200,11 +207,23 @@ public struct PhiAccrualDetector: Sendable {
     }
 
     /// Time passed: pings peers whose ping is due, and declares down every peer whose phi passed the
-    /// threshold. Effects are sorted by peer name. Call it at least every ping interval.
+    /// threshold. Effects are sorted by peer name, after a `.localPause` if this tick came late. Call it at least
+    /// every ping interval: a longer gap counts as a pause of this node.
     public mutating func onTick(now: UInt64) -> [FailureDetectorEffect] {
         var effects: [FailureDetectorEffect] = []
+        // Time beyond the ping interval since the last tick: this node was not looking (see the type's comment).
+        var notLooking: UInt64 = 0
+        if let last = lastTick, now > last, now - last > settings.pingIntervalNanos {
+            notLooking = now - last - settings.pingIntervalNanos
+            if now - last > 2 * settings.pingIntervalNanos { effects.append(.localPause(nanos: now - last)) }
+        }
+        lastTick = max(lastTick ?? now, now)
         for node in watched {
             var peer = peers[node]!
+            if notLooking > 0 && !peer.down {
+                peer.lastHeard = min(peer.lastHeard &+ notLooking, now)
+                peer.lastSample = min(peer.lastSample &+ notLooking, now)
+            }
             if !peer.down && Self.phi(peer, now: now, settings: settings) > settings.threshold {
                 peer.down = true
                 effects.append(.down(node))

@@ -45,10 +45,7 @@ import Testing
         #expect(server != wrapper)
         // Wait until the script has run its echo: under load the pause could otherwise land before it, and the
         // kill below would end it before it ever printed.
-        let logPath = launcher.nodes[0].logPath
-        for _ in 0..<1000 where !((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("--node-id n1") {
-            usleep(10_000)
-        }
+        waitForLog(of: launcher.nodes[0], toContain: "--node-id n1")
         #expect(try launcher.pause("n1"))
         for _ in 0..<100 where Self.state(of: server) != "T" { usleep(10_000) }  // delivery is asynchronous
         #expect(Self.state(of: server) == "T", "the server, not the wrapper, must be stopped")
@@ -62,6 +59,14 @@ import Testing
         #expect(!LocalCluster.isAlive(server2))
         let log = try String(contentsOfFile: launcher.nodes[0].logPath, encoding: .utf8)
         #expect(log.contains("server --node-id n1 --listen 127.0.0.21:\(launcher.nodes[0].address.port)"))
+    }
+
+    /// Waits up to 10 s until the node's log contains `text`: the script's echo runs asynchronously, and under load a
+    /// stop or kill could otherwise land before it.
+    func waitForLog(of node: ClusterLauncher.Node, toContain text: String) {
+        for _ in 0..<1000 where !((try? String(contentsOfFile: node.logPath, encoding: .utf8)) ?? "").contains(text) {
+            usleep(10_000)
+        }
     }
 
     /// The state letter of /proc/PID/stat (R, S, T, Z, ...).
@@ -88,6 +93,8 @@ import Testing
         let pids = launcher.nodes.compactMap { launcher.pid(of: $0.id.name) }
         #expect(pids.count == 3)
         #expect(launcher.nodes.allSatisfy { launcher.isRunning($0.id.name) })
+        // The command lines are checked at the end; n1 must have printed its own before it is stopped.
+        waitForLog(of: launcher.nodes[0], toContain: "--exit-with-parent")
 
         #expect(try launcher.kill("n2"))
         #expect(!launcher.isRunning("n2"))

@@ -152,6 +152,63 @@ import Testing
         #expect(transitions == expected)
     }
 
+    /// This node stops for 3 s (no ticks, no replies read): on resuming it reports the pause and declares nobody
+    /// down; a peer that stays silent after that is declared down after the usual silence, counted from the resume.
+    @Test func aPauseOfThisNodeIsNotCountedAsPeerSilence() {
+        var clock = ManualClock(nanos: 1_000 * ms)
+        var detector = PhiAccrualDetector(local: n1, peers: [n2, n3], settings: settings, now: clock.nanos)
+        var rng = SplitMix64(seed: 5)
+        _ = beat(&detector, &clock, count: 50, interval: 100 * ms, rng: &rng)
+        _ = detector.onHeard(from: n3, now: clock.nanos)
+        clock.advance(millis: 3_000)
+        let resumed = detector.onTick(now: clock.nanos)
+        // The last tick ran up to 10 ms before the last heartbeat.
+        guard case .localPause(let pause)? = resumed.first else {
+            Issue.record("no pause reported: \(resumed)")
+            return
+        }
+        #expect(pause >= 3_000 * ms && pause <= 3_010 * ms)
+        #expect(downs(resumed).isEmpty, "\(resumed)")
+        #expect(detector.alive == [n1, n2, n3])
+        // n3's reply had waited in the socket: it is read now and counts as usual.
+        _ = detector.onHeard(from: n3, now: clock.nanos)
+        var downAt: [NodeID: UInt64] = [:]
+        let resumeTime = clock.nanos
+        for _ in 0..<150 {
+            clock.advance(millis: 10)
+            for node in downs(detector.onTick(now: clock.nanos)) { downAt[node] = clock.nanos - resumeTime }
+        }
+        // Both stay silent after the resume: down after the silence the pause test measures (500-900 ms).
+        for node in [n2, n3] {
+            let silence = downAt[node] ?? 0
+            #expect(silence > 400 * ms && silence < 1_000 * ms, "\(node) down \(silence / ms) ms after the resume")
+        }
+    }
+
+    /// A node whose ticks always come late (every 300 ms, with a 100 ms ping interval) still declares a silent
+    /// peer down, and ticks up to the ping interval apart report no pause.
+    @Test func aDeadPeerIsStillFoundByANodeThatIsAlwaysLate() {
+        var clock = ManualClock(nanos: 1_000 * ms)
+        var detector = PhiAccrualDetector(local: n1, peers: [n2], settings: settings, now: clock.nanos)
+        var rng = SplitMix64(seed: 6)
+        _ = beat(&detector, &clock, count: 30, interval: 100 * ms, rng: &rng)
+        var effects: [FailureDetectorEffect] = []
+        for _ in 0..<5 {
+            clock.advance(millis: 100)
+            effects += detector.onTick(now: clock.nanos)
+        }
+        #expect(!effects.contains { if case .localPause = $0 { return true } else { return false } })
+        var ticks = 0
+        while detector.isAlive(n2) && ticks < 100 {
+            clock.advance(millis: 300)
+            effects = detector.onTick(now: clock.nanos)
+            #expect(effects.first == .localPause(nanos: 300 * ms))
+            ticks += 1
+        }
+        #expect(!detector.isAlive(n2), "never declared down")
+        #expect(ticks <= 10, "\(ticks) late ticks until down")
+    }
+
     @Test func aRefusedConnectionIsDownAtOnceAndUnknownPeersAreNeverAlive() {
         var detector = PhiAccrualDetector(local: n1, peers: [n2], settings: settings, now: 0)
         #expect(detector.onConnectionFailed(to: n2, now: ms) == [.down(n2)])

@@ -1,14 +1,21 @@
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import TesseraCore
 import TesseraNode
 import TesseraRing
 import TesseraWire
 import Testing
 
-/// Accepts connections, completes the peer handshake as n3 (no cluster secret), then reads everything and never
-/// answers: a replica that hangs (paused, overloaded) after connecting.
+/// Pings the black hole answered, over all its connections: the test waits for one, so n1 has a connected,
+/// authenticated link to n3 before it writes.
+private let blackHolePongs = Atomic<Int>(0)
+
+/// Accepts connections, completes the peer handshake as n3 (no cluster secret), answers pings, and reads every
+/// other request without answering: a replica whose requests hang (a stuck disk, an overloaded store) while the
+/// node itself is reachable. Answering pings keeps n3 up in n1's failure detector even if a stall of the whole test
+/// process once broke a connection (a broken connection counts as down until n3 is heard from again).
 private final class BlackHoleHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -16,23 +23,24 @@ private final class BlackHoleHandler: ChannelInboundHandler {
     private var welcomed = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !welcomed else { return }
         reader.append(unwrapInboundIn(data))
         while let frame = try? reader.next() {
             var out = context.channel.allocator.buffer(capacity: 128)
             switch frame.message {
-            case .peerHello:
+            case .peerHello where !welcomed:
                 let challenge = WireMessage.peerChallenge(
                     nodeID: "n3", mode: .memberID, nonce: PeerHandshake.makeNonce(), proof: [])
                 WireCodec.encode(requestID: frame.requestID, message: challenge, into: &out)
-            case .peerAuth:
+            case .peerAuth where !welcomed:
                 WireCodec.encode(requestID: frame.requestID, message: .peerWelcome, into: &out)
                 welcomed = true
+            case .ping where welcomed:
+                WireCodec.encode(requestID: frame.requestID, message: .pong, into: &out)
+                blackHolePongs.add(1, ordering: .relaxed)
             default:
-                return
+                continue  // a replica request: read, never answered
             }
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
-            if welcomed { return }
         }
     }
 }
@@ -71,9 +79,10 @@ private final class BlackHoleHandler: ChannelInboundHandler {
             }
             let connection = try await WireConnection.connect(
                 host: "127.0.0.1", port: ports[0], group: MultiThreadedEventLoopGroup.singleton)
-            // Wait until n1 sees n2 (connected and answering) and n3 (connected: its handshake done, under load
-            // that can come after n2 is up, and before it an ALL write is refused with "2 alive").
-            let ready = await eventually {
+            // Wait until n1 sees n2 (connected and answering) and n3 (connected, authenticated and answering its
+            // pings: under load that can come after n2 is up, and before it an ALL write is refused with "2 alive").
+            let ready = await eventually(seconds: 20) {
+                guard blackHolePongs.load(ordering: .relaxed) > 0 else { return false }
                 if case .statusResult(let s)? = try? await connection.response(to: .status, timeout: .seconds(2)) {
                     return s.peersUp.contains("n2") && s.peersUp.contains("n3")
                 }

@@ -90,15 +90,8 @@ final class PeerMonitor {
         for link in links.values where !link.isConnected { link.connectSoon() }
     }
 
-    private var lastTick: UInt64 = 0
-
     private func tick() {
         guard !stopped else { return }
-        let now = Self.now()
-        if lastTick > 0, now - lastTick > 4 * UInt64(tickInterval.nanoseconds) + 500_000_000 {
-            log.notice("failure detector tick late: the event loop was busy", metadata: ["lateMillis": "\((now - lastTick) / 1_000_000)"])
-        }
-        lastTick = now
         ticker = eventLoop.assumeIsolated().scheduleTask(in: tickInterval) { [unowned self] in tick() }
         perform(detector.onTick(now: Self.now()))
     }
@@ -121,6 +114,11 @@ final class PeerMonitor {
                 aliveSet.insert(node)
                 log.info("peer is up", metadata: ["peer": "\(node)"])
                 onChange?(effect)
+            case .localPause(let nanos):
+                log.notice(
+                    "this node did not run for a while (stopped, swapped out or starved of CPU); the failure detector does not count that time as peer silence",
+                    metadata: ["pauseMillis": "\(nanos / 1_000_000)"]
+                )
             }
         }
     }

@@ -106,7 +106,7 @@ final class NodeCore {
             case .down(let node):
                 healing.peerDown(node)
                 hintSink?.peerChanged(node, isUp: false)
-            case .ping: break
+            case .ping, .localPause: break
             }
         }
     }
