@@ -86,7 +86,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 "TesseraTLS",
-            ]
+            ],
+            // Async client calls run on the caller's executor (SE-0461) instead of hopping to the global one at
+            // every nested call: each hop looked up the task's preferred executor under a lock, 9% of the load
+            // generator's CPU (docs/benchmarks.md, "Session 7").
+            swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
         // Histories, models, the checker, parsers, reports. Depends on nothing of the database.
         .target(name: "Linearizability"),
