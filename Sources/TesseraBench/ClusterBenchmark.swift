@@ -195,7 +195,12 @@ public struct ClusterBenchmark: Sendable {
     /// the generator's CPU.
     static func key(_ i: Int) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: 14) { bytes, count in
-            for (offset, byte) in "bench-".utf8.enumerated() { bytes[offset] = byte }
+            bytes[0] = UInt8(ascii: "b")
+            bytes[1] = UInt8(ascii: "e")
+            bytes[2] = UInt8(ascii: "n")
+            bytes[3] = UInt8(ascii: "c")
+            bytes[4] = UInt8(ascii: "h")
+            bytes[5] = UInt8(ascii: "-")
             var n = i
             for position in stride(from: 13, through: 6, by: -1) {
                 bytes[position] = UInt8(0x30 + (n > 0 ? n % 10 : 0))
