@@ -78,7 +78,11 @@ public struct PhiAccrualDetector: Sendable {
     }
 
     private struct Peer: Sendable {
+        /// When the peer was last heard, moved later by this node's own pauses since (what phi measures from).
         var lastHeard: UInt64
+        /// How far this node's pauses moved `lastHeard` since the peer was heard: `lastHeard - paused` is when it
+        /// really was heard (what STATUS shows).
+        var paused: UInt64 = 0
         var heardEver = false
         var lastSample: UInt64
         var lastPing: UInt64?
@@ -112,7 +116,10 @@ public struct PhiAccrualDetector: Sendable {
                 lastSample = now
             }
             heardEver = true
-            if now > lastHeard { lastHeard = now }
+            if now > lastHeard {
+                lastHeard = now
+                paused = 0
+            }
             let wasDown = down
             down = false
             return wasDown
@@ -183,7 +190,7 @@ public struct PhiAccrualDetector: Sendable {
                 node: node,
                 isUp: !peer.down,
                 phi: Self.phi(peer, now: now, settings: settings),
-                sinceHeardNanos: peer.heardEver ? (now > peer.lastHeard ? now - peer.lastHeard : 0) : nil
+                sinceHeardNanos: peer.heardEver ? (now > peer.lastHeard - peer.paused ? now - (peer.lastHeard - peer.paused) : 0) : nil
             )
         }
     }
@@ -221,7 +228,10 @@ public struct PhiAccrualDetector: Sendable {
         for node in watched {
             var peer = peers[node]!
             if notLooking > 0 && !peer.down {
-                peer.lastHeard = min(peer.lastHeard &+ notLooking, now)
+                let target = min(peer.lastHeard &+ notLooking, now)
+                let moved = target > peer.lastHeard ? target - peer.lastHeard : 0
+                peer.lastHeard += moved
+                peer.paused += moved
                 peer.lastSample = min(peer.lastSample &+ notLooking, now)
             }
             if !peer.down && Self.phi(peer, now: now, settings: settings) > settings.threshold {

@@ -170,6 +170,10 @@ import Testing
         #expect(pause >= 3_000 * ms && pause <= 3_010 * ms)
         #expect(downs(resumed).isEmpty, "\(resumed)")
         #expect(detector.alive == [n1, n2, n3])
+        // STATUS still shows when n2 really was last heard, before the pause.
+        let n2View = detector.views(now: clock.nanos).first { $0.node == n2 }
+        #expect((n2View?.sinceHeardNanos ?? 0) >= 3_000 * ms, "\(String(describing: n2View))")
+        #expect((n2View?.phi ?? .infinity) < 1)
         // n3's reply had waited in the socket: it is read now and counts as usual.
         _ = detector.onHeard(from: n3, now: clock.nanos)
         var downAt: [NodeID: UInt64] = [:]
