@@ -146,6 +146,8 @@ let package = Package(
             name: "TesseraNodeTests",
             dependencies: [
                 "TesseraNode", "TesseraClient", "TesseraRing", "TesseraWire", "TesseraStorage", "TesseraCluster",
+                // Only for ClusterLauncher.freePorts: the one port picker that stays out of the ephemeral range.
+                "TesseraLocalCluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

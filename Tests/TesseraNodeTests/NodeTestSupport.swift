@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TesseraCore
+import TesseraLocalCluster
 import TesseraNode
 import TesseraStorage
 import TesseraWire
@@ -38,18 +39,11 @@ func removeTree(_ path: String) {
     rmdir(path)
 }
 
-/// Ports that were free a moment ago (bind to port 0, read the port, close).
+/// Ports that were free a moment ago, below the kernel's ephemeral range: a port the kernel picked by binding
+/// port 0 is also what it hands to outgoing connections, and one was taken by another test's connection before
+/// the node bound it (CI: "Address already in use").
 func freePorts(_ count: Int) async throws -> [Int] {
-    var channels: [any Channel] = []
-    for _ in 0..<count {
-        channels.append(
-            try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0)
-                .get()
-        )
-    }
-    let ports = channels.map { $0.localAddress!.port! }
-    for channel in channels { try await channel.close() }
-    return ports
+    try ClusterLauncher.freePorts(count: count)
 }
 
 /// An in-process cluster of real nodes on 127.0.0.1 (each with its own event loop, storage and directory).
