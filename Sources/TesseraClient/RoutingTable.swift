@@ -17,13 +17,14 @@ struct RoutingTable: Sendable {
 
     let seeds: [HostAddress]
     let topology: ClusterTopology?
-    private let ring: Ring?
+    /// The ring's preference lists, computed once per topology (a lookup per request allocates nothing).
+    private let preferences: PreferenceTable?
     private let memberTargets: [NodeID: Target]
 
     init(seeds: [HostAddress], topology: ClusterTopology?) {
         self.seeds = seeds
         self.topology = topology
-        self.ring = topology?.makeRing()
+        self.preferences = topology.map { PreferenceTable(ring: $0.makeRing(), replicationFactor: $0.replicationFactor) }
         var targets: [NodeID: Target] = [:]
         for member in topology?.members ?? [] { targets[member.id] = Target(node: member.id, address: member.address) }
         self.memberTargets = targets
@@ -34,8 +35,7 @@ struct RoutingTable: Sendable {
 
     /// The replicas of `key` in preference-list order (empty before a topology is known).
     func replicas(of key: [UInt8]) -> [NodeID] {
-        guard let ring, let topology else { return [] }
-        return ring.preferenceList(for: key, replicationFactor: topology.replicationFactor)
+        preferences?.preferenceList(for: key) ?? []
     }
 
     /// The first choice for `key`: its live replica at position `rotation` (mod N) of the preference list, or

@@ -30,11 +30,16 @@ public struct NodeCoordinator: Sendable {
         self.selfID = selfID
         self.ring = ring
         self.settings = settings
+        self.preferences = PreferenceTable(ring: ring, replicationFactor: settings.replicationFactor)
     }
+
+    /// The ring's preference lists for the replication factor, computed once (a lookup per request allocates
+    /// nothing).
+    private let preferences: PreferenceTable
 
     /// The home replicas of `key`, in ring order.
     public func replicas(for key: [UInt8]) -> [NodeID] {
-        ring.preferenceList(for: key, replicationFactor: settings.replicationFactor)
+        preferences.preferenceList(for: key)
     }
 
     /// The effective timeout of a request in nanoseconds: the default for 0, clamped to the maximum.
@@ -111,7 +116,7 @@ public struct NodeCoordinator: Sendable {
             replicas = Array(all.prefix(settings.replicationFactor))
             fallbacks = Array(all.dropFirst(settings.replicationFactor))
         } else {
-            replicas = ring.preferenceList(forToken: token, replicationFactor: settings.replicationFactor)
+            replicas = preferences.preferenceList(forToken: token)
         }
         return WriteCoordinator(
             key: key,

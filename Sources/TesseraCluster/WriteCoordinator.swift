@@ -89,11 +89,16 @@ public struct WriteCoordinator: Sendable {
         self.deadline = deadline
         self.mode = mode
         self.createdMillis = createdMillis
-        var targets: [NodeID] = []
+        var targets: [NodeID]
         var unreached: [NodeID] = []
-        targets.reserveCapacity(replicas.count)
-        for replica in replicas {
-            if alive.contains(replica) { targets.append(replica) } else { unreached.append(replica) }
+        if replicas.allSatisfy(alive.contains) {
+            targets = replicas  // the usual case: shares the preference list, no array built per write
+        } else {
+            targets = []
+            targets.reserveCapacity(replicas.count)
+            for replica in replicas {
+                if alive.contains(replica) { targets.append(replica) } else { unreached.append(replica) }
+            }
         }
         var standIns: [NodeID?] = []
         if mode == .sloppy && !unreached.isEmpty {

@@ -19,7 +19,7 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
     /// Members in the order given (for `init(tokens:)`: sorted by name).
     public let members: [NodeID]
     /// All tokens, ascending.
-    private let sortedTokens: [Token]
+    let sortedTokens: [Token]
     /// `owners[i]` is the index into `members` of the node owning `sortedTokens[i]`.
     private let owners: [Int]
     /// Number of members that own at least one token: the longest possible preference list.
@@ -120,7 +120,7 @@ public struct Ring: Sendable, Equatable, CustomStringConvertible {
     public var tokenCount: Int { sortedTokens.count }
 
     /// The index into the sorted tokens of the token owning `token`: the first at or after it, wrapping.
-    private func ownerIndex(of token: Token) -> Int {
+    func ownerIndex(of token: Token) -> Int {
         var low = 0
         var high = sortedTokens.count
         while low < high {

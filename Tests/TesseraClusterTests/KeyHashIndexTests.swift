@@ -48,4 +48,21 @@ import Testing
         #expect(index.find(hashes[0], hashes: hashes) == 0)
         #expect(index.find(hashes[1], hashes: hashes) == 1)
     }
+
+    /// Hashes that differ only in their top three bits share the 32-bit tag the table keeps (the shift by 29
+    /// moves those bits beyond it): the index must tell them apart by the full hash, in lookups and removals.
+    @Test func hashesWithTheSameTagAreToldApart() {
+        let base: [UInt64] = [0x1234_5678, 0x0BAD_CAFE, 0x0000_0007]
+        var hashes: [KeyHash] = []
+        for value in base { for top in 0..<UInt64(8) { hashes.append(KeyHash(value: value | top << 61)) } }
+        var index = KeyHashIndex(capacity: hashes.count)
+        for (slot, hash) in hashes.enumerated() { index.insert(hash, slot: slot) }
+        for (slot, hash) in hashes.enumerated() { #expect(index.find(hash, hashes: hashes) == slot) }
+        #expect(index.find(KeyHash(value: 0x1234_5679), hashes: hashes) == nil)
+        // Remove every other one; the rest must still be found, the removed ones not.
+        for slot in stride(from: 0, to: hashes.count, by: 2) { index.remove(hashes[slot], hashes: hashes) }
+        for (slot, hash) in hashes.enumerated() {
+            #expect(index.find(hash, hashes: hashes) == (slot % 2 == 0 ? nil : slot), "slot \(slot)")
+        }
+    }
 }
