@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import TesseraCore
+import TesseraLocalCluster
 import TesseraNode
 import TesseraWire
 import Testing
@@ -12,7 +13,7 @@ import Testing
     /// Plain PUTs and IDEMPOTENT_WRITEs (the client library's default puts) alike.
     @Test(arguments: [false, true])
     func pastTheConnectionBoundRequestsAreRefusedAtOnceAndTheNodeRecovers(idempotent: Bool) async throws {
-        let port = try await freePorts(1)[0]
+        let port = try ClusterLauncher.freePorts(count: 1)[0]
         let directory = makeTemporaryDirectory("tessera-admission")
         defer { removeTree(directory) }
         var config = NodeConfiguration(

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TesseraCore
+import TesseraLocalCluster
 import TesseraNode
 import TesseraRing
 import TesseraWire
@@ -54,7 +55,7 @@ private final class BlackHoleHandler: ChannelInboundHandler {
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(BlackHoleHandler()) }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        let ports = try await freePorts(2)
+        let ports = try ClusterLauncher.freePorts(count: 2)
         let members = [
             MemberAddress(id: NodeID("n1"), host: "127.0.0.1", port: ports[0]),
             MemberAddress(id: NodeID("n2"), host: "127.0.0.1", port: ports[1]),

@@ -39,13 +39,6 @@ func removeTree(_ path: String) {
     rmdir(path)
 }
 
-/// Ports that were free a moment ago, below the kernel's ephemeral range: a port the kernel picked by binding
-/// port 0 is also what it hands to outgoing connections, and one was taken by another test's connection before
-/// the node bound it (CI: "Address already in use").
-func freePorts(_ count: Int) async throws -> [Int] {
-    try ClusterLauncher.freePorts(count: count)
-}
-
 /// An in-process cluster of real nodes on 127.0.0.1 (each with its own event loop, storage and directory).
 final class TestCluster: Sendable {
     let members: [MemberAddress]
@@ -66,7 +59,9 @@ final class TestCluster: Sendable {
     static func start(size: Int = 3, replicationFactor: Int = 3, hintSinks: [(any HintSink)?] = []) async throws
         -> TestCluster
     {
-        let ports = try await freePorts(size)
+        // Below the ephemeral range (ClusterLauncher.freePorts): a kernel-picked port was taken by another test's
+        // outgoing connection before the node bound it (CI: "Address already in use").
+        let ports = try ClusterLauncher.freePorts(count: size)
         let members = (0..<size).map { MemberAddress(id: NodeID("n\($0 + 1)"), host: "127.0.0.1", port: ports[$0]) }
         let cluster = TestCluster(
             members: members,

@@ -9,8 +9,8 @@
 ///
 /// Each entry keeps 32 bits of its hash (its tag, which also gives its home position) beside the slot number,
 /// so a probe compares tags within the table and reads the caller's `hashes` only on a tag match, and the
-/// backward shift finds each entry's home without reading `hashes` at all: in the write-id table's 2 MiB
-/// index every read of `hashes[slot]` was a cache miss (issue 7).
+/// backward shift finds each entry's home without reading `hashes` at all. In the write-id table (65,536 ids, a
+/// 2 MiB index) those reads land on random cache lines; `find` was 0.5% of a node's put-path samples (issue 7).
 struct KeyHashIndex: Sendable {
     /// Entries: the hash's tag in the high 32 bits, slot + 1 in the low 32 bits; 0 where empty.
     private var table: [UInt64]
