@@ -35,10 +35,12 @@ public struct WireFrameReader {
     }
 
     private mutating func compact() {
-        guard let current = buffer else { return }
-        if current.readableBytes == 0 {
+        // Only the sizes are read here: a `let` copy of the buffer would share its storage, and
+        // `discardReadBytes()` would then copy the whole storage instead of moving the unread bytes in place.
+        guard let readable = buffer?.readableBytes, let readerIndex = buffer?.readerIndex else { return }
+        if readable == 0 {
             buffer = nil
-        } else if current.readerIndex > 64 * 1024 && current.readerIndex > current.readableBytes {
+        } else if readerIndex > 64 * 1024 && readerIndex > readable {
             buffer!.discardReadBytes()
         }
     }

@@ -8,7 +8,15 @@ import TesseraStorage
 /// Writes queued during one event-loop tick (or while the previous batch is being committed) go to storage as
 /// one `WriteBatch`, so they share one WAL append and one fsync (group commit); one write batch runs at a time.
 /// Reads are answered at the end of the tick from memory when storage can (memtables, block cache); the rest
-/// are batched the same way, with up to `maxBatchesInFlight` read batches at once.
+/// are batched the same way, with up to `maxBatchesInFlight` read batches at once, each returning at most
+/// `maxBatchBytes` of values.
+///
+/// Reads are answered in slices of about `maxReadBytesPerSlice` of values; the next slice runs after a short
+/// scheduled delay, which lets the event loop serve its sockets in between (SwiftNIO runs every task that is
+/// ready, those queued by tasks included, before it looks at I/O again). The same loop answers the failure
+/// detector's pings: a client asking for many large values at once (six connections, 32 GETs of 1 MiB each)
+/// made one turn copy 200 MiB, which took over a second on a loaded 2-core machine, and both peers then saw
+/// this node down and it saw them down (`PeerPriorityProcessTests`).
 ///
 /// Confined to `eventLoop`: every method must be called there, and every callback runs there.
 final class LocalReplica {
@@ -22,6 +30,11 @@ final class LocalReplica {
     /// A batch is cut at this many entries or bytes.
     let maxBatchEntries = 4096
     let maxBatchBytes = 8 << 20
+    /// Value bytes answered from memory per slice; further queued reads wait for the next slice.
+    let maxReadBytesPerSlice = 4 << 20
+    /// The pause before the next slice: any delay that is still in the future when the loop next looks for ready
+    /// tasks makes it serve I/O first.
+    static let sliceYield = TimeAmount.microseconds(500)
 
     private var queuedWrites: [(key: [UInt8], cell: Cell)] = []
     private var queuedWriteCallbacks: [WriteCallback] = []
@@ -33,6 +46,8 @@ final class LocalReplica {
     private var queuedReadCallbacks: [ReadCallback] = []
     private var readBatchesInFlight = 0
     private var readSubmitScheduled = false
+    /// True while read callbacks run: reads they queue are scheduled afterwards, with the slice's yield.
+    private var answeringReads = false
 
     /// Write and read batches sent to storage so far (for STATUS).
     private(set) var writeBatches = 0
@@ -79,13 +94,24 @@ final class LocalReplica {
     func read(_ key: [UInt8], _ done: @escaping ReadCallback) {
         queuedReads.append(key)
         queuedReadCallbacks.append(done)
-        if !readSubmitScheduled && readBatchesInFlight < maxBatchesInFlight {
-            readSubmitScheduled = true
-            eventLoop.assumeIsolated().execute { [self] in
-                readSubmitScheduled = false
-                if readBatchesInFlight < maxBatchesInFlight { submitReads() }
-            }
+        if !answeringReads { scheduleReads(afterYield: false) }
+    }
+
+    /// Runs `submitReads` at the end of this tick, or after `sliceYield` when a slice just used its budget.
+    private func scheduleReads(afterYield: Bool) {
+        guard !readSubmitScheduled && readBatchesInFlight < maxBatchesInFlight else { return }
+        readSubmitScheduled = true
+        let loop = eventLoop.assumeIsolated()
+        if afterYield {
+            loop.scheduleTask(in: Self.sliceYield) { [self] in runScheduledReads() }
+        } else {
+            loop.execute { [self] in runScheduledReads() }
         }
+    }
+
+    private func runScheduledReads() {
+        readSubmitScheduled = false
+        if readBatchesInFlight < maxBatchesInFlight { submitReads() }
     }
 
     private func submitWrites() {
@@ -135,11 +161,18 @@ final class LocalReplica {
         let queuedCallbacks = queuedReadCallbacks
         queuedReads = []
         queuedReadCallbacks = []
-        for (key, callback) in zip(queuedKeys, queuedCallbacks) {
+        var sliceBytes = 0
+        var index = 0
+        answeringReads = true
+        while index < queuedKeys.count && sliceBytes < maxReadBytesPerSlice {
+            let key = queuedKeys[index]
+            let callback = queuedCallbacks[index]
+            index += 1
             do throws(StorageError) {
                 switch try engine.getWithoutIO(key) {
                 case .found(let cell):
                     memoryReads += 1
+                    sliceBytes += cell?.value?.count ?? 0
                     callback(.success(cell))
                 case .notCached:
                     keys.append(key)
@@ -149,26 +182,59 @@ final class LocalReplica {
                 callback(.failure(Self.storageError(error)))
             }
         }
+        answeringReads = false
+        if index < queuedKeys.count {
+            // The slice is full: the rest, ahead of reads queued by its callbacks, waits for the next slice.
+            queuedReads.insert(contentsOf: queuedKeys[index...], at: 0)
+            queuedReadCallbacks.insert(contentsOf: queuedCallbacks[index...], at: 0)
+        }
+        submitPoolReads(keys, callbacks)
+        if !queuedReads.isEmpty { scheduleReads(afterYield: index < queuedKeys.count) }
+    }
+
+    /// Reads `keys` on the pool. A batch stops once it has read `maxBatchBytes` of values; the keys it did not
+    /// reach go back to the front of the queue and form the next batch, so no single completion hands the event
+    /// loop more than about that many bytes to answer with.
+    private func submitPoolReads(_ keys: [[UInt8]], _ callbacks: [ReadCallback]) {
         guard !keys.isEmpty else { return }
         readBatchesInFlight += 1
         readBatches += 1
         let engine = self.engine
+        let maxBytes = maxBatchBytes
         pool.runIfActive(eventLoop: eventLoop) { () -> [Result<Cell?, StorageError>] in
-            keys.map { key in Result { () throws(StorageError) -> Cell? in try engine.get(key) } }
+            var results: [Result<Cell?, StorageError>] = []
+            results.reserveCapacity(keys.count)
+            var bytes = 0
+            for key in keys {
+                if bytes >= maxBytes { break }
+                let result = Result { () throws(StorageError) -> Cell? in try engine.get(key) }
+                if case .success(let cell) = result { bytes += cell?.value?.count ?? 0 }
+                results.append(result)
+            }
+            return results
         }
         .assumeIsolated()
         .whenComplete { [self] result in
             readBatchesInFlight -= 1
+            var sliceBytes = 0
+            answeringReads = true
             switch result {
             case .success(let results):
+                if results.count < keys.count {
+                    queuedReads.insert(contentsOf: keys[results.count...], at: 0)
+                    queuedReadCallbacks.insert(contentsOf: callbacks[results.count...], at: 0)
+                }
                 for (callback, cellResult) in zip(callbacks, results) {
+                    if case .success(let cell) = cellResult { sliceBytes += cell?.value?.count ?? 0 }
                     callback(cellResult.mapError { Self.storageError($0) })
                 }
             case .failure(let failure):
                 let error = Self.storageError(failure)
                 for callback in callbacks { callback(.failure(error)) }
             }
-            if !queuedReads.isEmpty && readBatchesInFlight < maxBatchesInFlight { submitReads() }
+            answeringReads = false
+            // After a full slice of values, the next waits for the loop to serve I/O (see the type's comment).
+            if !queuedReads.isEmpty { scheduleReads(afterYield: sliceBytes >= maxReadBytesPerSlice) }
         }
     }
 
