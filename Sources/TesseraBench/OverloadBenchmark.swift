@@ -54,6 +54,13 @@ public struct OverloadBenchmark: Sendable {
         public var admitted = 0
         /// Answered `overloaded` (code 7) by admission control.
         public var rejected = 0
+        /// Refused `overloaded` although this client never had `probeInFlight` (the node's bound) requests
+        /// outstanding while waiting for that answer: a refusal the bound does not explain. The node counts a
+        /// request from its arrival to its reply, the client from before sending it to the reply's arrival, so
+        /// the node's count is never above the client's; a refusal for the in-flight bound therefore always
+        /// coincides with the client holding at least the bound outstanding. Bursts from a late generator
+        /// (it catches up on requests that fell due while it slept) are explained, and not counted here.
+        public var rejectedBelowBound = 0
         /// Any other error or no answer in time.
         public var failed = 0
         public var p50Millis = 0.0
@@ -62,7 +69,7 @@ public struct OverloadBenchmark: Sendable {
         public var admittedPerSecond: Double { Double(admitted) / max(seconds, 0.001) }
 
         enum CodingKeys: String, CodingKey {
-            case name, seconds, targetPerSecond, sent, admitted, rejected, failed, p50Millis, p99Millis
+            case name, seconds, targetPerSecond, sent, admitted, rejected, rejectedBelowBound, failed, p50Millis, p99Millis
             case offeredPerSecond, admittedPerSecond
         }
 
@@ -133,13 +140,14 @@ public struct OverloadBenchmark: Sendable {
         public var text: String {
             var lines = [
                 "overload test against \(host): capacity \(Int(capacityPerSecond)) ops/s (closed loop, \(configuration.probeInFlight) outstanding), \(configuration.consistency), \(configuration.connections) connections",
-                "phase       target/s  offered/s  admitted/s  overloaded  failed   p50 ms   p99 ms",
+                "phase       target/s  offered/s  admitted/s  overloaded  below bound  failed   p50 ms   p99 ms",
             ]
             for p in phases {
                 lines.append(
                     p.name.padding(toLength: 10, withPad: " ", startingAt: 0)
                         + Self.column(String(Int(p.targetPerSecond)), 10) + Self.column(String(Int(p.offeredPerSecond)), 11)
                         + Self.column(String(Int(p.admittedPerSecond)), 12) + Self.column(String(p.rejected), 12)
+                        + Self.column(String(p.rejectedBelowBound), 13)
                         + Self.column(String(p.failed), 8) + Self.column(String(format: "%.2f", p.p50Millis), 9)
                         + Self.column(String(format: "%.2f", p.p99Millis), 9))
             }
@@ -171,15 +179,40 @@ public struct OverloadBenchmark: Sendable {
             var histogram = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
             var admitted = 0
             var rejected = 0
+            var rejectedBelowBound = 0
             var failed = 0
+            /// Requests sent and not answered yet.
+            var outstanding = 0
+            /// Sends after which `outstanding` was at least the bound.
+            var boundReached = 0
             var answered: Int { admitted + rejected + failed }
         }
         let state = Mutex(State())
+        let bound: Int
 
-        func record(_ result: Result<WireMessage, any Error>, micros: UInt64) {
+        init(bound: Int) { self.bound = bound }
+
+        /// Before sending a request: what `record` needs to tell whether a refusal of it is explained.
+        struct Sent: Sendable {
+            var boundReachedBefore: Int
+        }
+
+        func sending() -> Sent {
             state.withLock { state in
+                state.outstanding += 1
+                if state.outstanding >= bound { state.boundReached += 1 }
+                // A send that reached the bound explains its own refusal: count it as seen before.
+                return Sent(boundReachedBefore: state.outstanding >= bound ? state.boundReached - 1 : state.boundReached)
+            }
+        }
+
+        func record(_ result: Result<WireMessage, any Error>, micros: UInt64, sent: Sent) {
+            state.withLock { state in
+                state.outstanding -= 1
                 switch result {
-                case .success(.error(let error)) where error.code == .overloaded: state.rejected += 1
+                case .success(.error(let error)) where error.code == .overloaded:
+                    state.rejected += 1
+                    if state.boundReached == sent.boundReachedBefore { state.rejectedBelowBound += 1 }
                 case .success(.error): state.failed += 1
                 case .success:
                     state.admitted += 1
@@ -265,7 +298,7 @@ public struct OverloadBenchmark: Sendable {
         progress: @escaping @Sendable (String) -> Void
     ) async throws -> PhaseResult {
         progress("overload: phase \(name) at \(Int(rate)) ops/s for \(configuration.phaseSeconds) s")
-        let tally = Tally()
+        let tally = Tally(bound: configuration.probeInFlight)
         let start = ContinuousClock.now
         let seconds = configuration.phaseSeconds
         let end = start + .milliseconds(Int(seconds * 1000))
@@ -277,9 +310,12 @@ public struct OverloadBenchmark: Sendable {
             while sent < due {
                 // Latency counts from when the request was due, not from when this loop got to it.
                 let scheduled = start + .nanoseconds(Int64(Double(sent) / rate * 1e9))
-                let future = connections[sent % connections.count].request(request(&random), timeout: replyTimeout)
+                let message = request(&random)
+                let ticket = tally.sending()
+                let future = connections[sent % connections.count].request(message, timeout: replyTimeout)
                 future.whenComplete { result in
-                    tally.record(result, micros: UInt64(max(0, WireFuzzer.seconds(ContinuousClock.now - scheduled) * 1e6)))
+                    tally.record(
+                        result, micros: UInt64(max(0, WireFuzzer.seconds(ContinuousClock.now - scheduled) * 1e6)), sent: ticket)
                 }
                 sent += 1
             }
@@ -296,6 +332,7 @@ public struct OverloadBenchmark: Sendable {
             result.sent = sent
             result.admitted = state.admitted
             result.rejected = state.rejected
+            result.rejectedBelowBound = state.rejectedBelowBound
             result.failed = state.failed + (sent - state.answered)
             if state.histogram.totalCount > 0 {
                 result.p50Millis = Double(state.histogram.valueAtPercentile(50)) / 1000

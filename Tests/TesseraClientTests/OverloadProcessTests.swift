@@ -27,12 +27,18 @@ import Testing
             #expect(overload.sent > 2 * normal.sent)
             #expect(overload.rejected > overload.sent / 10, "only \(overload.rejected) of \(overload.sent) refused")
             #expect(overload.admitted > 0)
-            // Recovery: few refused again (at most a twentieth, or twice what the normal phase saw: on a starved
-            // machine the generator's late wake-ups send bursts past the bound even at a low rate), most
-            // admitted, and nothing left waiting.
-            #expect(
-                recovery.rejected <= max(recovery.sent / 20, 2 * normal.rejected),
-                "\(recovery.rejected) of \(recovery.sent) refused after the overload (normal phase: \(normal.rejected))")
+            // The node refuses only past its bound, in every phase: no refusal came while this client held fewer
+            // than the bound outstanding (`PhaseResult.rejectedBelowBound`). This is what "admits again when
+            // the load drops" means; a raw count of refusals in the recovery phase is not, since the
+            // generator catches up in bursts after a late wake-up on a starved machine, and the node rightly
+            // refuses a burst past its bound (a CI run: 376 of 1,174 refused in recovery, the node's event loop
+            // never busy for 30 ms in a rerun that refused 55).
+            for phase in [normal, overload, recovery] {
+                #expect(
+                    phase.rejectedBelowBound == 0,
+                    "\(phase.name): \(phase.rejectedBelowBound) of \(phase.rejected) refusals came below the bound of 16")
+            }
+            // Recovery: most admitted, and nothing left waiting.
             #expect(recovery.admitted >= recovery.sent / 2)
             #expect(recovery.failed <= recovery.sent / 20)
         }
