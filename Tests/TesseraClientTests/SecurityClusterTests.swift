@@ -200,4 +200,33 @@ import Testing
         }
         #expect(Array(lines[(start + 1)...].prefix(2)) == ["OK", "1"], "\(result.stdout)")
     }
+
+    /// A peer that runs with another cluster secret is refused at every reconnect attempt; the refusing side's
+    /// dialer logs "peer handshake failed" once for that error, not once per attempt, and keeps serving.
+    @Test(.timeLimit(.minutes(2)))
+    func aPeerWithAnotherSecretIsLoggedOnceNotOnEveryRetry() async throws {
+        let secret = ["--cluster-secret", "first-secret-of-this-cluster"]
+        try await LocalCluster.with(nodes: 2, replicationFactor: 1, arguments: secret) { launcher in
+            let n1 = launcher.nodes[0]
+            try launcher.stop("n2", grace: .seconds(3))
+            // (Not waitUntilReady: it waits for the nodes to see each other up, which they never will.)
+            try launcher.start("n2", extraArguments: ["--cluster-secret", "another-secret-entirely"])
+            // n1 redials n2 with backoff (several attempts in this time), each refused by the handshake.
+            let failed = { Self.log(n1).split(separator: "\n").filter { $0.contains("peer handshake failed") && $0.contains("n2") } }
+            let deadline = ContinuousClock.now + .seconds(40)
+            while failed().isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            try await Task.sleep(for: .seconds(4))
+            let lines = failed()
+            #expect(lines.count == 1, "n1 logged the refused handshake \(lines.count) times: \(lines)")
+            // n1 still serves (replication 1: keys it owns need no peer).
+            let connection = try await Self.connect(n1.address, tls: nil)
+            defer { connection.close() }
+            let status = try await connection.response(to: .status, timeout: .seconds(5))
+            guard case .statusResult(let view) = status else {
+                Issue.record("STATUS answered \(status)")
+                return
+            }
+            #expect(view.peersDown == ["n2"], "n1 sees \(view.peersDown) down")
+        }
+    }
 }

@@ -117,13 +117,10 @@ final class PeerLane {
             .flatMap { [credentials, member] connection in  // REPLICA_* is refused until the handshake succeeded
                 connection.authenticateAsPeer(credentials: credentials, expectedNodeID: member.id.name, timeout: .seconds(2))
                     .map { connection }
-                    .flatMapErrorThrowing { [self] error in
+                    .flatMapErrorThrowing { error in
+                        // Logged on this lane's event loop below (this closure may not touch the lane).
                         connection.close()
-                        if "\(error)" != lastFailure {  // each distinct refusal once, not on every retry
-                            lastFailure = "\(error)"
-                            log.error("peer handshake failed", metadata: ["peer": "\(member.id)", "error": "\(error)"])
-                        }
-                        throw error
+                        throw HandshakeFailure(underlying: error)
                     }
             }
             .hop(to: eventLoop)
@@ -152,8 +149,12 @@ final class PeerLane {
                         onConnectivity?(false)
                     }
                     onConnectivity?(true)
-                case .failure(let error):
-                    if let refusal = error as? TesseraError, refusal.code == .unauthenticated, "\(refusal)" != lastFailure {
+                case .failure(let failure):
+                    let error = (failure as? HandshakeFailure)?.underlying ?? failure
+                    if failure is HandshakeFailure, "\(error)" != lastFailure {  // each distinct refusal once, not on every retry
+                        lastFailure = "\(error)"
+                        log.error("peer handshake failed", metadata: ["peer": "\(member.id)", "error": "\(error)"])
+                    } else if let refusal = error as? TesseraError, refusal.code == .unauthenticated, "\(refusal)" != lastFailure {
                         lastFailure = "\(refusal)"  // a TLS refusal, logged once (not on every retry)
                         log.error("TLS connection to peer failed", metadata: ["peer": "\(member.id)", "error": "\(refusal.message)"])
                     }
@@ -185,4 +186,9 @@ final class PeerLane {
         guard let connection else { return eventLoop.makeSucceededVoidFuture() }
         return connection.close()
     }
+}
+
+/// A connection that opened but whose peer handshake failed (logged as such, once per distinct error).
+private struct HandshakeFailure: Error {
+    let underlying: any Error
 }
