@@ -21,6 +21,16 @@ struct GetCommand: AsyncParsableCommand {
     var showVersion = false
     @OptionGroup var client: ClientCommandOptions
 
+    /// `--quorum` is shared with put and delete; a read has no sloppy form, so asking for one is an error, not
+    /// a flag silently ignored.
+    func validate() throws {
+        if client.quorum.lowercased() != "strict" {
+            throw ValidationError(
+                "--quorum \(client.quorum) does not apply to get: reads always ask the home replicas "
+                    + "(--quorum chooses which replicas count toward a write: put, delete; docs/consistency.md)")
+        }
+    }
+
     func run() async throws {
         let found: VersionedValue?
         do throws(TesseraError) {

@@ -253,6 +253,11 @@ func forEachConcurrently<T: Sendable>(
             #expect(tooMany.stderr.hasPrefix("error: consistency level 4 needs 4 replicas"))
             let badLevel = try await LocalCluster.run(["get", "k", "--hosts", hosts, "--consistency", "MOST"])
             #expect(badLevel.status == 5 && badLevel.stderr.contains("invalid consistency level 'MOST'"))
+            // --quorum chooses which replicas count toward a write; a get refuses it rather than ignore it.
+            let sloppyGet = try await LocalCluster.run(["get", "k", "--hosts", hosts, "--quorum", "sloppy"])
+            #expect(sloppyGet.status == 64 && sloppyGet.stderr.contains("--quorum sloppy does not apply to get"), "\(sloppyGet)")
+            let strictGet = try await LocalCluster.run(["get", "greeting", "--hosts", hosts, "--quorum", "strict"])
+            #expect(strictGet.status == 0 && strictGet.stdout == "hello world\n", "\(strictGet)")
             let closedPort = try ClusterLauncher.freePorts(count: 1)[0]
             let down = try await LocalCluster.run(["get", "k", "--hosts", "127.0.0.1:\(closedPort)"])
             #expect(down.status == 2 && down.stderr.contains("connection refused"), "\(down)")
