@@ -202,9 +202,10 @@ import Testing
     }
 
     /// A peer that runs with another cluster secret is refused at every reconnect attempt; the refusing side's
-    /// dialer logs "peer handshake failed" once for that error, not once per attempt, and keeps serving.
+    /// dialer logs "peer handshake failed" once for that error, not once per attempt, redials it with backoff
+    /// (not at once on each of its inbound attempts), keeps serving, and finds it again once it is fixed.
     @Test(.timeLimit(.minutes(2)))
-    func aPeerWithAnotherSecretIsLoggedOnceNotOnEveryRetry() async throws {
+    func aPeerWithAnotherSecretIsLoggedOnceAndRedialledWithBackoff() async throws {
         let secret = ["--cluster-secret", "first-secret-of-this-cluster"]
         try await LocalCluster.with(nodes: 2, replicationFactor: 1, arguments: secret) { launcher in
             let n1 = launcher.nodes[0]
@@ -227,6 +228,21 @@ import Testing
                 return
             }
             #expect(view.peersDown == ["n2"], "n1 sees \(view.peersDown) down")
+            // A refused peer is redialled with backoff (at most every 500 ms per lane), not at once on each of its
+            // own attempts to reach this node: connections n1 accepts (from n2's redials) over 3 s stay few.
+            func accepted() async throws -> UInt64 {
+                guard case .statusResult(let view) = try await connection.response(to: .status, timeout: .seconds(5)) else { return 0 }
+                return view.counters.first { $0.name == "connections" }?.value ?? 0
+            }
+            let before = try await accepted()
+            try await Task.sleep(for: .seconds(3))
+            let redials = try await accepted() - before
+            print("n1 accepted \(redials) connections in 3 s from a peer it refuses")
+            #expect(redials <= 15, "n1 accepted \(redials) connections in 3 s from a peer it refuses")
+            // Fixed (n2 back with the cluster's secret), the two find each other again by themselves.
+            try launcher.stop("n2", grace: .seconds(3))
+            try launcher.start("n2")
+            try await launcher.waitUntilReady(timeout: .seconds(30))
         }
     }
 }

@@ -35,6 +35,9 @@ final class PeerLane {
     /// What this node proves in the peer handshake that opens every connection.
     let credentials: PeerHandshake.Credentials
     private var lastFailure = ""
+    /// The last attempt reached the peer and was refused (handshake or TLS): a configuration problem, so a new
+    /// inbound connection from it is no sign that it came back, and `connectSoon` keeps the backoff.
+    private var refused = false
 
     /// TLS towards the peer (docs/security.md); nil: plain TCP.
     let tls: TLSContext?
@@ -97,7 +100,9 @@ final class PeerLane {
     /// Tries to connect now, skipping any backoff: something suggests the peer may be back (for example a new
     /// inbound connection to this node).
     func connectSoon() {
-        guard !stopped, !connecting, !isConnected else { return }
+        // Without the `refused` check, two nodes with different cluster secrets redialled each other about 20
+        // times a second, each refused attempt's inbound connection triggering the other's next one.
+        guard !stopped, !connecting, !isConnected, !refused else { return }
         nextAttempt = .now()
         backoff = Self.minBackoff
         connect()
@@ -135,6 +140,7 @@ final class PeerLane {
                         return
                     }
                     self.connection = connection
+                    refused = false
                     backoff = Self.minBackoff
                     log.debug("connected to peer", metadata: ["peer": "\(member.id)"])
                     let queued = waiting
@@ -151,6 +157,7 @@ final class PeerLane {
                     onConnectivity?(true)
                 case .failure(let failure):
                     let error = (failure as? HandshakeFailure)?.underlying ?? failure
+                    refused = failure is HandshakeFailure || (error as? TesseraError)?.code == .unauthenticated
                     if failure is HandshakeFailure, "\(error)" != lastFailure {  // each distinct refusal once, not on every retry
                         lastFailure = "\(error)"
                         log.error("peer handshake failed", metadata: ["peer": "\(member.id)", "error": "\(error)"])
