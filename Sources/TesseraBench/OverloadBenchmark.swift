@@ -194,15 +194,18 @@ public struct OverloadBenchmark: Sendable {
 
         /// Before sending a request: what `record` needs to tell whether a refusal of it is explained.
         struct Sent: Sendable {
-            var boundReachedBefore: Int
+            /// This send itself brought `outstanding` to the bound.
+            var atBound: Bool
+            /// `boundReached` after this send: a later send that reaches the bound changes it.
+            var boundReached: Int
         }
 
         func sending() -> Sent {
             state.withLock { state in
                 state.outstanding += 1
-                if state.outstanding >= bound { state.boundReached += 1 }
-                // A send that reached the bound explains its own refusal: count it as seen before.
-                return Sent(boundReachedBefore: state.outstanding >= bound ? state.boundReached - 1 : state.boundReached)
+                let atBound = state.outstanding >= bound
+                if atBound { state.boundReached += 1 }
+                return Sent(atBound: atBound, boundReached: state.boundReached)
             }
         }
 
@@ -212,7 +215,7 @@ public struct OverloadBenchmark: Sendable {
                 switch result {
                 case .success(.error(let error)) where error.code == .overloaded:
                     state.rejected += 1
-                    if state.boundReached == sent.boundReachedBefore { state.rejectedBelowBound += 1 }
+                    if !sent.atBound && state.boundReached == sent.boundReached { state.rejectedBelowBound += 1 }
                 case .success(.error): state.failed += 1
                 case .success:
                     state.admitted += 1

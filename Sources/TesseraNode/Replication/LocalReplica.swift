@@ -183,11 +183,8 @@ final class LocalReplica {
             }
         }
         answeringReads = false
-        if index < queuedKeys.count {
-            // The slice is full: the rest, ahead of reads queued by its callbacks, waits for the next slice.
-            queuedReads.insert(contentsOf: queuedKeys[index...], at: 0)
-            queuedReadCallbacks.insert(contentsOf: queuedCallbacks[index...], at: 0)
-        }
+        // The slice is full: the rest, ahead of reads queued by its callbacks, waits for the next slice.
+        requeueFirst(queuedKeys[index...], queuedCallbacks[index...])
         submitPoolReads(keys, callbacks)
         if !queuedReads.isEmpty { scheduleReads(afterYield: index < queuedKeys.count) }
     }
@@ -220,10 +217,7 @@ final class LocalReplica {
             answeringReads = true
             switch result {
             case .success(let results):
-                if results.count < keys.count {
-                    queuedReads.insert(contentsOf: keys[results.count...], at: 0)
-                    queuedReadCallbacks.insert(contentsOf: callbacks[results.count...], at: 0)
-                }
+                requeueFirst(keys[results.count...], callbacks[results.count...])
                 for (callback, cellResult) in zip(callbacks, results) {
                     if case .success(let cell) = cellResult { sliceBytes += cell?.value?.count ?? 0 }
                     callback(cellResult.mapError { Self.storageError($0) })
@@ -236,6 +230,13 @@ final class LocalReplica {
             // After a full slice of values, the next waits for the loop to serve I/O (see the type's comment).
             if !queuedReads.isEmpty { scheduleReads(afterYield: sliceBytes >= maxReadBytesPerSlice) }
         }
+    }
+
+    /// Puts reads a slice or batch did not reach back at the front of the queue, in their order.
+    private func requeueFirst(_ keys: ArraySlice<[UInt8]>, _ callbacks: ArraySlice<ReadCallback>) {
+        guard !keys.isEmpty else { return }
+        queuedReads.insert(contentsOf: keys, at: 0)
+        queuedReadCallbacks.insert(contentsOf: callbacks, at: 0)
     }
 
     static func storageError(_ error: any Error) -> TesseraError {

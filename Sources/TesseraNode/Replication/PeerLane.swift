@@ -158,12 +158,12 @@ final class PeerLane {
                 case .failure(let failure):
                     let error = (failure as? HandshakeFailure)?.underlying ?? failure
                     refused = failure is HandshakeFailure || (error as? TesseraError)?.code == .unauthenticated
-                    if failure is HandshakeFailure, "\(error)" != lastFailure {  // each distinct refusal once, not on every retry
+                    if refused, "\(error)" != lastFailure {  // each distinct refusal once, not on every retry
                         lastFailure = "\(error)"
-                        log.error("peer handshake failed", metadata: ["peer": "\(member.id)", "error": "\(error)"])
-                    } else if let refusal = error as? TesseraError, refusal.code == .unauthenticated, "\(refusal)" != lastFailure {
-                        lastFailure = "\(refusal)"  // a TLS refusal, logged once (not on every retry)
-                        log.error("TLS connection to peer failed", metadata: ["peer": "\(member.id)", "error": "\(refusal.message)"])
+                        let tls = failure is HandshakeFailure ? nil : error as? TesseraError
+                        log.error(
+                            tls == nil ? "peer handshake failed" : "TLS connection to peer failed",
+                            metadata: ["peer": "\(member.id)", "error": "\(tls?.message ?? "\(error)")"])
                     }
                     nextAttempt = .now() + backoff
                     // Retry by itself after the backoff, so a peer that comes up is found before the next ping.
