@@ -90,10 +90,10 @@ final class ReplicaService {
             try Limits.checkValue(cell.value?.count ?? 0)
         } catch {
             stats.replicaWrites += 1
-            sink.reply(requestID, .error(error))
+            sink.answer(requestID, .error(error), admitted: .replica)
             return
         }
-        write(key, cell) { error in sink.reply(requestID, error.map { .error($0) } ?? .replicaAck) }
+        write(key, cell) { error in sink.answer(requestID, error.map { .error($0) } ?? .replicaAck, admitted: .replica) }
     }
 
     /// A peer's REPLICA_READ_VERSION: the version of the newest cell only.
@@ -108,13 +108,13 @@ final class ReplicaService {
     ) {
         do throws(TesseraError) { try Limits.checkKey(key.count) } catch {
             stats.replicaReads += 1
-            sink.reply(requestID, .error(error))
+            sink.answer(requestID, .error(error), admitted: .replica)
             return
         }
         read(key) { result in
             switch result {
-            case .success(let cell): sink.reply(requestID, answer(cell))
-            case .failure(let error): sink.reply(requestID, .error(error))
+            case .success(let cell): sink.answer(requestID, answer(cell), admitted: .replica)
+            case .failure(let error): sink.answer(requestID, .error(error), admitted: .replica)
             }
         }
     }

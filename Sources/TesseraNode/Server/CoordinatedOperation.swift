@@ -2,8 +2,9 @@ import NIOCore
 import TesseraCluster
 import TesseraCore
 
-/// What every client request in flight has: where and under which id to answer, answered once.
-protocol InFlightRequest: AnyObject {
+/// What every client request in flight has: where and under which id to answer, answered once; its wake-ups
+/// wait in the shell's `DeadlineWheel`.
+protocol InFlightRequest: DeadlineWheelEntry {
     var requestID: UInt64 { get }
     var sink: NodeConnectionHandler { get }
     /// Per-replica request timeout.
@@ -13,34 +14,12 @@ protocol InFlightRequest: AnyObject {
     /// Metrics: the request's series (`NodeMetrics.slot`, -1 with metrics off) and when it began.
     var metricSlot: Int { get set }
     var startNanos: UInt64 { get set }
-    /// Empties the operation's timer slots (called when it is answered; late replica answers are held by
-    /// their own callbacks).
-    func releaseTimerSlots()
-}
-
-/// How a timed event refers to its operation: strongly until the operation is answered, then not at all.
-final class TimerSlot<Op: AnyObject> {
-    var op: Op?
-    init(_ op: Op) { self.op = op }
 }
 
 /// One client request in flight on its coordinator: the pure coordinator (`WriteCoordinator`,
-/// `LinearizableWriteCoordinator`, `ReadCoordinator`) plus where to answer.
-final class CoordinatedOperation<Coordinator>: InFlightRequest {
-    /// The one slot the deadline wheel holds this operation by (the shell reschedules the same slot), made on
-    /// first use: one allocation per request, no array of slots.
-    private var slot: TimerSlot<CoordinatedOperation<Coordinator>>?
-    func timerSlot() -> TimerSlot<CoordinatedOperation<Coordinator>> {
-        if let slot { return slot }
-        let made = TimerSlot(self)
-        slot = made
-        return made
-    }
-    func releaseTimerSlots() {
-        slot?.op = nil
-        slot = nil
-    }
-
+/// `LinearizableWriteCoordinator`, `ReadCoordinator`) plus where to answer. It is its own entry of the
+/// shell's deadline wheel (no timer object per request), taken out when the client is answered.
+final class CoordinatedOperation<Coordinator>: DeadlineWheelEntry, InFlightRequest {
     var coordinator: Coordinator
     let requestID: UInt64
     let sink: NodeConnectionHandler
@@ -54,6 +33,7 @@ final class CoordinatedOperation<Coordinator>: InFlightRequest {
         self.requestID = requestID
         self.sink = sink
         self.timeout = timeout
+        super.init()
     }
 }
 

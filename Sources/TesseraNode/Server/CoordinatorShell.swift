@@ -19,19 +19,11 @@ final class CoordinatorShell {
     var metrics: NodeMetrics?
     /// Where refused versions are logged (set by the node to its logger).
     var log = Logger(label: "tessera.coordinator")
-    /// Wake-ups of in-flight requests (spares, deadlines), swept every `sweepInterval`.
-    private var timers = DeadlineWheel<Timed>(granularity: CoordinatorShell.sweepInterval)
+    /// Wake-ups of in-flight requests (spares, deadlines), swept every `sweepInterval`. A request leaves the
+    /// wheel when its client is answered: the wheel never keeps an answered request (nor its value) alive.
+    private var timers = DeadlineWheel(granularity: CoordinatorShell.sweepInterval)
     private var sweepScheduled = false
     static let sweepInterval: TimeAmount = .milliseconds(5)
-
-    /// A timed event holds its operation through a `TimerSlot`, emptied when the client is answered: the wheel
-    /// keeps entries until their time (up to the 60 s maximum timeout), and holding answered operations kept
-    /// every answered GET's value alive that long (about 1 MiB of RSS per 1 MiB GET; issue 8).
-    private enum Timed {
-        case write(TimerSlot<WriteOperation>)
-        case linearizableWrite(TimerSlot<LinearizableWriteOperation>)
-        case read(TimerSlot<ReadOperation>)
-    }
 
     init(coordinator: NodeCoordinator, eventLoop: any EventLoop, stats: NodeStats, replica: ReplicaService, peers: PeerMonitor) {
         self.selfID = coordinator.selfID
@@ -77,7 +69,7 @@ final class CoordinatorShell {
 
     private func refuse(_ requestID: UInt64, _ error: TesseraError, _ sink: NodeConnectionHandler) {
         count(error)
-        sink.reply(requestID, .error(error))
+        sink.answer(requestID, .error(error), admitted: .client)
     }
 
     private func count(_ error: TesseraError) {
@@ -90,14 +82,14 @@ final class CoordinatorShell {
     private func finish<Op: InFlightRequest>(_ op: Op, _ message: WireMessage) {
         guard !op.finished else { return }
         op.finished = true
-        op.releaseTimerSlots()
+        timers.remove(op)
         coordinator.requestFinished()
         if op.metricSlot >= 0, let metrics {
             var code: TesseraError.Code?
             if case .error(let error) = message { code = error.code }
             metrics.record(slot: op.metricSlot, error: code, nanoseconds: Int64(Self.monotonicNow() &- op.startNanos))
         }
-        op.sink.reply(op.requestID, message)
+        op.sink.answer(op.requestID, message, admitted: .client)
     }
 
     /// Metrics: remembers the request's series and start, for `finish`.
@@ -115,9 +107,12 @@ final class CoordinatorShell {
 
     // MARK: timers
 
-    private func schedule(_ timed: Timed, at nanos: UInt64?) {
-        guard let nanos else { return }
-        timers.insert(timed, deadline: .uptimeNanoseconds(nanos))
+    private func schedule(_ op: some InFlightRequest, at nanos: UInt64?) {
+        guard let nanos else {
+            timers.remove(op)
+            return
+        }
+        timers.insert(op, deadline: .uptimeNanoseconds(nanos))
         if !sweepScheduled {
             sweepScheduled = true
             eventLoop.assumeIsolated().scheduleTask(in: Self.sweepInterval) { [unowned self] in sweep() }
@@ -127,20 +122,19 @@ final class CoordinatorShell {
     private func sweep() {
         sweepScheduled = false
         let now = NIODeadline.now()
-        for timed in timers.popExpired(now: now) {
-            switch timed {
-            case .write(let slot):
-                guard let op = slot.op, !op.finished else { continue }
+        for entry in timers.popExpired(now: now) {
+            if let op = entry as? WriteOperation {
+                guard !op.finished else { continue }
                 perform(op.coordinator.onTick(now: now.uptimeNanoseconds), op)
-                schedule(timed, at: op.coordinator.nextWakeup)
-            case .linearizableWrite(let slot):
-                guard let op = slot.op, !op.finished else { continue }
+                if !op.finished { schedule(op, at: op.coordinator.nextWakeup) }
+            } else if let op = entry as? ReadOperation {
+                guard !op.finished else { continue }
                 perform(op.coordinator.onTick(now: now.uptimeNanoseconds), op)
-                schedule(timed, at: op.coordinator.nextWakeup)
-            case .read(let slot):
-                guard let op = slot.op, !op.finished else { continue }
+                if !op.finished { schedule(op, at: op.coordinator.nextWakeup) }
+            } else if let op = entry as? LinearizableWriteOperation {
+                guard !op.finished else { continue }
                 perform(op.coordinator.onTick(now: now.uptimeNanoseconds), op)
-                schedule(timed, at: op.coordinator.nextWakeup)
+                if !op.finished { schedule(op, at: op.coordinator.nextWakeup) }
             }
         }
         if !timers.isEmpty && !sweepScheduled {
@@ -212,7 +206,7 @@ final class CoordinatorShell {
             })
         else { return }
         let effects = op.coordinator.start()
-        schedule(.write(op.timerSlot()), at: op.coordinator.nextWakeup)
+        schedule(op, at: op.coordinator.nextWakeup)
         perform(effects, op)
     }
 
@@ -276,7 +270,7 @@ final class CoordinatorShell {
             })
         else { return }
         let effects = op.coordinator.start(now: now)
-        schedule(.linearizableWrite(op.timerSlot()), at: op.coordinator.nextWakeup)
+        schedule(op, at: op.coordinator.nextWakeup)
         perform(effects, op)
     }
 
@@ -341,7 +335,7 @@ final class CoordinatorShell {
             })
         else { return }
         let effects = op.coordinator.start(now: now)
-        schedule(.read(op.timerSlot()), at: op.coordinator.nextWakeup)
+        schedule(op, at: op.coordinator.nextWakeup)
         perform(effects, op)
     }
 

@@ -36,11 +36,15 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     private var outbound = ByteBuffer()
     private var reading = false
     private var flushScheduled = false
+    /// Inside `flushNow`; `resumeAfterFlush`: a resume was asked for meanwhile.
+    private var flushing = false
+    private var resumeAfterFlush = false
     private var broken = false
     /// The socket read was held back: a bound is reached or the channel is not writable.
     private var readHeld = false
-    /// Requests admitted by `core.admission` and not answered yet, by request id (admission control).
-    private var admitted: [UInt64: AdmissionControl.Kind] = [:]
+    /// Requests admitted by `core.admission` and not answered yet (both kinds). Who answers an admitted request
+    /// says so (`answer(_:_:admitted:)`), so no table by request id is kept (issue 7); this count checks it.
+    private var admittedNow = 0
     /// This connection's own admission state (its in-flight count and rate bucket).
     private var admission = AdmissionControl.Connection()
 
@@ -212,12 +216,12 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
 
     /// Admission control for data requests (`core.admission`): the error to answer with when refused.
     private func admit(_ frame: WireFrame) -> TesseraError? {
-        guard let kind = Self.admissionKind(frame.message), admitted[frame.requestID] == nil else { return nil }
+        guard let kind = Self.admissionKind(frame.message) else { return nil }
         let now = core.admission.usesTime ? Self.nowMillis() : 0
         if let refusal = core.admission.admit(kind, connection: &admission, nowMillis: now) {
             return core.admission.error(for: refusal, node: core.selfID)
         }
-        admitted[frame.requestID] = kind
+        admittedNow += 1
         return nil
     }
 
@@ -293,7 +297,17 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     /// Something was freed: serve buffered frames, then read the socket again if it was held.
     private func resume() {
         guard let context, !broken, !reading else { return }
-        if canDecode && reader.bufferedBytes > 0 { processFrames(context: context) }
+        guard !flushing else {
+            // Inside `flushNow` (a write that completed during its flush): replies of frames served now would
+            // go into `outbound` while it is being handed to the channel; serve them once the flush is done.
+            resumeAfterFlush = true
+            return
+        }
+        if canDecode && reader.bufferedBytes > 0 {
+            processFrames(context: context)
+            // Replies made while serving (refusals, PONG) wait for no channelReadComplete here.
+            if outbound.readableBytes > 0 { scheduleFlush(context) }
+        }
         if readHeld && canDecode && context.channel.isWritable {
             readHeld = false
             context.read()
@@ -307,10 +321,21 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
 
     // MARK: replies
 
-    /// Answers request `requestID`. Dropped if the connection has closed.
+    /// Answers request `requestID`, one that admission control took on as `kind` (a GET, PUT, DELETE or
+    /// IDEMPOTENT_WRITE as `.client`, a REPLICA_WRITE, REPLICA_READ or REPLICA_READ_VERSION as `.replica`),
+    /// and releases its admission. Dropped if the connection has closed.
+    func answer(_ requestID: UInt64, _ message: WireMessage, admitted kind: AdmissionControl.Kind) {
+        core.admission.completed(kind, connection: &admission)
+        admittedNow -= 1
+        assert(admittedNow >= 0, "answer(_:_:admitted:) for a request that admission control did not take on")
+        reply(requestID, message)
+    }
+
+    /// Answers request `requestID`, one that admission control did not take on (`admissionKind` is nil for
+    /// it, or it refused it). Dropped if the connection has closed.
     func reply(_ requestID: UInt64, _ message: WireMessage) {
-        if let kind = admitted.removeValue(forKey: requestID) { core.admission.completed(kind, connection: &admission) }
         inFlight -= 1
+        assert(inFlight > 0 || admittedNow == 0, "an admitted request was answered with reply() instead of answer()")
         if !largeRequests.isEmpty, let size = largeRequests.removeValue(forKey: requestID) { chargeRequest(-size) }
         guard let context, !broken, context.channel.isActive else { return }
         let before = outbound.readableBytes
@@ -318,15 +343,21 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
         chargeBudget(outbound.readableBytes - before)
         if !reading && outbound.readableBytes >= 256 * 1024 {
             flushNow()
-        } else if !reading && !flushScheduled {
-            flushScheduled = true
-            context.eventLoop.assumeIsolated().execute { [self] in
-                flushScheduled = false
-                flushNow()
-            }
+        } else if !reading {
+            scheduleFlush(context)
         }
         if !reading { resume() }
         // While reading, channelReadComplete flushes.
+    }
+
+    /// Flushes once at the end of this event-loop tick, whatever else is answered before it.
+    private func scheduleFlush(_ context: ChannelHandlerContext) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolated().execute { [self] in
+            flushScheduled = false
+            flushNow()
+        }
     }
 
     /// Data requests pass admission control; PING, RING, STATUS and replies never wait and are never refused.
@@ -341,7 +372,16 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
     private static func nowMillis() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1_000_000 }
 
     private func flushNow() {
-        guard let context, outbound.readableBytes > 0 else { return }
+        guard let context, outbound.readableBytes > 0, !flushing else { return }
+        let handed = outbound.readableBytes
+        flushing = true
+        defer {
+            flushing = false
+            if resumeAfterFlush {
+                resumeAfterFlush = false
+                resume()
+            }
+        }
         if isPeer {
             // A peer's replies are not charged to the budget and never hold its requests back, so nothing waits
             // for their write to complete (no promise and callback per flush: issue 7). A peer that takes none of
@@ -349,25 +389,47 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
             context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
         } else {
             let bytes = outbound.readableBytes
-            if pendingWriteBytes == 0 { lastWriteProgress = .now() }
+            let wasIdle = pendingWriteBytes == 0
             pendingWriteBytes += bytes
-            let promise = context.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.assumeIsolated().whenComplete { [self] _ in
-                pendingWriteBytes -= bytes
-                chargeBudget(-bytes)
-                lastWriteProgress = .now()
-                resume()
+            if wasIdle {
+                // Nothing of this connection waits in the channel: usually the socket takes the whole write
+                // during the flush, and then nothing needs to wait for it (no promise and callback per flush:
+                // issue 7). Otherwise an empty write after it completes once it has gone out (writes complete
+                // in order).
+                context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
+                let left = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? bytes
+                if left == 0 {
+                    written(bytes)
+                } else {
+                    lastWriteProgress = .now()
+                    let promise = context.eventLoop.makePromise(of: Void.self)
+                    promise.futureResult.assumeIsolated().whenComplete { [self] _ in written(bytes) }
+                    context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
+                }
+            } else {
+                let promise = context.eventLoop.makePromise(of: Void.self)
+                promise.futureResult.assumeIsolated().whenComplete { [self] _ in written(bytes) }
+                context.writeAndFlush(wrapOutboundOut(outbound), promise: promise)
             }
-            context.writeAndFlush(wrapOutboundOut(outbound), promise: promise)
         }
         // Usually the socket took the bytes during the flush and released the buffer: then `clear()` reuses its
         // storage (no allocation per flush). A large buffer still held by a pending write is replaced instead
         // (clear() would allocate another of the same size).
-        if outbound.capacity > 1 << 20 {
+        if outbound.readableBytes > handed {
+            outbound.moveReaderIndex(forwardBy: handed)  // answered during the flush: kept for the next one
+        } else if outbound.capacity > 1 << 20 {
             outbound = context.channel.allocator.buffer(capacity: 4096)
         } else {
             outbound.clear()
         }
+    }
+
+    /// `bytes` of replies handed to the channel went out (or failed with the connection): released.
+    private func written(_ bytes: Int) {
+        pendingWriteBytes -= bytes
+        chargeBudget(-bytes)
+        lastWriteProgress = .now()
+        resume()
     }
 
     /// Bytes in `outbound` and pending writes count as reply bytes; they are charged to the node budget here.

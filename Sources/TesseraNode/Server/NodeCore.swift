@@ -202,7 +202,7 @@ final class NodeCore {
         case .replicaWrite(let key, let cell):
             // A version beyond the maximum clock offset is refused (and the clock left alone).
             if let error = coordinator.observeChecked(cell.version, from: "REPLICA_WRITE") {
-                sink.reply(frame.requestID, .error(error))
+                sink.answer(frame.requestID, .error(error), admitted: .replica)
                 return
             }
             replica.serveWrite(requestID: frame.requestID, key: key, cell: cell, sink: sink)
