@@ -57,7 +57,9 @@ final class PeerLink {
 
     /// The peer answered a request.
     func noteHeard() {
-        let now = NIODeadline.now().uptimeNanoseconds
+        // Tick-granular: the detector's intervals are pings apart (a second by default), and this runs for every
+        // replica reply (issue 7).
+        let now = CoarseClock.nowNanos()
         guard lastReportedHeard == 0 || now &- lastReportedHeard >= heardResolutionNanos else { return }
         lastReportedHeard = now
         onHeard?(now)

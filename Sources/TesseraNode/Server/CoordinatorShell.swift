@@ -39,15 +39,17 @@ final class CoordinatorShell {
     /// Refuse new client requests (shutdown).
     func startDraining() { coordinator.startDraining() }
 
-    /// A version seen in a replica write or read: the clock moves past it.
-    func observe(_ version: Version) { coordinator.observe(version, wallMillis: WallClock.nowMillis()) }
+    /// A version seen in a replica write or read: the clock moves past it. (Seen versions are checked and observed
+    /// against the coarse wall clock: a tick behind changes no decision, and each replica write saves a timer
+    /// read; issue 7.)
+    func observe(_ version: Version) { coordinator.observe(version, wallMillis: WallClock.coarseNowMillis()) }
 
     /// Observes a version from the wire; one beyond the maximum clock offset is logged and refused (the clock is
     /// left alone) and the error to answer with is returned.
     /// `source` is built only when the version is refused (it names the message and the peer).
     func observeChecked(_ version: Version, from source: @autoclosure () -> String) -> TesseraError? {
         do throws(ClockOffsetError) {
-            try coordinator.observeChecked(version, wallMillis: WallClock.nowMillis())
+            try coordinator.observeChecked(version, wallMillis: WallClock.coarseNowMillis())
             return nil
         } catch {
             let source = source()
