@@ -51,6 +51,20 @@ import Testing
         #expect(wheel.isEmpty && probes.allSatisfy { !$0.isScheduled })
     }
 
+    /// Tearing down a wheel whose bucket holds a long list unschedules every entry (and does not release the list
+    /// recursively, which would take one stack frame per entry).
+    @Test func removeAllUnschedulesALongListOneByOne() {
+        let start = NIODeadline.uptimeNanoseconds(3_000_000_000)
+        var wheel = DeadlineWheel(granularity: .milliseconds(5), now: start)
+        let probes = (0..<200_000).map(Probe.init)
+        for probe in probes { wheel.insert(probe, deadline: start + .seconds(5)) }
+        wheel.insert(Probe(-1), deadline: start + .seconds(600))  // the overflow list too
+        #expect(wheel.count == 200_001)
+        wheel.removeAll()
+        #expect(wheel.isEmpty && probes.allSatisfy { !$0.isScheduled })
+        #expect(wheel.popExpired(now: start + .seconds(700)).isEmpty)
+    }
+
     @Test func aLateSweepCollectsEverythingDue() {
         let start = NIODeadline.uptimeNanoseconds(5_000_000_000)
         var wheel = DeadlineWheel(granularity: .milliseconds(1), now: start)

@@ -34,6 +34,8 @@ final class CoordinatorShell {
         self.peers = peers
     }
 
+    deinit { timers.removeAll() }
+
     var inFlight: Int { coordinator.inFlight }
 
     /// Refuse new client requests (shutdown).

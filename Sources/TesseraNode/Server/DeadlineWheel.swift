@@ -64,6 +64,15 @@ struct DeadlineWheel {
         count -= 1
     }
 
+    /// Unschedules every entry, one at a time (letting a long list go at once would release it recursively,
+    /// one stack frame per entry).
+    mutating func removeAll() {
+        for list in heads.indices {
+            while let entry = heads[list] { unlink(entry) }
+        }
+        count = 0
+    }
+
     /// Removes and returns every entry whose bucket has passed.
     mutating func popExpired(now: NIODeadline) -> [DeadlineWheelEntry] {
         let nowBucket = Int64(now.uptimeNanoseconds) / granularityNanos
