@@ -377,6 +377,8 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
         flushing = true
         defer {
             flushing = false
+            // Anything answered meanwhile stays in `outbound` (below) and goes with the next flush.
+            if outbound.readableBytes > 0 { scheduleFlush(context) }
             if resumeAfterFlush {
                 resumeAfterFlush = false
                 resume()
@@ -402,14 +404,10 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
                     written(bytes)
                 } else {
                     lastWriteProgress = .now()
-                    let promise = context.eventLoop.makePromise(of: Void.self)
-                    promise.futureResult.assumeIsolated().whenComplete { [self] _ in written(bytes) }
-                    context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
+                    write(context.channel.allocator.buffer(capacity: 0), releasingWhenWritten: bytes, context)
                 }
             } else {
-                let promise = context.eventLoop.makePromise(of: Void.self)
-                promise.futureResult.assumeIsolated().whenComplete { [self] _ in written(bytes) }
-                context.writeAndFlush(wrapOutboundOut(outbound), promise: promise)
+                write(outbound, releasingWhenWritten: bytes, context)
             }
         }
         // Usually the socket took the bytes during the flush and released the buffer: then `clear()` reuses its
@@ -422,6 +420,13 @@ final class NodeConnectionHandler: ChannelDuplexHandler {
         } else {
             outbound.clear()
         }
+    }
+
+    /// Writes and flushes `buffer`; once it has gone out, `bytes` (its own or those written before it) are released.
+    private func write(_ buffer: ByteBuffer, releasingWhenWritten bytes: Int, _ context: ChannelHandlerContext) {
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.assumeIsolated().whenComplete { [self] _ in written(bytes) }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
     }
 
     /// `bytes` of replies handed to the channel went out (or failed with the connection): released.
